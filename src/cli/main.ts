@@ -1,0 +1,7 @@
+import { buildProgram, runProgram, type CommandModule } from './program.js';
+
+// Every command registers itself here; keep the list sorted.
+const commands: CommandModule[] = [];
+
+const program = buildProgram(commands);
+process.exitCode = await runProgram(program, process.argv.slice(2));
