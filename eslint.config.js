@@ -16,7 +16,7 @@ export default tseslint.config(
       },
     },
     rules: {
-      complexity: ['error', 15],
+      complexity: ['error', 20],
       'max-depth': ['error', 4],
       'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }],
       '@typescript-eslint/restrict-template-expressions': [

@@ -1,0 +1,355 @@
+import { z } from 'zod';
+import {
+  Condition,
+  CrossNamespaceObjectReference,
+  LocalReference,
+  ObjectMeta,
+  duration,
+  intOrString,
+  opaqueObject,
+  stringMap,
+} from './common.js';
+import { CorsPolicy, HTTPMatchRequest, HTTPRetry, HTTPRewrite, Headers, TrafficPolicy } from './istio.js';
+
+const percent = (what: string) =>
+  z
+    .number({ error: `expected a number between 0 and 100 (${what})` })
+    .min(0, { error: `expected a number between 0 and 100 (${what})` })
+    .max(100, { error: `expected a number between 0 and 100 (${what})` });
+
+const weightStep = () =>
+  z
+    .number({ error: 'expected a number between 1 and 100' })
+    .int({ error: 'expected a whole number between 1 and 100' })
+    .min(1, { error: 'expected a number between 1 and 100' })
+    .max(100, { error: 'expected a number between 1 and 100' });
+
+export const TargetRef = z.strictObject({
+  apiVersion: z.string().min(1).default('apps/v1'),
+  kind: z.string().min(1).default('Deployment'),
+  name: z.string().min(1, { error: 'expected the name of the workload to deliver' }),
+});
+
+export const AutoscalerRef = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.enum(['HorizontalPodAutoscaler', 'ScaledObject']),
+  name: z.string().min(1),
+  primaryScalerQueries: stringMap().optional(),
+  primaryScalerReplicas: z
+    .strictObject({
+      minReplicas: z.number().int().min(1).optional(),
+      maxReplicas: z.number().int().min(1).optional(),
+    })
+    .optional(),
+});
+
+const CustomMetadata = z.strictObject({
+  labels: stringMap().optional(),
+  annotations: stringMap().optional(),
+});
+
+export const CanaryService = z.strictObject({
+  name: z.string().optional(),
+  port: z
+    .number({ error: 'expected a port number between 1 and 65535' })
+    .int()
+    .min(1, { error: 'expected a port number between 1 and 65535' })
+    .max(65535, { error: 'expected a port number between 1 and 65535' }),
+  portName: z.string().optional(),
+  targetPort: intOrString().optional(),
+  appProtocol: z.string().optional(),
+  portDiscovery: z.boolean().optional(),
+  headless: z.boolean().optional(),
+  trafficDistribution: z.string().optional(),
+  timeout: duration().optional(),
+  backendTimeout: duration().optional(),
+  hosts: z.array(z.string()).optional(),
+  gateways: z.array(z.string()).optional(),
+  gatewayRefs: z.array(opaqueObject()).optional(),
+  delegation: z.boolean().optional(),
+  trafficPolicy: TrafficPolicy.optional(),
+  match: z.array(HTTPMatchRequest).optional(),
+  rewrite: HTTPRewrite.optional(),
+  retries: HTTPRetry.optional(),
+  headers: Headers.optional(),
+  corsPolicy: CorsPolicy.optional(),
+  mirror: z.array(opaqueObject()).optional(),
+  meshName: z.string().optional(),
+  backends: z.array(z.string()).optional(),
+  apex: CustomMetadata.optional(),
+  primary: CustomMetadata.optional(),
+  canary: CustomMetadata.optional(),
+  unmanagedMetadata: z
+    .strictObject({
+      labels: z.array(z.string()).optional(),
+      annotations: z.array(z.string()).optional(),
+    })
+    .optional(),
+  /**
+   * Serin: `owned` renders the whole VirtualService as Flagger does; `merge` changes only the
+   * weights and canary rules of the route Serin manages inside a VirtualService the user owns.
+   */
+  routing: z.enum(['owned', 'merge']).optional(),
+});
+export type CanaryService = z.output<typeof CanaryService>;
+
+export const ThresholdRange = z.strictObject({
+  min: z.number().optional(),
+  max: z.number().optional(),
+});
+
+export const CanaryMetric = z.strictObject({
+  name: z.string().min(1),
+  interval: duration().optional(),
+  /** Deprecated in Flagger: a minimum for request-success-rate, a maximum for everything else. */
+  threshold: z.number().optional(),
+  thresholdRange: ThresholdRange.optional(),
+  /** Deprecated in Flagger: inline PromQL run against `metricsServer`. */
+  query: z.string().optional(),
+  templateRef: LocalReference.optional(),
+  templateVariables: stringMap().optional(),
+});
+export type CanaryMetric = z.output<typeof CanaryMetric>;
+
+export const WEBHOOK_TYPES = [
+  'confirm-rollout',
+  'pre-rollout',
+  'rollout',
+  'confirm-traffic-increase',
+  'confirm-promotion',
+  'post-rollout',
+  'rollback',
+  'event',
+] as const;
+export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+
+export const CanaryWebhook = z.strictObject({
+  name: z.string().min(1),
+  type: z.enum(WEBHOOK_TYPES).optional(),
+  url: z.url({ error: 'expected an absolute http(s) URL' }),
+  timeout: duration().optional(),
+  retries: z.number().int().min(0).optional(),
+  disableTLS: z.boolean().optional(),
+  muteAlert: z.boolean().optional(),
+  metadata: stringMap().optional(),
+});
+export type CanaryWebhook = z.output<typeof CanaryWebhook>;
+
+export const CanaryAlert = z.strictObject({
+  name: z.string().min(1),
+  severity: z.enum(['info', 'warn', 'error']).optional(),
+  providerRef: LocalReference,
+});
+export type CanaryAlert = z.output<typeof CanaryAlert>;
+
+export const SessionAffinity = z.strictObject({
+  cookieName: z.string().min(1),
+  primaryCookieName: z.string().optional(),
+  maxAge: z.number().int().min(1).optional(),
+  domain: z.string().optional(),
+  httpOnly: z.boolean().optional(),
+  partitioned: z.boolean().optional(),
+  path: z.string().optional(),
+  sameSite: z.enum(['Strict', 'Lax', 'None']).optional(),
+  secure: z.boolean().optional(),
+});
+export type SessionAffinity = z.output<typeof SessionAffinity>;
+
+/**
+ * Serin's sequential judge: canary against primary with anytime-valid tests. The detailed
+ * options are owned by the judge itself; the API keeps the object open so both evolve together.
+ */
+export const JudgeSpecInput = opaqueObject().meta({
+  description: 'Sequential statistical judge comparing canary against primary (Serin only).',
+});
+
+export const CanaryAnalysis = z.strictObject({
+  interval: duration().optional(),
+  threshold: z
+    .number()
+    .int()
+    .min(0, { error: 'expected a whole number of failed checks, 1 or more' })
+    .optional(),
+  /** Serin: failed-to-measure budget; defaults to `threshold`. Flagger documents count unknown as failed. */
+  unknownThreshold: z.number().int().min(1).optional(),
+  maxWeight: percent('maxWeight').optional(),
+  stepWeight: weightStep().optional(),
+  stepWeights: z.array(weightStep()).optional(),
+  stepWeightPromotion: percent('stepWeightPromotion').optional(),
+  iterations: z.number().int().min(0).optional(),
+  mirror: z.boolean().optional(),
+  mirrorWeight: percent('mirrorWeight').optional(),
+  match: z.array(HTTPMatchRequest).optional(),
+  sessionAffinity: SessionAffinity.optional(),
+  primaryReadyThreshold: percent('primaryReadyThreshold').optional(),
+  canaryReadyThreshold: percent('canaryReadyThreshold').optional(),
+  metrics: z.array(CanaryMetric).optional(),
+  webhooks: z.array(CanaryWebhook).optional(),
+  alerts: z.array(CanaryAlert).optional(),
+  judge: JudgeSpecInput.optional(),
+});
+export type CanaryAnalysis = z.output<typeof CanaryAnalysis>;
+
+interface FieldIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+function stepIssues(a: CanaryAnalysis | undefined): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (a?.stepWeight !== undefined && a.maxWeight !== undefined && a.stepWeight > a.maxWeight) {
+    issues.push({
+      path: ['analysis', 'stepWeight'],
+      message: `expected stepWeight (${a.stepWeight}) to be at most maxWeight (${a.maxWeight})`,
+    });
+  }
+  const steps = a?.stepWeights ?? [];
+  for (let i = 1; i < steps.length; i++) {
+    const [prev, cur] = [steps[i - 1] ?? 0, steps[i] ?? 0];
+    if (cur <= prev) {
+      issues.push({
+        path: ['analysis', 'stepWeights', i],
+        message: `expected weights in increasing order, got ${cur} after ${prev}`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** Rules that relate several fields; each names the field to change. */
+function crossFieldIssues(spec: {
+  service: {
+    delegation?: boolean | undefined;
+    gateways?: string[] | undefined;
+    hosts?: string[] | undefined;
+  };
+  analysis?: CanaryAnalysis | undefined;
+  canaryAnalysis?: CanaryAnalysis | undefined;
+}): FieldIssue[] {
+  const a = spec.analysis ?? spec.canaryAnalysis;
+  const issues = stepIssues(a);
+  const { delegation, gateways = [], hosts = [] } = spec.service;
+  if (delegation && (gateways.length > 0 || hosts.length > 0)) {
+    issues.push({
+      path: ['service', 'delegation'],
+      message: 'a delegate VirtualService has no hosts and no gateways: remove service.hosts/gateways',
+    });
+  }
+  const sa = a?.sessionAffinity;
+  if (sa?.primaryCookieName !== undefined && sa.primaryCookieName === sa.cookieName) {
+    issues.push({
+      path: ['analysis', 'sessionAffinity', 'primaryCookieName'],
+      message: 'expected a cookie name different from cookieName',
+    });
+  }
+  return issues;
+}
+
+export const CanarySpec = z
+  .strictObject({
+    provider: z.string().optional(),
+    metricsServer: z.string().optional(),
+    targetRef: TargetRef,
+    autoscalerRef: AutoscalerRef.optional(),
+    ingressRef: CrossNamespaceObjectReference.optional(),
+    routeRef: CrossNamespaceObjectReference.optional(),
+    upstreamRef: CrossNamespaceObjectReference.optional(),
+    service: CanaryService,
+    analysis: CanaryAnalysis.optional(),
+    /** Deprecated alias from flagger.app/v1alpha3; `analysis` wins when both are set. */
+    canaryAnalysis: CanaryAnalysis.optional(),
+    progressDeadlineSeconds: z.number().int().min(1).optional(),
+    skipAnalysis: z.boolean().optional(),
+    suspend: z.boolean().optional(),
+    revertOnDeletion: z.boolean().optional(),
+  })
+  .superRefine((spec, ctx) => {
+    for (const issue of crossFieldIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+export type CanarySpec = z.output<typeof CanarySpec>;
+
+export const PHASES = [
+  'Initializing',
+  'Initialized',
+  'Waiting',
+  'Progressing',
+  'WaitingPromotion',
+  'Promoting',
+  'Finalising',
+  'Succeeded',
+  'Failed',
+  'Terminating',
+  'Terminated',
+] as const;
+export const Phase = z.enum(PHASES);
+export type Phase = z.output<typeof Phase>;
+
+export const CHECK_VERDICTS = ['pass', 'fail', 'unknown'] as const;
+export type CheckVerdict = (typeof CHECK_VERDICTS)[number];
+
+/** One evaluated check, kept in status so every decision can be explained afterwards. */
+export const CheckRecord = z.strictObject({
+  name: z.string(),
+  kind: z.enum(['metric', 'webhook', 'judge', 'readiness']),
+  verdict: z.enum(CHECK_VERDICTS),
+  value: z.number().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  message: z.string().optional(),
+  time: z.string(),
+  weight: z.number().optional(),
+});
+export type CheckRecord = z.output<typeof CheckRecord>;
+
+export const Decision = z.strictObject({
+  time: z.string(),
+  phase: Phase,
+  action: z.string(),
+  reason: z.string(),
+  canaryWeight: z.number().optional(),
+});
+export type Decision = z.output<typeof Decision>;
+
+export const CanaryStatus = z.looseObject({
+  phase: Phase.optional(),
+  observedGeneration: z.number().int().optional(),
+  failedChecks: z.number().int().optional(),
+  /** Serin: checks that could not be measured (no data, provider error) in this run. */
+  unknownChecks: z.number().int().optional(),
+  canaryWeight: z.number().optional(),
+  mirrored: z.boolean().optional(),
+  iterations: z.number().int().optional(),
+  lastAppliedSpec: z.string().optional(),
+  lastPromotedSpec: z.string().optional(),
+  trackedConfigs: stringMap().optional(),
+  lastTransitionTime: z.string().optional(),
+  conditions: z.array(Condition).optional(),
+  sessionAffinityCookie: z.string().optional(),
+  primarySessionAffinityCookie: z.string().optional(),
+  previousSessionAffinityCookie: z.string().optional(),
+  /** Serin: when the current run started, for progress deadlines and durations. */
+  runStartedAt: z.string().optional(),
+  /** Serin: the last checks evaluated, newest last. */
+  checks: z.array(CheckRecord).optional(),
+  /** Serin: the last decisions taken, newest last, each with its reason. */
+  decisions: z.array(Decision).optional(),
+  /** Serin: imperative control state (pause, weight override) and the last command applied. */
+  paused: z.boolean().optional(),
+  weightOverride: z.number().optional(),
+  lastCommandId: z.string().optional(),
+  /** Serin: when a waiting state (gate, not-ready workload) started, for deadlines. */
+  waitingSince: z.string().optional(),
+  /** Serin: the sequential judge's persisted state and its last evidence. */
+  judge: opaqueObject().optional(),
+});
+export type CanaryStatus = z.output<typeof CanaryStatus>;
+
+export const CanaryDocument = z.strictObject({
+  apiVersion: z.string(),
+  kind: z.literal('Canary'),
+  metadata: ObjectMeta,
+  spec: CanarySpec,
+  status: CanaryStatus.optional(),
+});
+export type Canary = z.output<typeof CanaryDocument>;
+export type CanaryInput = z.input<typeof CanaryDocument>;

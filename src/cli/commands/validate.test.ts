@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSerin } from '../../../test/support/cli.js';
+
+const seeds = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'seeds');
+
+const bad = `apiVersion: serin.dev/v1beta1
+kind: Canary
+metadata: {name: web}
+spec:
+  targetRef: {name: web}
+  service: {port: 80}
+  analysis: {stepWeight: 150}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+`;
+
+describe('serin validate', () => {
+  it('exits 0 for the seeds and prints their pruned fields as warnings', async () => {
+    const r = await runSerin(['validate', '-f', seeds]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('canary-003-0.yaml:1: spec.service.primary.host: warning: unknown field');
+    expect(r.stderr).toContain('2 document(s) checked, 0 error(s), 2 warning(s)');
+  });
+
+  it('exits 1 with file:doc: path: message lines for an invalid document read from stdin', async () => {
+    const r = await runSerin(['validate', '-f', '-'], { stdin: bad });
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim()).toBe(
+      '-:1: spec.analysis.stepWeight: expected a number between 1 and 100, got 150',
+    );
+  });
+
+  it('prints machine-readable findings with -o json', async () => {
+    const r = await runSerin(['validate', '-f', '-', '-o', 'json'], { stdin: bad });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      valid: boolean;
+      documentsChecked: number;
+      findings: { path: string }[];
+    };
+    expect(out.valid).toBe(false);
+    expect(out.documentsChecked).toBe(1);
+    expect(out.findings.map((f) => f.path)).toEqual(['spec.analysis.stepWeight']);
+  });
+
+  it('makes unknown fields errors with --strict', async () => {
+    const r = await runSerin(['validate', '--strict', '-f', seeds]);
+    expect(r.code).toBe(1);
+  });
+
+  it('exits 2 for usage errors', async () => {
+    expect((await runSerin(['validate', '-f', '/nonexistent/file.yaml'])).code).toBe(2);
+    expect((await runSerin(['validate', '-f', seeds, '-o', 'xml'])).code).toBe(2);
+    expect((await runSerin(['validate', '--bogus'])).code).toBe(2);
+  });
+});

@@ -1,0 +1,91 @@
+import { Option } from '@commander-js/extra-typings';
+import { parseSource } from '../../api/documents.js';
+import { parseOutputFormat, printStructured } from '../output.js';
+import { ExitCode, type CommandModule } from '../program.js';
+import { collect, readSources } from '../sources.js';
+
+interface Finding {
+  file: string;
+  document: number;
+  line?: number;
+  kind?: string;
+  name?: string;
+  path: string;
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+function findingsFor(
+  sourceName: string,
+  text: string,
+  strict: boolean,
+): { findings: Finding[]; checked: number } {
+  const { documents, syntaxErrors } = parseSource(text);
+  const findings: Finding[] = syntaxErrors.map((e) => ({
+    file: sourceName,
+    document: e.index,
+    ...(e.line ? { line: e.line } : {}),
+    path: '',
+    severity: 'error',
+    message: e.message,
+  }));
+  const checked = documents.filter((doc) => doc.family !== 'other');
+  for (const doc of checked) {
+    for (const d of doc.diagnostics) {
+      findings.push({
+        file: sourceName,
+        document: doc.index,
+        ...(doc.line ? { line: doc.line } : {}),
+        ...(doc.kind ? { kind: doc.kind } : {}),
+        ...(doc.name ? { name: doc.name } : {}),
+        path: d.path,
+        severity: strict ? 'error' : d.severity,
+        message: d.message,
+      });
+    }
+  }
+  return { findings, checked: checked.length };
+}
+
+function printText(findings: readonly Finding[], checked: number): void {
+  for (const f of findings) {
+    const where = f.path ? `${f.path}: ` : '';
+    const level = f.severity === 'warning' ? 'warning: ' : '';
+    process.stdout.write(`${f.file}:${f.document}: ${where}${level}${f.message}\n`);
+  }
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  process.stderr.write(
+    `${checked} document(s) checked, ${errors} error(s), ${findings.length - errors} warning(s)\n`,
+  );
+}
+
+export const validateCommand: CommandModule = (program) => {
+  program
+    .command('validate')
+    .description(
+      'Validate Serin and Flagger documents (Canary, MetricTemplate, AlertProvider); other kinds are skipped',
+    )
+    .requiredOption(
+      '-f, --filename <path>',
+      'file, directory or - for stdin (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
+    .option('--strict', 'treat unknown fields as errors')
+    .action((opts) => {
+      const format = parseOutputFormat(opts.output, ['text', 'json']);
+      const findings: Finding[] = [];
+      let checked = 0;
+      for (const source of readSources(opts.filename)) {
+        const result = findingsFor(source.name, source.text, opts.strict === true);
+        findings.push(...result.findings);
+        checked += result.checked;
+      }
+      const invalid = findings.some((f) => f.severity === 'error');
+      if (format === 'json')
+        printStructured({ valid: !invalid, documentsChecked: checked, findings }, 'json');
+      else printText(findings, checked);
+      process.exitCode = invalid ? ExitCode.failure : ExitCode.ok;
+    });
+};
