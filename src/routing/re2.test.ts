@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { compileRe2FullMatch, isValidRe2, re2Error } from './re2.js';
+
+describe('RE2 validation', () => {
+  it.each([
+    '.*Chrome.*',
+    '^/api/v[0-9]+/.*$',
+    '(?i).*chrome.*',
+    '(?P<version>v\\d+)',
+    '\\Aabc\\z',
+    '[[:alpha:]]+',
+    '\\Qa.b\\E',
+    '\\pL+',
+    '\\p{Greek}',
+    'a{2,5}',
+    'a{,', // a literal brace in RE2
+    '\\-\\/\\.',
+    '.*flagger-cookie.*AbCdEfGhIj.*',
+    'x*?y+?z??',
+  ])('accepts %s', (p) => {
+    expect(re2Error(p)).toBeUndefined();
+  });
+
+  it.each([
+    ['foo(?=bar)', 'lookahead'],
+    ['(?<!foo)bar', 'lookahead and lookbehind'],
+    ['(a)\\1', 'backreference'],
+    ['(?>abc)', 'atomic'],
+    ['a**', 'nested repetition'],
+    ['a++', 'nested repetition'],
+    ['a{1001}', 'repeat count'],
+    ['*abc', 'missing argument'],
+    ['(abc', 'missing closing )'],
+    ['[abc', 'missing closing ]'],
+    ['\\e', 'invalid escape'],
+    ['x'.repeat(1025), 'longer than 1024'],
+  ])('rejects %s (%s)', (p, reason) => {
+    expect(isValidRe2(p)).toBe(false);
+    expect(re2Error(p)).toContain(reason);
+  });
+
+  it('matches the whole value only, as Istio documents for "\\d+$"', () => {
+    const re = compileRe2FullMatch('\\d+$');
+    expect(re.test('123')).toBe(true);
+    expect(re.test('a123')).toBe(false);
+    expect(re.test('123a')).toBe(false);
+  });
+
+  it('keeps alternation inside the anchors', () => {
+    const re = compileRe2FullMatch('a|b');
+    expect(re.test('a')).toBe(true);
+    expect(re.test('ab')).toBe(false);
+  });
+
+  it('translates RE2-only syntax to equivalent JavaScript', () => {
+    expect(compileRe2FullMatch('(?i)CHROME').test('chrome')).toBe(true);
+    expect(compileRe2FullMatch('[[:digit:]]{3}').test('123')).toBe(true);
+    expect(compileRe2FullMatch('[[:digit:]]{3}').test('12a')).toBe(false);
+    expect(compileRe2FullMatch('\\Qa.b\\E').test('a.b')).toBe(true);
+    expect(compileRe2FullMatch('\\Qa.b\\E').test('axb')).toBe(false);
+    expect(compileRe2FullMatch('(?P<v>v\\d)').test('v1')).toBe(true);
+    expect(compileRe2FullMatch('a{,').test('a{,')).toBe(true);
+    expect(compileRe2FullMatch('\\x41\\x{42}').test('AB')).toBe(true);
+  });
+});
