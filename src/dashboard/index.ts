@@ -1,0 +1,12 @@
+/** The dashboard: a JSON + server-sent-events API and a web UI over any {@link DashboardBackend}. */
+export type * from './backend.js';
+export {
+  GATE_TYPES,
+  describeAction,
+  judgeViewOf,
+  strategyOf,
+  summaryOf,
+  webhookStatesOf,
+} from './backend.js';
+export { createMemoryBackend } from './memory-backend.js';
+export type { ActionHandler, MemoryBackend, MemoryBackendOptions } from './memory-backend.js';

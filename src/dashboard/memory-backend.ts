@@ -1,0 +1,216 @@
+/**
+ * An in-memory {@link DashboardBackend}: the platform pushes what happens into it (statuses,
+ * metric samples, events, routing objects) and it answers the dashboard. Local mode uses it as its
+ * backend; tests drive it to simulate rollouts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Canary, CanaryStatus } from '../api/canary.js';
+import type { ControlCommand } from '../engine/ports.js';
+import {
+  describeAction,
+  judgeViewOf,
+  summaryOf,
+  webhookStatesOf,
+  type ActionResult,
+  type CanaryChange,
+  type CanaryDetail,
+  type CanaryRef,
+  type CanarySummary,
+  type DashboardBackend,
+  type DashboardEvent,
+  type GateAction,
+  type HistoryPoint,
+  type MetricsSample,
+  type Platform,
+  type RoutingObject,
+} from './backend.js';
+
+/** What the platform does with an action: a control command for the engine, or a gate change. */
+export type ActionHandler = (
+  ref: CanaryRef,
+  command: ControlCommand | (GateAction & { by: string }),
+) => Promise<ActionResult> | ActionResult;
+
+export interface MemoryBackendOptions {
+  platform?: Platform;
+  /** Applies actions. Without one, actions are refused with a message saying so. */
+  onAction?: ActionHandler;
+  /** Points kept per Canary (oldest dropped first). */
+  historyLimit?: number;
+  /** Events kept per Canary (oldest dropped first). */
+  eventLimit?: number;
+  now?: () => Date;
+}
+
+export interface MemoryBackend extends DashboardBackend {
+  /** Adds or replaces a Canary (spec and status as they are now). */
+  upsert(canary: Canary): void;
+  /** Stores a new status for a Canary and appends one history point with the metrics it was judged on. */
+  record(canary: Canary, status: CanaryStatus, sample?: MetricsSample): void;
+  /** Appends an event (a decision, a warning, an action with who did it). */
+  event(ref: CanaryRef, event: Omit<DashboardEvent, 'time'> & { time?: string }): void;
+  /** Replaces the routing objects shown for a Canary. */
+  setRouting(ref: CanaryRef, objects: RoutingObject[]): void;
+  /** Records whether a gate is open. */
+  setGate(ref: CanaryRef, gate: string, open: boolean): void;
+  remove(ref: CanaryRef): void;
+  /** Installs or replaces the action handler (local mode sets it once its engine runs). */
+  setActionHandler(handler: ActionHandler | undefined): void;
+}
+
+interface Entry {
+  canary: Canary;
+  history: HistoryPoint[];
+  events: DashboardEvent[];
+  routing: RoutingObject[];
+  gates: Map<string, boolean>;
+}
+
+const keyOf = (ref: CanaryRef): string => `${ref.namespace}/${ref.name}`;
+
+function refOf(canary: Canary): CanaryRef {
+  return { namespace: canary.metadata.namespace ?? 'default', name: canary.metadata.name };
+}
+
+function pushCapped<T>(list: T[], item: T, limit: number): void {
+  list.push(item);
+  if (list.length > limit) list.splice(0, list.length - limit);
+}
+
+function detailOf(entry: Entry): CanaryDetail {
+  const { canary } = entry;
+  const status = canary.status ?? {};
+  return {
+    ...summaryOf(canary),
+    spec: canary.spec,
+    status,
+    checks: status.checks ?? [],
+    decisions: status.decisions ?? [],
+    conditions: status.conditions ?? [],
+    judge: judgeViewOf(status),
+    webhooks: webhookStatesOf(canary, entry.gates),
+    events: [...entry.events],
+    routing: [...entry.routing],
+  };
+}
+
+export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
+  const entries = new Map<string, Entry>();
+  const listeners = new Set<(change: CanaryChange) => void>();
+  const historyLimit = options.historyLimit ?? 2000;
+  const eventLimit = options.eventLimit ?? 500;
+  const now = options.now ?? (() => new Date());
+  let handler = options.onAction;
+
+  const notify = (ref: CanaryRef): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener({ namespace: ref.namespace, name: ref.name });
+      } catch {
+        // One broken subscriber must not stop the others from hearing about the change.
+      }
+    }
+  };
+
+  const entryFor = (canary: Canary): Entry => {
+    const key = keyOf(refOf(canary));
+    let entry = entries.get(key);
+    if (!entry) {
+      entry = { canary, history: [], events: [], routing: [], gates: new Map() };
+      entries.set(key, entry);
+    }
+    return entry;
+  };
+
+  const addEvent = (ref: CanaryRef, event: Omit<DashboardEvent, 'time'> & { time?: string }): void => {
+    const entry = entries.get(keyOf(ref));
+    if (!entry) return;
+    pushCapped(entry.events, { ...event, time: event.time ?? now().toISOString() }, eventLimit);
+    notify(ref);
+  };
+
+  const act = async (
+    namespace: string,
+    name: string,
+    action: Parameters<DashboardBackend['act']>[2],
+    by: string,
+  ): Promise<ActionResult> => {
+    const ref = { namespace, name };
+    if (!entries.has(keyOf(ref)))
+      return { accepted: false, message: `canary ${namespace}/${name} not found` };
+    const command =
+      action.type === 'gate' ? { ...action, by } : { id: randomUUID(), action, by, reason: 'dashboard' };
+    const what = describeAction(action);
+    addEvent(ref, { type: 'Normal', reason: 'ActionRequested', message: `${what} requested by ${by}`, by });
+    let result: ActionResult;
+    try {
+      result = handler
+        ? await handler(ref, command)
+        : { accepted: false, message: 'this platform does not accept actions' };
+    } catch (error) {
+      result = { accepted: false, message: error instanceof Error ? error.message : String(error) };
+    }
+    addEvent(ref, {
+      type: result.accepted ? 'Normal' : 'Warning',
+      reason: result.accepted ? 'ActionAccepted' : 'ActionRefused',
+      message: `${what}: ${result.message}`,
+      by,
+    });
+    return result;
+  };
+
+  return {
+    platform: options.platform ?? 'local',
+    list: () => Promise.resolve([...entries.values()].map((e): CanarySummary => summaryOf(e.canary))),
+    get: (namespace, name) => {
+      const entry = entries.get(keyOf({ namespace, name }));
+      return Promise.resolve(entry ? detailOf(entry) : undefined);
+    },
+    history: (namespace, name) =>
+      Promise.resolve([...(entries.get(keyOf({ namespace, name }))?.history ?? [])]),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    act,
+    upsert(canary) {
+      entryFor(canary).canary = canary;
+      notify(refOf(canary));
+    },
+    record(canary, status, sample) {
+      const entry = entryFor(canary);
+      entry.canary = { ...canary, status };
+      pushCapped(
+        entry.history,
+        {
+          time: now().toISOString(),
+          canaryWeight: status.canaryWeight ?? 0,
+          phase: status.phase ?? 'Unknown',
+          canary: sample?.canary ?? {},
+          primary: sample?.primary ?? {},
+        },
+        historyLimit,
+      );
+      notify(refOf(canary));
+    },
+    event: addEvent,
+    setRouting(ref, objects) {
+      const entry = entries.get(keyOf(ref));
+      if (!entry) return;
+      entry.routing = [...objects];
+      notify(ref);
+    },
+    setGate(ref, gate, open) {
+      const entry = entries.get(keyOf(ref));
+      if (!entry) return;
+      entry.gates.set(gate, open);
+      notify(ref);
+    },
+    remove(ref) {
+      if (entries.delete(keyOf(ref))) notify(ref);
+    },
+    setActionHandler(next) {
+      handler = next;
+    },
+  };
+}
