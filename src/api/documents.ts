@@ -5,6 +5,7 @@ import { CanaryDocument } from './canary.js';
 import { FLAGGER_API_VERSION, FLAGGER_GROUP, SERIN_API_VERSION, SERIN_GROUP } from './common.js';
 import { diagnosticsFromIssues, type Diagnostic } from './diagnostics.js';
 import { MetricTemplateDocument } from './metric-template.js';
+import { WorkloadDocument } from './workload.js';
 
 /**
  * The kinds Serin reads, by kind name. Each is valid under `serin.dev/v1beta1` and, where Flagger
@@ -14,6 +15,7 @@ export const KINDS: Record<string, { schema: z.ZodType; flagger: boolean }> = {
   Canary: { schema: CanaryDocument, flagger: true },
   MetricTemplate: { schema: MetricTemplateDocument, flagger: true },
   AlertProvider: { schema: AlertProviderDocument, flagger: true },
+  Workload: { schema: WorkloadDocument, flagger: false },
 };
 
 export interface ParsedDocument {
