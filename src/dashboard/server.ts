@@ -1,0 +1,216 @@
+/**
+ * The dashboard server: a JSON API, a server-sent-events stream and the built web UI, on one
+ * port, over any {@link DashboardBackend}. Read-only unless a token is configured.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAuthorizer, type Authorizer } from './auth.js';
+import type { DashboardBackend } from './backend.js';
+import { createEventHub, type EventHub } from './events.js';
+import { HttpError, readJsonBody, sendError, sendJson } from './http.js';
+import { parseActionRequest, parseRef } from './requests.js';
+import { buildUi, DEFAULT_UI_DIR, serveStatic, uiIsBuilt } from './static-files.js';
+
+export interface DashboardServerOptions {
+  backend: DashboardBackend;
+  /** Bearer token that allows actions. Without one the dashboard is read-only. */
+  token?: string;
+  /** Recorded as who acted; defaults to `token:` and the first 4 hex digits of the token's SHA-256. */
+  tokenName?: string;
+  /** Defaults to true without a token, false with one. */
+  readOnly?: boolean;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Defaults to 127.0.0.1. */
+  host?: string;
+  /** Where the built UI lives; defaults to the package's `src/dashboard/web/dist`. */
+  uiDir?: string;
+  /** Builds the UI on start when it is missing (needs Vite). Defaults to true for the default `uiDir`. */
+  buildUiIfMissing?: boolean;
+  /** Host header names accepted; defaults to loopback names when bound to loopback, any otherwise. */
+  allowedHosts?: readonly string[];
+  heartbeatMs?: number;
+  maxEventClients?: number;
+  log?: (line: string) => void;
+}
+
+export interface DashboardServer {
+  url: string;
+  port: number;
+  readOnly: boolean;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = 16 * 1024;
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+interface Context {
+  backend: DashboardBackend;
+  auth: Authorizer;
+  events: EventHub;
+  uiDir: string;
+  allowedHosts: readonly string[] | undefined;
+  log: (line: string) => void;
+}
+
+const CANARY = /^\/api\/canaries\/([^/]+)\/([^/]+)(\/history|\/actions)?$/;
+
+async function handleApi(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
+  const method = req.method ?? 'GET';
+  if (path === '/api/info' && method === 'GET') {
+    sendJson(res, 200, { platform: ctx.backend.platform, readOnly: ctx.auth.readOnly });
+    return;
+  }
+  if (path === '/api/canaries' && method === 'GET') {
+    sendJson(res, 200, { items: await ctx.backend.list() });
+    return;
+  }
+  if (path === '/api/events' && method === 'GET') {
+    ctx.events.connect(req, res);
+    return;
+  }
+  const match = CANARY.exec(path);
+  if (!match?.[1] || !match[2]) throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+  const { namespace, name } = parseRef(match[1], match[2]);
+  const sub = match[3];
+  if (sub === '/actions') {
+    if (method !== 'POST') throw new HttpError(405, 'use POST for actions', {}, { Allow: 'POST' });
+    await handleAction(ctx, req, res, namespace, name);
+    return;
+  }
+  if (method !== 'GET') throw new HttpError(405, `use GET for ${path}`, {}, { Allow: 'GET' });
+  const detail = await ctx.backend.get(namespace, name);
+  if (!detail) throw new HttpError(404, `canary ${namespace}/${name} not found`);
+  if (sub === '/history') {
+    sendJson(res, 200, { items: await ctx.backend.history(namespace, name) });
+    return;
+  }
+  sendJson(res, 200, detail);
+}
+
+async function handleAction(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  // Authenticate before reading the body: an anonymous caller learns nothing about the request shape.
+  const by = ctx.auth.authorize(req);
+  const action = parseActionRequest(await readJsonBody(req, BODY_LIMIT));
+  if (!(await ctx.backend.get(namespace, name)))
+    throw new HttpError(404, `canary ${namespace}/${name} not found`);
+  const result = await ctx.backend.act(namespace, name, action, by);
+  ctx.log(
+    `action ${action.type} on ${namespace}/${name} by ${by}: ${result.accepted ? 'accepted' : 'refused'}`,
+  );
+  sendJson(res, result.accepted ? 202 : 409, { ...result, by });
+}
+
+function checkHost(ctx: Context, req: IncomingMessage): void {
+  if (!ctx.allowedHosts) return;
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  // Refusing foreign Host names stops DNS-rebinding pages from reading a loopback dashboard.
+  if (!ctx.allowedHosts.includes(host)) throw new HttpError(403, `unexpected Host header "${host}"`);
+}
+
+async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    checkHost(ctx, req);
+    const path = new URL(req.url ?? '/', 'http://dashboard.invalid').pathname;
+    if (path === '/api' || path.startsWith('/api/')) {
+      await handleApi(ctx, req, res, path);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'the UI is read with GET');
+    await serveStatic(ctx.uiDir, path, res);
+  } catch (error) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof HttpError) {
+      sendError(res, error);
+      return;
+    }
+    ctx.log(`dashboard error: ${error instanceof Error ? error.message : String(error)}`);
+    sendError(res, new HttpError(500, 'internal error'));
+  }
+}
+
+async function prepareUi(
+  options: DashboardServerOptions,
+  uiDir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const build = options.buildUiIfMissing ?? uiDir === DEFAULT_UI_DIR;
+  if (!build || uiIsBuilt(uiDir)) return;
+  log('dashboard: the web UI is not built yet; building it now');
+  try {
+    await buildUi(uiDir);
+  } catch (error) {
+    log(
+      `dashboard: could not build the web UI (${error instanceof Error ? error.message : String(error)}); ` +
+        'run `npm run build:dashboard`. The API works meanwhile.',
+    );
+  }
+}
+
+/** Starts the server and resolves once it listens. */
+export async function createDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => undefined);
+  const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
+  await prepareUi(options, uiDir, log);
+  const auth = createAuthorizer(options);
+  const events = createEventHub({
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    maxClients: options.maxEventClients ?? 64,
+  });
+  const ctx: Context = {
+    backend: options.backend,
+    auth,
+    events,
+    uiDir,
+    allowedHosts: options.allowedHosts ?? (isLoopback(host) ? LOOPBACK_HOSTS : undefined),
+    log,
+  };
+  const unsubscribe = options.backend.subscribe((change) => {
+    events.broadcast(change);
+  });
+  const server = createServer((req, res) => void handle(ctx, req, res));
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    readOnly: auth.readOnly,
+    server,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        unsubscribe();
+        events.closeAll();
+        server.close(() => {
+          resolveClose();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}
