@@ -126,7 +126,9 @@ describe('dashboard server: reading', () => {
         res.on('data', (c: Buffer) => {
           body += c.toString();
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+        });
       });
       req.on('error', reject);
       req.end();
