@@ -1,0 +1,10 @@
+export { createJudge, decide } from './judge.js';
+export type { Judge, JudgeDecision, JudgeVerdict, ErrorEvidence, LatencyEvidence } from './judge.js';
+export { JudgeSpec, ErrorTestSpec, LatencyTestSpec, parseLatencyChange } from './schema.js';
+export type { JudgeSpecInput, LatencyChange } from './schema.js';
+export { JudgeState, initialJudgeState, parseJudgeState } from './state.js';
+export { JudgeInputError } from './observation.js';
+export type { ArmObservation, JudgeObservation, LatencyObservation } from './observation.js';
+export { momentsFromHistogram, histogramQuantile, histogramIncrease } from './histogram.js';
+export type { HistogramBucket } from './histogram.js';
+export type { LogLatencyMoments } from './latency.js';
