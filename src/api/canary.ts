@@ -235,6 +235,12 @@ function crossFieldIssues(spec: {
       message: 'a delegate VirtualService has no hosts and no gateways: remove service.hosts/gateways',
     });
   }
+  if (a && !a.iterations && !a.stepWeight && !a.stepWeights?.length) {
+    issues.push({
+      path: ['analysis'],
+      message: 'expected one of analysis.stepWeight, analysis.stepWeights or analysis.iterations',
+    });
+  }
   const sa = a?.sessionAffinity;
   if (sa?.primaryCookieName !== undefined && sa.primaryCookieName === sa.cookieName) {
     issues.push({
@@ -337,8 +343,10 @@ export const CanaryStatus = z.looseObject({
   paused: z.boolean().optional(),
   weightOverride: z.number().optional(),
   lastCommandId: z.string().optional(),
-  /** Serin: when a waiting state (gate, not-ready workload) started, for deadlines. */
-  waitingSince: z.string().optional(),
+  /** Serin: since when the primary or canary has not been ready, for the progress deadline. */
+  notReadySince: z.strictObject({ primary: z.string().optional(), canary: z.string().optional() }).optional(),
+  /** Serin: the gate the run is waiting at (confirm-rollout, confirm-traffic-increase, confirm-promotion). */
+  waitingFor: z.string().optional(),
   /** Serin: the sequential judge's persisted state and its last evidence. */
   judge: opaqueObject().optional(),
 });

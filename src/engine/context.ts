@@ -1,0 +1,133 @@
+import type { Canary, CanaryStatus, CheckRecord, Decision, Phase } from '../api/canary.js';
+import { resolveAnalysis, type ResolvedAnalysis } from './analysis-config.js';
+import { promotedCondition } from './phases.js';
+import type { CheckOutcome, Ports, Routes, Severity } from './ports.js';
+
+/** How many checks and decisions status keeps; enough to explain a run, small enough for etcd. */
+export const MAX_CHECKS = 20;
+export const MAX_DECISIONS = 30;
+
+/**
+ * One tick's working state: the Canary, a draft of its next status, and the ports. Decisions are
+ * recorded here as they are taken; the status is written once at the end, only if it changed.
+ */
+export class TickContext {
+  readonly cfg: ResolvedAnalysis;
+  readonly status: CanaryStatus;
+  readonly decisions: Decision[] = [];
+  readonly now: Date;
+  readonly nowIso: string;
+
+  constructor(
+    readonly canary: Canary,
+    readonly ports: Ports,
+  ) {
+    this.cfg = resolveAnalysis(canary);
+    this.status = structuredClone(canary.status ?? {});
+    this.now = ports.clock.now();
+    this.nowIso = this.now.toISOString();
+  }
+
+  get phase(): Phase | undefined {
+    return this.status.phase;
+  }
+
+  /** The Canary as the ports should see it: with the draft status (cookies, weights) applied. */
+  get current(): Canary {
+    return { ...this.canary, status: this.status };
+  }
+
+  setPhase(phase: Phase): void {
+    if (this.status.phase === phase) return;
+    this.status.phase = phase;
+    this.status.lastTransitionTime = this.nowIso;
+    const others = (this.status.conditions ?? []).filter((c) => c.type !== 'Promoted');
+    const previous = this.status.conditions?.find((c) => c.type === 'Promoted');
+    this.status.conditions = [promotedCondition(phase, previous, this.nowIso), ...others];
+  }
+
+  /** Records a decision in status and as an event; every decision carries a human reason. */
+  async decide(action: string, reason: string, type: 'Normal' | 'Warning' = 'Normal'): Promise<void> {
+    const decision: Decision = {
+      time: this.nowIso,
+      phase: this.status.phase ?? 'Initializing',
+      action,
+      reason,
+      ...(this.status.canaryWeight !== undefined ? { canaryWeight: this.status.canaryWeight } : {}),
+    };
+    this.decisions.push(decision);
+    this.status.decisions = [...(this.status.decisions ?? []), decision].slice(-MAX_DECISIONS);
+    await this.ports.notifier.event(this.current, { type, reason: action, message: reason });
+    await this.callEventHooks(reason);
+  }
+
+  async alert(severity: Severity, message: string): Promise<void> {
+    await this.ports.notifier.alert(this.current, { severity, message, fields: this.alertFields() });
+  }
+
+  recordChecks(outcomes: readonly CheckOutcome[]): void {
+    const weight = this.status.canaryWeight ?? 0;
+    const records: CheckRecord[] = outcomes.map((o) => ({
+      name: o.name,
+      kind: o.kind,
+      verdict: o.verdict,
+      ...(o.value !== undefined && Number.isFinite(o.value) ? { value: o.value } : {}),
+      ...(o.min !== undefined ? { min: o.min } : {}),
+      ...(o.max !== undefined ? { max: o.max } : {}),
+      message: o.message,
+      time: this.nowIso,
+      weight,
+    }));
+    this.status.checks = [...(this.status.checks ?? []), ...records].slice(-MAX_CHECKS);
+  }
+
+  /** Applies a traffic split and keeps status and session-affinity cookies in step with it. */
+  async setRoutes(routes: Routes): Promise<void> {
+    this.updateCookies(routes.canaryWeight);
+    this.status.canaryWeight = routes.canaryWeight;
+    this.status.mirrored = routes.mirrored;
+    await this.ports.router.setRoutes(this.current, routes);
+  }
+
+  private updateCookies(canaryWeight: number): void {
+    const affinity = this.canary.spec.analysis?.sessionAffinity;
+    if (!affinity || this.cfg.strategy !== 'canary') return;
+    if (canaryWeight > 0) {
+      this.status.sessionAffinityCookie ??= `${affinity.cookieName}=${this.randomToken()}`;
+      if (affinity.primaryCookieName) {
+        this.status.primarySessionAffinityCookie ??= `${affinity.primaryCookieName}=${this.randomToken()}`;
+      }
+    } else if (this.status.sessionAffinityCookie) {
+      this.status.previousSessionAffinityCookie = this.status.sessionAffinityCookie;
+      delete this.status.sessionAffinityCookie;
+    }
+  }
+
+  private randomToken(): string {
+    const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    let out = '';
+    for (let i = 0; i < 10; i++)
+      out += letters[Math.floor(this.ports.clock.random() * letters.length)] ?? 'a';
+    return out;
+  }
+
+  private alertFields(): Record<string, string> {
+    const { targetRef } = this.canary.spec;
+    const fields: Record<string, string> = {
+      Target: `${targetRef.kind}/${targetRef.name}.${this.canary.metadata.namespace ?? 'default'}`,
+      Phase: this.status.phase ?? 'Initializing',
+    };
+    if (this.status.canaryWeight !== undefined) fields.Weight = String(this.status.canaryWeight);
+    return fields;
+  }
+
+  private async callEventHooks(message: string): Promise<void> {
+    for (const hook of this.cfg.webhooks.filter((h) => h.type === 'event')) {
+      const withMessage = {
+        ...hook,
+        metadata: { ...hook.metadata, eventMessage: message, eventType: 'Normal' },
+      };
+      await this.ports.webhooks.call(this.current, withMessage, this.status.phase ?? 'Initializing');
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import type { TickContext } from './context.js';
+import { rollback, promote } from './outcomes.js';
+import type { ControlCommand } from './ports.js';
+
+const RUNNING = ['Progressing', 'WaitingPromotion'] as const;
+
+function isRunning(ctx: TickContext): boolean {
+  return (RUNNING as readonly string[]).includes(ctx.phase ?? '');
+}
+
+async function reject(ctx: TickContext, command: ControlCommand, why: string): Promise<void> {
+  await ctx.decide(
+    'CommandRejected',
+    `${command.action.type} requested by ${command.by ?? 'unknown'}: ${why}`,
+    'Warning',
+  );
+}
+
+function who(command: ControlCommand): string {
+  const reason = command.reason ? ` (${command.reason})` : '';
+  return `${command.by ?? 'unknown'}${reason}`;
+}
+
+/** Commands that act on traffic or phase end the tick: the next one starts from what they did. */
+const ENDS_TICK = new Set(['promote', 'abort', 'set-weight']);
+
+async function apply(ctx: TickContext, command: ControlCommand): Promise<void> {
+  const { action } = command;
+  switch (action.type) {
+    case 'pause':
+      ctx.status.paused = true;
+      await ctx.decide('Paused', `paused by ${who(command)}: traffic and analysis frozen`);
+      return;
+    case 'resume':
+      delete ctx.status.paused;
+      await ctx.decide('Resumed', `resumed by ${who(command)}`);
+      return;
+    case 'abort':
+      if (!isRunning(ctx) && ctx.phase !== 'Waiting')
+        return reject(ctx, command, `nothing to abort in phase ${ctx.phase ?? 'none'}`);
+      return rollback(ctx, `aborted by ${who(command)}`);
+    case 'promote':
+      if (!isRunning(ctx))
+        return reject(
+          ctx,
+          command,
+          `only a running analysis can be promoted, phase is ${ctx.phase ?? 'none'}`,
+        );
+      return promote(ctx, `promoted by ${who(command)}, remaining steps and gates skipped`);
+    case 'set-weight':
+      if (ctx.phase !== 'Progressing' || ctx.cfg.strategy !== 'canary') {
+        return reject(ctx, command, 'the weight can be set only while a canary-strategy run is progressing');
+      }
+      if (!Number.isInteger(action.weight) || action.weight < 0 || action.weight > 100) {
+        return reject(ctx, command, `expected a whole number between 0 and 100, got ${action.weight}`);
+      }
+      await ctx.setRoutes({
+        primaryWeight: 100 - action.weight,
+        canaryWeight: action.weight,
+        mirrored: false,
+      });
+      await ctx.decide('SetWeight', `canary weight set to ${action.weight}% by ${who(command)}`);
+      return;
+    case 'retry':
+      if (ctx.phase !== 'Failed')
+        return reject(ctx, command, `only a failed revision can be retried, phase is ${ctx.phase ?? 'none'}`);
+      delete ctx.status.lastAppliedSpec;
+      await ctx.decide('Retry', `retry of the failed revision requested by ${who(command)}`);
+      return;
+  }
+}
+
+/**
+ * Applies each command once, in order, and says whether the tick should end here. The last applied id is kept in status: commands up to and
+ * including it in the list were applied by an earlier tick.
+ */
+export async function applyCommands(ctx: TickContext, commands: readonly ControlCommand[]): Promise<boolean> {
+  const seen = commands.findIndex((c) => c.id === ctx.status.lastCommandId);
+  let endTick = false;
+  for (const command of commands.slice(seen + 1)) {
+    ctx.status.lastCommandId = command.id;
+    const decisions = ctx.decisions.length;
+    await apply(ctx, command);
+    const rejected = ctx.decisions.slice(decisions).some((d) => d.action === 'CommandRejected');
+    if (ENDS_TICK.has(command.action.type) && !rejected) endTick = true;
+  }
+  return endTick;
+}

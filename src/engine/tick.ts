@@ -1,0 +1,235 @@
+import type { CanaryStatus, Decision } from '../api/canary.js';
+import { applyCommands } from './control.js';
+import { TickContext } from './context.js';
+import { runChecks } from './checks.js';
+import { passGate, runHooks } from './hooks.js';
+import { failPromotion, finalise, promote, rollback } from './outcomes.js';
+import { isActivePhase } from './phases.js';
+import type { Canary, ControlCommand, Ports, Readiness, Revision } from './ports.js';
+import { runAB, runBlueGreen, runCanary, shiftToPrimary } from './strategies.js';
+
+export interface TickResult {
+  status: CanaryStatus;
+  /** Whether the status differs from the one the tick started with (and was written). */
+  changed: boolean;
+  decisions: Decision[];
+}
+
+function sameConfigs(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
+  const left = a ?? {};
+  const keys = new Set([...Object.keys(left), ...Object.keys(b)]);
+  return [...keys].every((k) => left[k] === b[k]);
+}
+
+/** A new revision: a pod-template change that is not a revert to the promoted one, or a config change. */
+function isNewRevision(status: CanaryStatus, rev: Revision): boolean {
+  if (!status.lastAppliedSpec)
+    return rev.specHash !== status.lastPromotedSpec || !sameConfigs(status.trackedConfigs, rev.configs);
+  if (rev.specHash !== status.lastAppliedSpec && rev.specHash !== status.lastPromotedSpec) return true;
+  return !sameConfigs(status.trackedConfigs, rev.configs);
+}
+
+/**
+ * Readiness with the progress deadline applied: a workload that stays not-ready longer than
+ * progressDeadlineSeconds is stuck, whatever the platform reports.
+ */
+function withDeadline(ctx: TickContext, which: 'primary' | 'canary', r: Readiness): Readiness {
+  const since: { primary?: string; canary?: string } = {};
+  const other = which === 'primary' ? 'canary' : 'primary';
+  const otherSince = ctx.status.notReadySince?.[other];
+  if (otherSince) since[other] = otherSince;
+  if (!r.ready && r.retriable) {
+    since[which] = ctx.status.notReadySince?.[which] ?? ctx.nowIso;
+    const waited = ctx.now.getTime() - Date.parse(since[which]);
+    if (waited >= ctx.cfg.progressDeadlineMs) {
+      r = {
+        ready: false,
+        retriable: false,
+        message: `${r.message} (progress deadline of ${ctx.cfg.progressDeadlineMs / 1000}s exceeded)`,
+      };
+    }
+  }
+  if (Object.keys(since).length > 0) ctx.status.notReadySince = since;
+  else delete ctx.status.notReadySince;
+  return r;
+}
+
+async function initialize(ctx: TickContext): Promise<void> {
+  ctx.setPhase('Initializing');
+  const ready = withDeadline(
+    ctx,
+    'primary',
+    await ctx.ports.workloads.initialize(ctx.current, { waitForPrimary: true }),
+  );
+  if (!ready.ready) {
+    if (!ready.retriable) await rollback(ctx, `the primary never became ready: ${ready.message}`);
+    return;
+  }
+  await ctx.ports.router.reconcile(ctx.current);
+  await ctx.ports.workloads.scaleCanaryDown(ctx.current);
+  const rev = await ctx.ports.workloads.targetRevision(ctx.current);
+  ctx.status.lastAppliedSpec = rev.specHash;
+  ctx.status.lastPromotedSpec = rev.specHash;
+  ctx.status.trackedConfigs = rev.configs;
+  ctx.status.canaryWeight = 0;
+  ctx.status.failedChecks = 0;
+  ctx.status.iterations = 0;
+  ctx.setPhase('Initialized');
+  await ctx.decide('Initialized', 'primary ready and serving all traffic; waiting for a new revision');
+  await ctx.alert('info', 'New workload detected, initialization completed.');
+}
+
+/** Starts a run for a new revision, after the confirm-rollout gate. */
+async function startRun(ctx: TickContext, rev: Revision): Promise<void> {
+  if (!(await passGate(ctx, 'confirm-rollout', 'Canary'))) {
+    ctx.setPhase('Waiting');
+    return;
+  }
+  await ctx.ports.workloads.scaleCanaryUp(ctx.current);
+  resetRun(ctx, rev);
+  await ctx.decide(
+    'NewRevision',
+    `new revision ${rev.specHash} detected: starting the ${ctx.cfg.strategy} analysis`,
+  );
+  await ctx.alert('info', 'New revision detected, progressing canary analysis.');
+}
+
+function resetRun(ctx: TickContext, rev: Revision): void {
+  const s = ctx.status;
+  Object.assign(s, { canaryWeight: 0, failedChecks: 0, unknownChecks: 0, iterations: 0, mirrored: false });
+  Object.assign(s, { lastAppliedSpec: rev.specHash, trackedConfigs: rev.configs, runStartedAt: ctx.nowIso });
+  delete s.judge;
+  delete s.notReadySince;
+  ctx.setPhase('Progressing');
+}
+
+/** A change of the target mid-run restarts the analysis at weight 0 (confirm-rollout is not asked again). */
+async function restartRun(ctx: TickContext, rev: Revision): Promise<void> {
+  await ctx.setRoutes({ primaryWeight: 100, canaryWeight: 0, mirrored: false });
+  resetRun(ctx, rev);
+  await ctx.decide(
+    'Restart',
+    `new revision ${rev.specHash} detected during the analysis: restarting at weight 0`,
+  );
+}
+
+/** Promoting and Finalising: wait for the updated primary, move traffic back, finish. */
+async function promotionStage(ctx: TickContext): Promise<void> {
+  if (ctx.phase === 'Finalising') {
+    await finalise(ctx);
+    return;
+  }
+  const routes = await ctx.ports.router.getRoutes(ctx.current);
+  if (await shiftToPrimary(ctx, routes)) {
+    ctx.setPhase('Finalising');
+    await ctx.decide('Finalising', 'primary updated and ready: all traffic on the primary');
+  }
+}
+
+/** Progressing and WaitingPromotion: readiness, rollback hooks, checks, then the strategy's next step. */
+async function analysisStage(ctx: TickContext): Promise<void> {
+  const canary = withDeadline(ctx, 'canary', await ctx.ports.workloads.isCanaryReady(ctx.current));
+  if (!canary.ready) {
+    if (!canary.retriable) await rollback(ctx, `canary not ready: ${canary.message}`);
+    return;
+  }
+  if (ctx.cfg.skipAnalysis) {
+    await promote(ctx, 'analysis skipped: promoting as soon as the canary is ready');
+    return;
+  }
+  const manual = await runHooks(ctx, 'rollback');
+  if (manual.outcomes.some((o) => o.verdict === 'pass')) {
+    await rollback(ctx, 'a rollback hook asked for it');
+    return;
+  }
+  if ((ctx.status.failedChecks ?? 0) >= ctx.cfg.threshold) {
+    await rollback(
+      ctx,
+      `failed checks threshold reached ${ctx.status.failedChecks ?? 0}/${ctx.cfg.threshold}`,
+    );
+    return;
+  }
+  const routes = await ctx.ports.router.getRoutes(ctx.current);
+  const result = await runChecks(ctx, routes);
+  if (result === 'hold' || result === 'stopped') return;
+  const early = result === 'advance-early';
+  if (ctx.cfg.strategy === 'ab-testing') await runAB(ctx, early);
+  else if (ctx.cfg.strategy === 'blue-green') await runBlueGreen(ctx, routes, early);
+  else await runCanary(ctx, routes, early);
+}
+
+/** Primary readiness during a run; a stuck primary rolls back (or, once promoted, fails the promotion). */
+async function primaryGate(ctx: TickContext): Promise<boolean> {
+  const primary = withDeadline(ctx, 'primary', await ctx.ports.workloads.isPrimaryReady(ctx.current));
+  if (primary.ready) return true;
+  if (!primary.retriable) {
+    if (ctx.phase === 'Promoting' || ctx.phase === 'Finalising') await failPromotion(ctx, primary.message);
+    else await rollback(ctx, `primary not ready: ${primary.message}`);
+  }
+  return false;
+}
+
+async function step(ctx: TickContext, commands: readonly ControlCommand[]): Promise<void> {
+  if (ctx.canary.spec.suspend) return;
+  if (!ctx.phase || ctx.phase === 'Initializing') {
+    await initialize(ctx);
+    return;
+  }
+  if (await applyCommands(ctx, commands)) return;
+  await ctx.ports.workloads.initialize(ctx.current, { waitForPrimary: false });
+  await ctx.ports.router.reconcile(ctx.current);
+  if (ctx.status.paused) return;
+  const rev = await ctx.ports.workloads.targetRevision(ctx.current);
+  const active = isActivePhase(ctx.phase);
+  if (!active && ctx.phase !== 'Waiting' && !isNewRevision(ctx.status, rev)) return;
+  if (!(await primaryGate(ctx))) return;
+  if (!active) {
+    await startRun(ctx, rev);
+    return;
+  }
+  if ((ctx.phase === 'Progressing' || ctx.phase === 'WaitingPromotion') && isNewRevision(ctx.status, rev)) {
+    await restartRun(ctx, rev);
+    return;
+  }
+  if (ctx.phase === 'Promoting' || ctx.phase === 'Finalising') await promotionStage(ctx);
+  else await analysisStage(ctx);
+}
+
+function observe(ctx: TickContext): void {
+  const generation = ctx.canary.metadata.generation;
+  if (generation !== undefined) ctx.status.observedGeneration = generation;
+}
+
+/**
+ * One step of a Canary's rollout: reads the world through the ports, decides, acts, and writes the
+ * status once if anything changed. Safe to call again after a crash at any point.
+ */
+export async function advance(
+  canary: Canary,
+  ports: Ports,
+  commands: readonly ControlCommand[] = [],
+): Promise<TickResult> {
+  const ctx = new TickContext(canary, ports);
+  await step(ctx, commands);
+  observe(ctx);
+  const changed = JSON.stringify(ctx.status) !== JSON.stringify(canary.status ?? {});
+  if (changed) await ports.status.write(canary, ctx.status);
+  return { status: ctx.status, changed, decisions: ctx.decisions };
+}
+
+/**
+ * Deletion with revertOnDeletion: gives the target back its traffic and restores the user's
+ * routing. Returns done once everything is restored; call again until then.
+ */
+export async function terminate(canary: Canary, ports: Ports): Promise<{ done: boolean }> {
+  const ctx = new TickContext(canary, ports);
+  if (ctx.phase !== 'Terminating') {
+    ctx.setPhase('Terminating');
+    await ctx.decide('Terminating', 'Canary deleted: restoring the target and the original routing');
+    await ports.status.write(canary, ctx.status);
+  }
+  const ready = await ports.workloads.revert(ctx.current);
+  if (!ready.ready) return { done: false };
+  await ports.router.finalize(ctx.current);
+  return { done: true };
+}
