@@ -1,0 +1,240 @@
+/**
+ * Evaluates the metrics of `analysis.metrics`: built-in Istio checks (against Prometheus or the
+ * local router), inline queries, and MetricTemplates. A metric that names a built-in AND a
+ * `templateRef` runs the template only (Flagger runs both).
+ */
+import type { Canary, CanaryMetric } from '../api/canary.js';
+import { parseDuration } from '../api/common.js';
+import type { MetricTemplate } from '../api/metric-template.js';
+import type { CheckOutcome } from '../engine/ports.js';
+import { boundsOf, judgeValue, normaliseValue, unknownOutcome } from './bounds.js';
+import { builtinTemplate, isBuiltin, SUCCESS_RATE, type BuiltinName } from './builtin.js';
+import { p99, successRate, type LocalMetricsWindow } from './local-window.js';
+import { providerFactory } from './providers/registry.js';
+import { NoDataError, type MetricProvider } from './providers/types.js';
+import { resolveSecret, type SecretLookup } from './secrets.js';
+import { DEFAULT_METRIC_INTERVAL, renderTemplate, templateScope } from './template.js';
+
+export type TemplateLookup = (namespace: string, name: string) => Promise<MetricTemplate | undefined>;
+
+export interface MetricSources {
+  templates: TemplateLookup;
+  secrets?: SecretLookup | undefined;
+  /** Prometheus for built-ins and inline queries when the Canary has no `spec.metricsServer`. */
+  metricsServer?: string | undefined;
+  /** The local router's counters: built-ins use them when the Canary has no `spec.metricsServer`. */
+  local?: LocalMetricsWindow | undefined;
+}
+
+/** What ran for one metric: the query as sent, and where. */
+export interface MetricPlan {
+  name: string;
+  kind: 'builtin' | 'query' | 'template';
+  /** `prometheus`, another provider type, or `local` (the router's own counters). */
+  source: string;
+  /** The provider address (Prometheus URL) when there is one. */
+  address?: string;
+  /** The rendered query, or a description of the local computation. */
+  query?: string;
+  interval: string;
+  /** Set when the metric cannot be evaluated at all (render error, missing template). */
+  error?: string;
+}
+
+export interface MetricResult extends CheckOutcome {
+  plan: MetricPlan;
+}
+
+function namespaceOf(canary: Canary): string {
+  return canary.metadata.namespace ?? 'default';
+}
+
+function metricsServerFor(canary: Canary, sources: MetricSources): string | undefined {
+  return canary.spec.metricsServer ?? sources.metricsServer;
+}
+
+function useLocal(canary: Canary, sources: MetricSources): boolean {
+  return sources.local !== undefined && canary.spec.metricsServer === undefined;
+}
+
+interface Prepared {
+  plan: MetricPlan;
+  template?: MetricTemplate;
+}
+
+async function prepareTemplate(
+  canary: Canary,
+  metric: CanaryMetric,
+  base: MetricPlan,
+  sources: MetricSources,
+): Promise<Prepared> {
+  const ref = metric.templateRef;
+  const namespace = ref?.namespace ?? namespaceOf(canary);
+  const plan: MetricPlan = { ...base, kind: 'template', source: 'template' };
+  if (ref === undefined) return { plan };
+  let template: MetricTemplate | undefined;
+  try {
+    template = await sources.templates(namespace, ref.name);
+  } catch (error) {
+    return {
+      plan: {
+        ...plan,
+        error: `cannot read MetricTemplate ${namespace}/${ref.name}: ${(error as Error).message}`,
+      },
+    };
+  }
+  if (template === undefined)
+    return { plan: { ...plan, error: `MetricTemplate ${namespace}/${ref.name} not found` } };
+  const provider = template.spec.provider;
+  const withSource: MetricPlan = {
+    ...plan,
+    source: provider.type,
+    ...(provider.address !== undefined ? { address: provider.address } : {}),
+  };
+  try {
+    return {
+      plan: { ...withSource, query: renderTemplate(template.spec.query, templateScope(canary, metric)) },
+      template,
+    };
+  } catch (error) {
+    return {
+      plan: { ...withSource, error: `MetricTemplate ${namespace}/${ref.name}: ${(error as Error).message}` },
+      template,
+    };
+  }
+}
+
+function localDescription(name: BuiltinName, canary: Canary, interval: string): string {
+  const what = name === SUCCESS_RATE ? 'non-5xx share × 100' : 'P99 duration (ms)';
+  return `local router: ${what} of destination_workload=~"${canary.spec.targetRef.name}" in namespace ${namespaceOf(canary)} over ${interval}`;
+}
+
+/** Renders every metric without running it: what `serin analyze --dry-run` prints. */
+export async function planMetric(
+  canary: Canary,
+  metric: CanaryMetric,
+  sources: MetricSources,
+): Promise<Prepared> {
+  const interval = metric.interval ?? DEFAULT_METRIC_INTERVAL;
+  const base: MetricPlan = { name: metric.name, kind: 'query', source: 'prometheus', interval };
+  if (metric.templateRef !== undefined) return prepareTemplate(canary, metric, base, sources);
+  const server = metricsServerFor(canary, sources);
+  const prometheus = server === undefined ? base : { ...base, address: server };
+  const scope = templateScope(canary, metric);
+  if (isBuiltin(metric.name) && metric.query === undefined) {
+    if (useLocal(canary, sources)) {
+      return {
+        plan: {
+          ...base,
+          kind: 'builtin',
+          source: 'local',
+          query: localDescription(metric.name, canary, interval),
+        },
+      };
+    }
+    return {
+      plan: { ...prometheus, kind: 'builtin', query: renderTemplate(builtinTemplate(metric.name), scope) },
+    };
+  }
+  if (metric.query !== undefined) {
+    try {
+      return { plan: { ...prometheus, query: renderTemplate(metric.query, scope) } };
+    } catch (error) {
+      return { plan: { ...prometheus, error: `query: ${(error as Error).message}` } };
+    }
+  }
+  return {
+    plan: {
+      ...base,
+      error: `metric ${metric.name}: no usable metrics template and query were configured (set templateRef or query)`,
+    },
+  };
+}
+
+async function providerFor(
+  canary: Canary,
+  prepared: Prepared,
+  sources: MetricSources,
+): Promise<MetricProvider> {
+  const template = prepared.template;
+  if (template !== undefined) {
+    const namespace = template.metadata.namespace ?? namespaceOf(canary);
+    const credentials = await resolveSecret(template.spec.provider, namespace, sources.secrets);
+    return providerFactory(template.spec.provider.type)({ spec: template.spec.provider, credentials });
+  }
+  const address = prepared.plan.address;
+  if (address === undefined) {
+    throw new Error('no metrics server: set spec.metricsServer on the Canary (or pass --prometheus)');
+  }
+  return providerFactory('prometheus')({ spec: { type: 'prometheus', address }, credentials: undefined });
+}
+
+function evaluateLocal(
+  metric: CanaryMetric,
+  plan: MetricPlan,
+  canary: Canary,
+  window: LocalMetricsWindow,
+): number {
+  const totals = window.window(
+    { namespace: namespaceOf(canary), workloadPattern: canary.spec.targetRef.name },
+    parseDuration(plan.interval),
+  );
+  if (totals === undefined)
+    throw new NoDataError(
+      `no rate yet: the local router has fewer than two samples in the last ${plan.interval}`,
+    );
+  if (totals.requests === 0) {
+    throw new NoDataError(
+      `no requests to ${canary.spec.targetRef.name} in the last ${plan.interval} (is it receiving traffic?)`,
+    );
+  }
+  const value = metric.name === SUCCESS_RATE ? successRate(totals) : p99(totals);
+  if (Number.isNaN(value))
+    throw new NoDataError(
+      `no latency observations for ${canary.spec.targetRef.name} in the last ${plan.interval}`,
+    );
+  return value;
+}
+
+async function measure(
+  canary: Canary,
+  metric: CanaryMetric,
+  prepared: Prepared,
+  sources: MetricSources,
+  now: Date,
+): Promise<number> {
+  const { plan } = prepared;
+  if (plan.source === 'local' && sources.local !== undefined)
+    return evaluateLocal(metric, plan, canary, sources.local);
+  const provider = await providerFor(canary, prepared, sources);
+  try {
+    return await provider.queryValue(plan.query ?? '', now);
+  } finally {
+    await provider.close();
+  }
+}
+
+/** Evaluates one metric; never throws: every problem is an `unknown` outcome naming it. */
+export async function evaluateMetric(
+  canary: Canary,
+  metric: CanaryMetric,
+  sources: MetricSources,
+  now: Date,
+): Promise<MetricResult> {
+  const prepared = await planMetric(canary, metric, sources);
+  const { plan } = prepared;
+  if (plan.error !== undefined) return { ...unknownOutcome(metric.name, plan.error), plan };
+  let value: number;
+  try {
+    value = await measure(canary, metric, prepared, sources, now);
+  } catch (error) {
+    const message =
+      error instanceof NoDataError
+        ? `${metric.name}: ${error.message}`
+        : `${metric.name}: ${(error as Error).message}`;
+    return { ...unknownOutcome(metric.name, message), plan };
+  }
+  const builtin = plan.kind === 'builtin';
+  const normalised = normaliseValue(metric.name, builtin, value);
+  return { ...judgeValue(metric.name, normalised, boundsOf(metric, builtin)), plan };
+}

@@ -1,0 +1,139 @@
+/**
+ * The engine's MetricsPort: every metric of `analysis.metrics`, then the sequential judge when
+ * `analysis.judge` is set. Nothing here decides what a failure means; it reports pass, fail or
+ * unknown honestly, with the provider's own message.
+ */
+import type { Canary } from '../api/canary.js';
+import type {
+  CheckOutcome,
+  JudgeVerdict,
+  MetricsContext,
+  MetricsEvaluation,
+  MetricsPort,
+} from '../engine/ports.js';
+import { createJudge, type Judge } from './judge/index.js';
+import { localObservation, prometheusObservation, type ObservationPair } from './judge-observation.js';
+import { LocalMetricsWindow } from './local-window.js';
+import type { LocalMetricsSource } from './local-source.js';
+import {
+  evaluateMetric,
+  type MetricResult,
+  type MetricSources,
+  type TemplateLookup,
+} from './metric-checks.js';
+import { PrometheusClient } from './prometheus/client.js';
+import type { SecretLookup } from './secrets.js';
+
+export type JudgeFactory = (spec: Record<string, unknown>, persisted: unknown) => Judge;
+
+export interface MetricsPortOptions {
+  templates: TemplateLookup;
+  secrets?: SecretLookup | undefined;
+  /** Default Prometheus for Canaries without `spec.metricsServer`. */
+  metricsServer?: string | undefined;
+  /** The local router: built-ins and the judge read it when a Canary has no `spec.metricsServer`. */
+  localSource?: LocalMetricsSource | LocalMetricsWindow | undefined;
+  judge?: JudgeFactory | undefined;
+}
+
+export interface DetailedEvaluation {
+  metrics: MetricResult[];
+  judge?: JudgeVerdict;
+  /** The judge's input, when it could be read. */
+  observation?: ObservationPair;
+  /** Why the judge could not run this time. */
+  judgeError?: string;
+}
+
+function analysisOf(canary: Canary) {
+  return canary.spec.analysis ?? canary.spec.canaryAnalysis;
+}
+
+/** Only the fields of a CheckOutcome: the status record is strict. */
+function toOutcome(result: MetricResult): CheckOutcome {
+  const { plan: _plan, ...outcome } = result;
+  return outcome;
+}
+
+export class MetricsEvaluator {
+  private readonly sources: MetricSources;
+  private readonly judgeFactory: JudgeFactory;
+
+  constructor(options: MetricsPortOptions) {
+    const local = options.localSource;
+    const window =
+      local === undefined || local instanceof LocalMetricsWindow
+        ? local
+        : new LocalMetricsWindow(local).start();
+    this.sources = {
+      templates: options.templates,
+      secrets: options.secrets,
+      metricsServer: options.metricsServer,
+      local: window,
+    };
+    this.judgeFactory = options.judge ?? ((spec, persisted) => createJudge(spec, persisted));
+  }
+
+  get metricSources(): MetricSources {
+    return this.sources;
+  }
+
+  async evaluateDetailed(canary: Canary, context: MetricsContext): Promise<DetailedEvaluation> {
+    const analysis = analysisOf(canary);
+    const metrics = await Promise.all(
+      (analysis?.metrics ?? []).map((m) => evaluateMetric(canary, m, this.sources, context.now)),
+    );
+    const spec = analysis?.judge;
+    if (spec === undefined) return { metrics };
+    try {
+      const observation = await this.observe(canary, context);
+      const judge = this.judgeFactory(spec, context.judgeState);
+      const decision = judge.observe(observation);
+      const verdict: JudgeVerdict = {
+        verdict: decision.verdict,
+        reason: decision.reason,
+        evidence: { ...decision.evidence, observation },
+        state: judge.state(),
+      };
+      return { metrics, judge: verdict, observation };
+    } catch (error) {
+      return { metrics, judgeError: `judge: ${(error as Error).message}` };
+    }
+  }
+
+  private async observe(canary: Canary, context: MetricsContext): Promise<ObservationPair> {
+    if (context.runStartedAt === undefined)
+      throw new Error('the run start is unknown, so there is nothing to count since');
+    const start = new Date(context.runStartedAt);
+    if (Number.isNaN(start.getTime()))
+      throw new Error(`runStartedAt "${context.runStartedAt}" is not a time`);
+    const server =
+      canary.spec.metricsServer ??
+      (this.sources.local === undefined ? this.sources.metricsServer : undefined);
+    if (server === undefined) {
+      if (this.sources.local !== undefined)
+        return localObservation(canary, this.sources.local, start.getTime());
+      throw new Error('no metrics server: set spec.metricsServer on the Canary (or pass --prometheus)');
+    }
+    const client = new PrometheusClient({ address: server });
+    try {
+      return await prometheusObservation(canary, client, start, context.now);
+    } finally {
+      await client.close();
+    }
+  }
+}
+
+export function createMetricsPort(options: MetricsPortOptions): MetricsPort {
+  const evaluator = new MetricsEvaluator(options);
+  return {
+    async evaluate(canary, context): Promise<MetricsEvaluation> {
+      const detailed = await evaluator.evaluateDetailed(canary, context);
+      const checks = detailed.metrics.map(toOutcome);
+      if (detailed.judgeError !== undefined) {
+        checks.push({ name: 'judge', kind: 'judge', verdict: 'unknown', message: detailed.judgeError });
+      }
+      return detailed.judge === undefined ? { checks } : { checks, judge: detailed.judge };
+    },
+  };
+}

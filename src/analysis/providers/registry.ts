@@ -1,0 +1,32 @@
+import { METRIC_PROVIDER_TYPES, type MetricProviderType } from '../../api/metric-template.js';
+import { createPrometheusProvider } from './prometheus.js';
+import { UnsupportedProviderError, type MetricProvider, type ProviderFactory } from './types.js';
+
+/** Providers Serin can query. The rest of Flagger's types validate but report "not supported yet". */
+const FACTORIES: Partial<Record<MetricProviderType, ProviderFactory>> = {
+  prometheus: createPrometheusProvider,
+};
+
+function unsupported(type: MetricProviderType): ProviderFactory {
+  return () => {
+    const provider: MetricProvider = {
+      type,
+      queryValue: () =>
+        Promise.reject(
+          new UnsupportedProviderError(
+            `provider ${type} is not supported yet (supported: ${supportedProviderTypes().join(', ')})`,
+          ),
+        ),
+      close: () => Promise.resolve(),
+    };
+    return provider;
+  };
+}
+
+export function supportedProviderTypes(): MetricProviderType[] {
+  return METRIC_PROVIDER_TYPES.filter((t) => FACTORIES[t] !== undefined);
+}
+
+export function providerFactory(type: MetricProviderType): ProviderFactory {
+  return FACTORIES[type] ?? unsupported(type);
+}

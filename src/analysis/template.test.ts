@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { Canary } from '../api/canary.js';
+import { renderTemplate, TemplateError, templateScope } from './template.js';
+
+const canary = {
+  apiVersion: 'serin.dev/v1beta1',
+  kind: 'Canary',
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: {
+    targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web-app' },
+    service: { port: 80, name: 'web-svc' },
+    ingressRef: { kind: 'Ingress', name: 'web-ingress' },
+  },
+} as Canary;
+
+describe('renderTemplate', () => {
+  const scope = templateScope(canary, { interval: '2m', templateVariables: { reporter: 'source' } });
+
+  it('offers every Flagger variable', () => {
+    const out = renderTemplate(
+      '{{ name }}|{{namespace}}|{{ target }}|{{ service }}|{{ ingress }}|{{ route }}|{{ interval }}|{{ variables.reporter }}',
+      scope,
+    );
+    expect(out).toBe('web|shop|web-app|web-svc|web-ingress|web-app|2m|source');
+  });
+
+  it('defaults the interval to 1m and service/route to the target', () => {
+    const plain = templateScope({ ...canary, spec: { ...canary.spec, service: { port: 80 } } }, {});
+    expect(renderTemplate('{{ interval }} {{ service }} {{ route }}', plain)).toBe('1m web-app web-app');
+  });
+
+  it('trims whitespace around {{- and -}} as Go does', () => {
+    expect(renderTemplate('a  {{- target -}}  b', scope)).toBe('aweb-appb');
+  });
+
+  it('names a missing template variable', () => {
+    expect(() => renderTemplate('rate(x{r="{{ variables.missing }}"}[1m])', scope)).toThrow(
+      /template variable "missing" is not set in templateVariables \(set: reporter\)/,
+    );
+  });
+
+  it('names an unknown variable and rejects Go field syntax', () => {
+    expect(() => renderTemplate('{{ pod }}', scope)).toThrow(/unknown template variable "pod"/);
+    expect(() => renderTemplate('{{ .namespace }}', scope)).toThrow(TemplateError);
+    expect(() => renderTemplate('{{ target ', scope)).toThrow(/unclosed/);
+  });
+});
