@@ -1,0 +1,242 @@
+import { parseDuration } from '../../api/common.js';
+import type { Headers, HTTPRoute, VirtualServiceSpec } from '../../routing/istio/types.js';
+import {
+  compileVirtualService,
+  destinationProbabilities,
+  mirrorPercent,
+  type CompiledVirtualService,
+  type RequestAttributes,
+} from '../../routing/match.js';
+import { randomPicker, smoothRoundRobinPicker, type WeightedPicker } from './balance.js';
+import {
+  compileCors,
+  compileFault,
+  compileRewrite,
+  type CompiledCors,
+  type CompiledRewrite,
+  type FaultPolicy,
+} from './policies.js';
+import { compileRetryPolicy, type RetryPolicy } from './retry.js';
+import { ClusterFactory, fqdn, resolveServiceHost, type Cluster } from './services.js';
+import type { NamedResource, RouterConfig, ServiceDefinition, WeightedChoice } from './types.js';
+import type { UpstreamPools } from './upstreams.js';
+
+/** A weighted destination of a route: its cluster (undefined: no such service/subset) and headers. */
+export interface RouteTarget {
+  cluster: Cluster | undefined;
+  /** Human-readable destination, for errors and admin output. */
+  describe: string;
+  headers: Headers | undefined;
+}
+
+export interface MirrorTarget {
+  cluster: Cluster | undefined;
+  percent: number;
+}
+
+/** One HTTP rule, with everything the data plane needs precomputed. */
+export interface CompiledRoute {
+  source: HTTPRoute | undefined;
+  /** Undefined when the rule has no weighted destinations (redirect, direct response). */
+  picker: WeightedPicker<RouteTarget> | undefined;
+  mirrors: readonly MirrorTarget[];
+  retry: RetryPolicy;
+  timeoutMs: number | undefined;
+  fault: FaultPolicy | undefined;
+  cors: CompiledCors | undefined;
+  rewrite: CompiledRewrite | undefined;
+  headers: Headers | undefined;
+  /** For each match block, the uri prefix it matched by, so `rewrite.uri` can replace it. */
+  matchedPrefixes: readonly (string | undefined)[];
+}
+
+export type RouteDecision =
+  { kind: 'route'; route: CompiledRoute; matchIndex: number | undefined } | { kind: 'no-route' };
+
+interface VirtualServiceEntry {
+  compiled: CompiledVirtualService;
+  routes: CompiledRoute[];
+}
+
+export interface CompileContext {
+  pools: UpstreamPools;
+  random: () => number;
+  weightedChoice: WeightedChoice;
+  namespace: string;
+}
+
+const HOST_CACHE_LIMIT = 4096;
+
+/**
+ * An immutable, fully compiled router configuration. A request captures one of these when it
+ * starts and keeps it until it ends, so swapping the router's reference never changes an
+ * in-flight request's route, retries or telemetry identity.
+ */
+export class CompiledConfig {
+  readonly liveEndpoints: ReadonlySet<string>;
+  private readonly entries: VirtualServiceEntry[];
+  private readonly serviceRoutes = new Map<string, CompiledRoute>();
+  private readonly hostCache = new Map<string, VirtualServiceEntry | null>();
+
+  constructor(
+    readonly version: number,
+    readonly config: RouterConfig,
+    private readonly context: CompileContext,
+  ) {
+    const services = new Map<string, ServiceDefinition>();
+    config.services.forEach((s, i) => {
+      if (!s.name || !s.namespace) throw new Error(`services[${i}]: expected a name and a namespace`);
+      s.endpoints.forEach((e, j) => {
+        if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) {
+          throw new Error(
+            `services[${i}].endpoints[${j}].port: expected a port in [1, 65535], got ${String(e.port)}`,
+          );
+        }
+      });
+      services.set(fqdn(s.name, s.namespace), s);
+    });
+    const clusters = new ClusterFactory({
+      services,
+      destinationRules: config.destinationRules ?? [],
+      pools: context.pools,
+      random: context.random,
+    });
+    this.entries = (config.virtualServices ?? []).map((vs, i) =>
+      this.compileVirtualService(vs, `virtualServices[${i}] (${vs.namespace}/${vs.name})`, clusters),
+    );
+    for (const [host, service] of services) {
+      const cluster = clusters.get(host, service.namespace, undefined);
+      this.serviceRoutes.set(
+        host,
+        this.compileRoute(undefined, 'services', service.namespace, clusters, cluster),
+      );
+    }
+    this.liveEndpoints = clusters.liveEndpoints;
+  }
+
+  /** Finds the route for a request: the first VirtualService for its host, else the service itself. */
+  decide(req: RequestAttributes): RouteDecision {
+    const entry = this.virtualServiceFor(req.authority, req.gateway);
+    if (entry !== undefined) {
+      const selected = entry.compiled.select(req);
+      const route = selected === undefined ? undefined : entry.routes[selected.index];
+      return route === undefined
+        ? { kind: 'no-route' }
+        : { kind: 'route', route, matchIndex: selected?.matchIndex };
+    }
+    const host = resolveServiceHost(req.authority, this.context.namespace);
+    const route = this.serviceRoutes.get(host);
+    return route === undefined ? { kind: 'no-route' } : { kind: 'route', route, matchIndex: undefined };
+  }
+
+  private virtualServiceFor(authority: string, gateway: string | undefined): VirtualServiceEntry | undefined {
+    const key = `${gateway ?? 'mesh'}|${authority}`;
+    const cached = this.hostCache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const entry = this.entries.find((e) => e.compiled.appliesTo(authority, gateway));
+    if (this.hostCache.size >= HOST_CACHE_LIMIT) this.hostCache.clear();
+    this.hostCache.set(key, entry ?? null);
+    return entry;
+  }
+
+  private compileVirtualService(
+    vs: NamedResource<VirtualServiceSpec>,
+    path: string,
+    clusters: ClusterFactory,
+  ): VirtualServiceEntry {
+    let compiled: CompiledVirtualService;
+    try {
+      compiled = compileVirtualService(vs.spec, { namespace: vs.namespace });
+    } catch (error) {
+      throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+    }
+    const routes = (vs.spec.http ?? []).map((rule, i) =>
+      this.compileRoute(rule, `${path}.spec.http[${i}]`, vs.namespace, clusters, undefined),
+    );
+    return { compiled, routes };
+  }
+
+  private compileRoute(
+    rule: HTTPRoute | undefined,
+    path: string,
+    namespace: string,
+    clusters: ClusterFactory,
+    serviceCluster: Cluster | undefined,
+  ): CompiledRoute {
+    const targets: { target: RouteTarget; probability: number }[] =
+      rule === undefined
+        ? [
+            {
+              target: { cluster: serviceCluster, describe: serviceCluster?.name ?? '', headers: undefined },
+              probability: 1,
+            },
+          ]
+        : destinationProbabilities(rule)
+            .filter((share) => share.probability > 0)
+            .map((share) => ({
+              target: {
+                cluster: clusters.get(share.destination.host, namespace, share.destination.subset),
+                describe: `${share.destination.host}${share.destination.subset === undefined ? '' : `/${share.destination.subset}`}`,
+                headers: share.headers,
+              },
+              probability: share.probability,
+            }));
+    return {
+      source: rule,
+      picker: this.picker(targets),
+      mirrors: compileMirrors(rule, namespace, clusters),
+      retry: compileRetryPolicy(rule === undefined ? undefined : rule.retries, `${path}.retries`),
+      timeoutMs: timeoutOf(rule?.timeout, `${path}.timeout`),
+      fault: compileFault(rule?.fault, `${path}.fault`),
+      cors: compileCors(rule?.corsPolicy, `${path}.corsPolicy`),
+      rewrite: compileRewrite(rule?.rewrite, `${path}.rewrite`),
+      headers: rule?.headers,
+      matchedPrefixes: (rule?.match ?? []).map((m) => m.uri?.prefix),
+    };
+  }
+
+  private picker(
+    targets: { target: RouteTarget; probability: number }[],
+  ): WeightedPicker<RouteTarget> | undefined {
+    if (targets.length === 0) return undefined;
+    const items = targets.map((t) => t.target);
+    // Integer weights keep smooth round-robin exact (probabilities are weight / total).
+    const weights = targets.map((t) => Math.round(t.probability * 1_000_000));
+    if (this.context.weightedChoice === 'smooth-round-robin') return smoothRoundRobinPicker(items, weights);
+    return randomPicker(items, weights, this.context.random);
+  }
+}
+
+function timeoutOf(value: string | undefined, path: string): number | undefined {
+  if (value === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+  }
+  // Istio: a zero timeout disables the route timeout.
+  return ms > 0 ? ms : undefined;
+}
+
+function compileMirrors(
+  rule: HTTPRoute | undefined,
+  namespace: string,
+  clusters: ClusterFactory,
+): MirrorTarget[] {
+  if (rule === undefined) return [];
+  const out: MirrorTarget[] = [];
+  if (rule.mirror !== undefined) {
+    out.push({
+      cluster: clusters.get(rule.mirror.host, namespace, rule.mirror.subset),
+      percent: mirrorPercent(rule),
+    });
+  }
+  for (const m of rule.mirrors ?? []) {
+    out.push({
+      cluster: clusters.get(m.destination.host, namespace, m.destination.subset),
+      percent: m.percentage?.value ?? 100,
+    });
+  }
+  return out.filter((m) => m.percent > 0);
+}

@@ -1,0 +1,93 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { CompiledConfig } from './config.js';
+import { formatFlags, type ResponseFlag } from './flags.js';
+import type { Cluster, EndpointTarget } from './services.js';
+import { UNKNOWN_DESTINATION, type DestinationIdentity, type RouterTelemetry } from './telemetry.js';
+
+/** Header that carries Envoy response flags on responses the router generates itself. */
+export const RESPONSE_FLAGS_HEADER = 'x-serin-response-flags';
+
+/**
+ * The state of one downstream request from arrival to the last byte of its response: the
+ * configuration it captured, the response flags gathered on the way, and the cancellation that a
+ * client disconnect or the route timeout triggers.
+ */
+export class Exchange {
+  readonly flags = new Set<ResponseFlag>();
+  readonly startedAt = performance.now();
+  readonly abort = new AbortController();
+  cluster: Cluster | undefined;
+  target: EndpointTarget | undefined;
+  clientGone = false;
+  routeTimedOut = false;
+  private recorded = false;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly config: CompiledConfig,
+    private readonly telemetry: RouterTelemetry,
+  ) {
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        this.clientGone = true;
+        this.flags.add('DC');
+        this.abort.abort();
+      }
+      this.recordSource();
+    });
+  }
+
+  get finished(): boolean {
+    return this.clientGone || this.res.headersSent;
+  }
+
+  /** Answers locally (no upstream response), as Envoy's local replies do. */
+  reply(
+    status: number,
+    body: string,
+    flags: readonly ResponseFlag[] = [],
+    headers: OutgoingHttpHeaders = {},
+  ): void {
+    for (const f of flags) this.flags.add(f);
+    // Drain an unread request body so the client connection can be reused.
+    this.req.resume();
+    if (this.res.headersSent) {
+      this.res.destroy();
+      return;
+    }
+    if (this.clientGone) return;
+    const payload = body === '' ? '' : `${body}\n`;
+    this.res.writeHead(status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(payload),
+      [RESPONSE_FLAGS_HEADER]: formatFlags(this.flags),
+      ...headers,
+    });
+    this.res.end(payload);
+  }
+
+  private destination(): DestinationIdentity {
+    if (this.target !== undefined) return this.target.identity;
+    const service = this.cluster?.service;
+    if (service === undefined) return UNKNOWN_DESTINATION;
+    return {
+      ...UNKNOWN_DESTINATION,
+      serviceName: service.name,
+      serviceNamespace: service.namespace,
+      workloadNamespace: service.namespace,
+    };
+  }
+
+  private recordSource(): void {
+    if (this.recorded) return;
+    this.recorded = true;
+    this.telemetry.record({
+      reporter: 'source',
+      destination: this.destination(),
+      responseCode: this.res.headersSent ? this.res.statusCode : 0,
+      responseFlags: formatFlags(this.flags),
+      durationMs: performance.now() - this.startedAt,
+    });
+  }
+}

@@ -1,0 +1,175 @@
+import { parseDuration } from '../../api/common.js';
+import { compileRe2FullMatch } from '../../routing/re2.js';
+import type {
+  CorsPolicy,
+  HTTPFaultInjection,
+  HTTPRedirect,
+  HTTPRewrite,
+  StringMatch,
+} from '../../routing/istio/types.js';
+
+/** Fault injection of one route: percentages are in [0, 100]; unset percentage means never. */
+export interface FaultPolicy {
+  delayMs: number;
+  delayPercent: number;
+  abortStatus: number | undefined;
+  abortPercent: number;
+}
+
+function durationAt(value: string, path: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function percentAt(value: number | undefined, path: string): number {
+  const p = value ?? 0;
+  if (!Number.isFinite(p) || p < 0 || p > 100)
+    throw new Error(`${path}: expected a percentage in [0, 100], got ${p}`);
+  return p;
+}
+
+export function compileFault(fault: HTTPFaultInjection | undefined, path: string): FaultPolicy | undefined {
+  if (fault === undefined) return undefined;
+  const delay = fault.delay;
+  const abort = fault.abort;
+  let abortStatus: number | undefined;
+  if (abort?.httpStatus !== undefined) {
+    if (abort.httpStatus < 200 || abort.httpStatus > 599) {
+      throw new Error(
+        `${path}.abort.httpStatus: expected an HTTP status in [200, 599], got ${abort.httpStatus}`,
+      );
+    }
+    abortStatus = abort.httpStatus;
+  } else if (abort?.grpcStatus !== undefined) {
+    // gRPC aborts answer HTTP 200 with grpc-status in Envoy; local mode has no gRPC, so use 503.
+    abortStatus = 503;
+  }
+  return {
+    delayMs: delay?.fixedDelay === undefined ? 0 : durationAt(delay.fixedDelay, `${path}.delay.fixedDelay`),
+    delayPercent: percentAt(delay?.percentage?.value ?? delay?.percent, `${path}.delay.percentage.value`),
+    abortStatus,
+    abortPercent: percentAt(abort?.percentage?.value, `${path}.abort.percentage.value`),
+  };
+}
+
+/** A percentage draw: true with probability percent/100. */
+export function chance(percent: number, random: () => number): boolean {
+  return percent >= 100 || (percent > 0 && random() * 100 < percent);
+}
+
+export interface CompiledCors {
+  allowsOrigin(origin: string): boolean;
+  allowMethods: string | undefined;
+  allowHeaders: string | undefined;
+  exposeHeaders: string | undefined;
+  maxAgeSeconds: string | undefined;
+  allowCredentials: boolean;
+}
+
+function compileOriginMatch(m: StringMatch, path: string): (origin: string) => boolean {
+  if (m.exact !== undefined) {
+    const exact = m.exact;
+    return (o) => exact === '*' || o === exact;
+  }
+  if (m.prefix !== undefined) {
+    const prefix = m.prefix;
+    return (o) => o.startsWith(prefix);
+  }
+  if (m.regex !== undefined) {
+    let re: RegExp;
+    try {
+      re = compileRe2FullMatch(m.regex);
+    } catch (error) {
+      throw new Error(`${path}.regex: ${(error as Error).message}`, { cause: error });
+    }
+    return (o) => re.test(o);
+  }
+  throw new Error(`${path}: expected one of exact, prefix or regex`);
+}
+
+export function compileCors(cors: CorsPolicy | undefined, path: string): CompiledCors | undefined {
+  if (cors === undefined) return undefined;
+  const legacy = (cors as { allowOrigin?: string[] }).allowOrigin ?? [];
+  const tests = [
+    ...(cors.allowOrigins ?? []).map((m, i) => compileOriginMatch(m, `${path}.allowOrigins[${i}]`)),
+    ...legacy.map((o) => (origin: string) => o === '*' || origin === o),
+  ];
+  const join = (list: string[] | undefined) => (list && list.length > 0 ? list.join(',') : undefined);
+  return {
+    allowsOrigin: (origin) => tests.some((t) => t(origin)),
+    allowMethods: join(cors.allowMethods),
+    allowHeaders: join(cors.allowHeaders),
+    exposeHeaders: join(cors.exposeHeaders),
+    maxAgeSeconds:
+      cors.maxAge === undefined
+        ? undefined
+        : String(Math.floor(durationAt(cors.maxAge, `${path}.maxAge`) / 1000)),
+    allowCredentials: cors.allowCredentials === true,
+  };
+}
+
+export interface CompiledRewrite {
+  /** New path for `path` (query preserved); `prefix` is the matched uri prefix, if any. */
+  path(pathWithQuery: string, matchedPrefix: string | undefined): string;
+  authority: string | undefined;
+}
+
+export function compileRewrite(rewrite: HTTPRewrite | undefined, path: string): CompiledRewrite | undefined {
+  if (rewrite === undefined) return undefined;
+  const uri = rewrite.uri;
+  const regexRewrite = rewrite.uriRegexRewrite;
+  let regex: RegExp | undefined;
+  if (regexRewrite !== undefined) {
+    try {
+      // Envoy replaces every occurrence, so drop the whole-string anchors and search globally.
+      const full = compileRe2FullMatch(regexRewrite.match);
+      regex = new RegExp(full.source.slice('^(?:'.length, -')$'.length), `${full.flags.replace('g', '')}g`);
+    } catch (error) {
+      throw new Error(`${path}.uriRegexRewrite.match: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return {
+    authority: rewrite.authority,
+    path(pathWithQuery, matchedPrefix) {
+      const q = pathWithQuery.indexOf('?');
+      const pathOnly = q < 0 ? pathWithQuery : pathWithQuery.slice(0, q);
+      const query = q < 0 ? '' : pathWithQuery.slice(q);
+      if (regex !== undefined && regexRewrite !== undefined) {
+        // RE2 uses \1 for groups in rewrites; JavaScript uses $1.
+        return pathOnly.replace(regex, regexRewrite.rewrite.replace(/\\(\d)/g, '$$$1')) + query;
+      }
+      if (uri === undefined) return pathWithQuery;
+      if (matchedPrefix !== undefined && pathOnly.startsWith(matchedPrefix)) {
+        return uri + pathOnly.slice(matchedPrefix.length) + query;
+      }
+      return uri + query;
+    },
+  };
+}
+
+export interface RedirectTarget {
+  status: number;
+  location: string;
+}
+
+/** Builds the Location of an Istio `redirect` for a request (scheme/authority/port/uri replaced). */
+export function redirectLocation(
+  redirect: HTTPRedirect,
+  request: { scheme: string; authority: string; path: string },
+): RedirectTarget {
+  const scheme = redirect.scheme ?? request.scheme;
+  let authority = redirect.authority ?? request.authority;
+  if (redirect.port !== undefined) authority = `${authority.replace(/:\d+$/, '')}:${redirect.port}`;
+  const q = request.path.indexOf('?');
+  const query = q < 0 ? '' : request.path.slice(q);
+  const path =
+    redirect.uri === undefined
+      ? request.path
+      : redirect.uri.includes('?')
+        ? redirect.uri
+        : redirect.uri + query;
+  return { status: redirect.redirectCode ?? 301, location: `${scheme}://${authority}${path}` };
+}

@@ -1,0 +1,166 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CompiledConfig } from './config.js';
+import { createRequestHandler } from './handler.js';
+import { RouterTelemetry, type TelemetrySnapshot } from './telemetry.js';
+import type { RouterConfig, RouterIdentity, RouterOptions } from './types.js';
+import { UpstreamPools } from './upstreams.js';
+
+export interface Router {
+  /** Starts the data-plane listener; resolves with the bound address. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Starts the admin listener (`/metrics`, `/healthz`, `/config`); resolves with its address. */
+  listenAdmin(port?: number, host?: string): Promise<AddressInfo>;
+  readonly address: AddressInfo | undefined;
+  readonly adminAddress: AddressInfo | undefined;
+  /**
+   * Replaces the configuration atomically: the new one is compiled completely first (and an
+   * invalid one throws, naming the field, leaving the old one in force), then one reference is
+   * swapped. Requests already in flight finish on the configuration they started with.
+   */
+  update(config: RouterConfig): void;
+  /** Version of the configuration in force (1 for the initial one). */
+  readonly configVersion: number;
+  readonly config: RouterConfig;
+  /** Prometheus text exposition of the Istio-style metrics. */
+  metrics(): Promise<string>;
+  /** The same counters, per workload and reporter, without going through Prometheus. */
+  snapshot(): TelemetrySnapshot;
+  close(): Promise<void>;
+}
+
+const DEFAULT_IDENTITY: RouterIdentity = { namespace: 'default', workload: 'serin-router' };
+
+function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      reject(error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: Server | undefined): Promise<void> {
+  if (server?.listening !== true) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+    server.closeIdleConnections();
+    // Give in-flight responses a moment, then cut whatever is left (hanging clients).
+    setTimeout(() => {
+      server.closeAllConnections();
+    }, 2000).unref();
+  });
+}
+
+export function createRouter(initial: RouterConfig, options: RouterOptions = {}): Router {
+  const identity: RouterIdentity = { ...DEFAULT_IDENTITY, ...options.identity };
+  const random = options.random ?? Math.random;
+  const pools = new UpstreamPools({ maxConnections: options.maxConnectionsPerEndpoint ?? 256 });
+  const telemetry = new RouterTelemetry(identity);
+  const compile = (config: RouterConfig, version: number) =>
+    new CompiledConfig(version, config, {
+      pools,
+      random,
+      weightedChoice: options.weightedChoice ?? 'random',
+      namespace: identity.namespace,
+    });
+  let current = compile(initial, 1);
+  let server: Server | undefined;
+  let admin: Server | undefined;
+
+  const handler = createRequestHandler({
+    current: () => current,
+    telemetry,
+    random,
+    gateway: initial.gateway ?? 'mesh',
+    defaultTimeoutMs: options.upstreamTimeoutMs ?? 0,
+  });
+
+  const adminHandler = (req: IncomingMessage, res: ServerResponse) => {
+    void serveAdmin(req, res, { telemetry, current: () => current });
+  };
+
+  return {
+    async listen(port = 0, host = '127.0.0.1') {
+      server = createServer(
+        {
+          maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+          headersTimeout: options.headersTimeoutMs ?? 30_000,
+          requestTimeout: options.requestTimeoutMs ?? 300_000,
+          keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
+        },
+        handler,
+      );
+      // Malformed requests are answered by node:http with 400 and the socket closed; never rethrown.
+      server.on('clientError', (_error, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+        else socket.destroy();
+      });
+      return listenOn(server, port, host);
+    },
+    async listenAdmin(port = 0, host = '127.0.0.1') {
+      admin = createServer(adminHandler);
+      return listenOn(admin, port, host);
+    },
+    get address() {
+      return server?.address() as AddressInfo | undefined;
+    },
+    get adminAddress() {
+      return admin?.address() as AddressInfo | undefined;
+    },
+    update(config) {
+      const next = compile(config, current.version + 1);
+      current = next;
+      pools.retain(next.liveEndpoints);
+    },
+    get configVersion() {
+      return current.version;
+    },
+    get config() {
+      return current.config;
+    },
+    metrics: () => telemetry.metricsText(),
+    snapshot: () => telemetry.snapshot(),
+    async close() {
+      await Promise.all([closeServer(server), closeServer(admin)]);
+      await pools.close();
+    },
+  };
+}
+
+async function serveAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { telemetry: RouterTelemetry; current: () => CompiledConfig },
+): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  try {
+    if (req.method === 'GET' && path === '/metrics') {
+      const body = await deps.telemetry.metricsText();
+      res.writeHead(200, { 'content-type': deps.telemetry.contentType });
+      res.end(body);
+    } else if (req.method === 'GET' && (path === '/healthz' || path === '/ready')) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok\n');
+    } else if (req.method === 'GET' && path === '/config') {
+      const c = deps.current();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ version: c.version, config: c.config }));
+    } else if (req.method === 'GET' && path === '/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(deps.telemetry.snapshot()));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found: try /metrics, /stats, /config or /healthz\n');
+    }
+  } catch (error) {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end(`${error instanceof Error ? error.message : String(error)}\n`);
+  }
+}
