@@ -341,7 +341,6 @@ export const CanaryStatus = z.looseObject({
   decisions: z.array(Decision).optional(),
   /** Serin: imperative control state (pause, weight override) and the last command applied. */
   paused: z.boolean().optional(),
-  weightOverride: z.number().optional(),
   lastCommandId: z.string().optional(),
   /** Serin: since when the primary or canary has not been ready, for the progress deadline. */
   notReadySince: z.strictObject({ primary: z.string().optional(), canary: z.string().optional() }).optional(),
