@@ -1,0 +1,81 @@
+/** A uPlot time-series chart that follows its container's width and new data. */
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+
+export interface Series {
+  label: string;
+  color: string;
+  values: (number | null)[];
+  dash?: number[];
+}
+
+interface Props {
+  title: string;
+  /** Seconds since the epoch. */
+  times: number[];
+  series: Series[];
+  unit: string;
+  /** Fixed y range, e.g. 0–100 for percentages. */
+  range?: [number, number];
+  /** Spoken summary for screen readers (the latest values). */
+  summary: string;
+}
+
+const HEIGHT = 200;
+
+function optionsFor(props: Props, width: number): uPlot.Options {
+  const { range, unit } = props;
+  return {
+    width,
+    height: HEIGHT,
+    legend: { show: true, live: false },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: true }, y: range ? { range: () => range } : { auto: true } },
+    axes: [{ stroke: '#333' }, { stroke: '#333', values: (_u, ticks) => ticks.map((t) => `${t}${unit}`) }],
+    series: [
+      {},
+      ...props.series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 2,
+        ...(s.dash ? { dash: s.dash } : {}),
+        spanGaps: true,
+      })),
+    ],
+  };
+}
+
+export function Chart(props: Props) {
+  const container = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | undefined>(undefined);
+  const data: uPlot.AlignedData = [props.times, ...props.series.map((s) => s.values)];
+  const shape = props.series.map((s) => s.label).join('|');
+
+  useEffect(() => {
+    const el = container.current;
+    if (!el) return undefined;
+    const chart = new uPlot(optionsFor(props, Math.max(240, el.clientWidth)), data, el);
+    plot.current = chart;
+    const observer = new ResizeObserver(() => {
+      chart.setSize({ width: Math.max(240, el.clientWidth), height: HEIGHT });
+    });
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      chart.destroy();
+      plot.current = undefined;
+    };
+    // Recreated only when the series change; new points go through setData below.
+  }, [shape]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  });
+
+  return (
+    <figure class="chart">
+      <figcaption>{props.title}</figcaption>
+      <div ref={container} class="chart-area" role="img" aria-label={`${props.title}: ${props.summary}`} />
+    </figure>
+  );
+}

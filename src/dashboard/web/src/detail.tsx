@@ -1,0 +1,337 @@
+/** One Canary's whole story: weights, metrics over time, checks, judge, hooks, events, routing. */
+import { ActionBar, useSteering, type Steering } from './actions.js';
+import { api, type CanaryDetail, type HistoryPoint } from './api.js';
+import { Chart } from './chart.js';
+import { age, bounds, num, shortRevision, time } from './format.js';
+import { JudgePanel } from './judge.js';
+import { useLive } from './live.js';
+import { PhaseBadge, WeightBar } from './overview.js';
+
+const CANARY_COLOR = '#b3370b';
+const PRIMARY_COLOR = '#1f4e99';
+
+function Charts({ history }: { history: HistoryPoint[] }) {
+  const times = history.map((p) => Date.parse(p.time) / 1000);
+  const last = history.at(-1);
+  const versus = (pick: (p: HistoryPoint['canary']) => number | undefined) => [
+    { label: 'canary', color: CANARY_COLOR, values: history.map((p) => pick(p.canary) ?? null) },
+    {
+      label: 'primary',
+      color: PRIMARY_COLOR,
+      values: history.map((p) => pick(p.primary) ?? null),
+      dash: [6, 3],
+    },
+  ];
+  const latest = (pick: (p: HistoryPoint['canary']) => number | undefined, unit: string): string =>
+    last
+      ? `latest canary ${num(pick(last.canary))}${unit}, primary ${num(pick(last.primary))}${unit}`
+      : 'no data yet';
+  return (
+    <section aria-labelledby="charts-title" class="panel charts">
+      <h2 id="charts-title">Over time</h2>
+      <Chart
+        title="Canary traffic weight"
+        unit="%"
+        range={[0, 100]}
+        times={times}
+        series={[{ label: 'canary weight', color: CANARY_COLOR, values: history.map((p) => p.canaryWeight) }]}
+        summary={last ? `latest ${last.canaryWeight}%` : 'no data yet'}
+      />
+      <Chart
+        title="Success rate"
+        unit="%"
+        times={times}
+        series={versus((s) => s.successRate)}
+        summary={latest((s) => s.successRate, '%')}
+      />
+      <Chart
+        title="Latency"
+        unit=" ms"
+        times={times}
+        series={versus((s) => s.latencyMs)}
+        summary={latest((s) => s.latencyMs, ' ms')}
+      />
+    </section>
+  );
+}
+
+function Checks({ canary }: { canary: CanaryDetail }) {
+  // The newest result of each check, in the order they were first seen.
+  const latest = new Map(canary.checks.map((c) => [`${c.kind}/${c.name}`, c]));
+  return (
+    <section aria-labelledby="checks-title" class="panel">
+      <h2 id="checks-title">Analysis checks</h2>
+      {latest.size === 0 ? (
+        <p class="note">No checks evaluated yet.</p>
+      ) : (
+        <table class="table" id="checks">
+          <thead>
+            <tr>
+              <th scope="col">Check</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Value</th>
+              <th scope="col">Bounds</th>
+              <th scope="col">Verdict</th>
+              <th scope="col">Detail</th>
+              <th scope="col">Time</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...latest.values()].map((c) => (
+              <tr key={`${c.kind}/${c.name}`}>
+                <th scope="row">{c.name}</th>
+                <td>{c.kind}</td>
+                <td>{num(c.value)}</td>
+                <td>{bounds(c.min, c.max)}</td>
+                <td>
+                  <span class={`verdict verdict-${c.verdict}`}>{c.verdict}</span>
+                </td>
+                <td>{c.message ?? ''}</td>
+                <td>
+                  <time dateTime={c.time}>{time(c.time)}</time>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+const GATES = new Set(['confirm-rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback']);
+
+function Webhooks({
+  canary,
+  steering,
+  readOnly,
+}: {
+  canary: CanaryDetail;
+  steering: Steering;
+  readOnly: boolean;
+}) {
+  return (
+    <section aria-labelledby="hooks-title" class="panel">
+      <h2 id="hooks-title">Webhooks and gates</h2>
+      {canary.webhooks.length === 0 ? (
+        <p class="note">No webhooks configured.</p>
+      ) : (
+        <table class="table" id="webhooks">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Type</th>
+              <th scope="col">Last result</th>
+              <th scope="col">Gate</th>
+            </tr>
+          </thead>
+          <tbody>
+            {canary.webhooks.map((h) => (
+              <tr key={h.name}>
+                <th scope="row">
+                  {h.name}
+                  <div class="url">{h.url}</div>
+                </th>
+                <td>{h.type}</td>
+                <td>
+                  {h.lastResult ? (
+                    <span>
+                      <span class={`verdict verdict-${h.lastResult.ok ? 'pass' : 'fail'}`}>
+                        {h.lastResult.ok ? 'ok' : 'failed'}
+                      </span>{' '}
+                      {h.lastResult.message} at{' '}
+                      <time dateTime={h.lastResult.time}>{time(h.lastResult.time)}</time>
+                    </span>
+                  ) : (
+                    'not called yet'
+                  )}
+                </td>
+                <td>
+                  {GATES.has(h.type) ? (
+                    <span>
+                      {h.open === undefined ? '' : h.open ? 'open ' : 'closed '}
+                      <button
+                        type="button"
+                        disabled={readOnly || steering.busy}
+                        onClick={() => {
+                          steering.request({ type: 'gate', gate: h.name, open: h.open !== true });
+                        }}
+                      >
+                        {h.open === true ? `Close ${h.name}` : `Open ${h.name}`}
+                      </button>
+                    </span>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+interface LogLine {
+  time: string;
+  kind: string;
+  warning: boolean;
+  reason: string;
+  message: string;
+  by: string | undefined;
+}
+
+function EventLog({ canary }: { canary: CanaryDetail }) {
+  const lines: LogLine[] = [
+    ...canary.decisions.map((d) => ({
+      time: d.time,
+      kind: 'decision',
+      warning: d.action === 'rollback' || d.phase === 'Failed',
+      reason: d.action,
+      message: `${d.reason}${d.canaryWeight === undefined ? '' : ` (weight ${d.canaryWeight}%)`}`,
+      by: undefined,
+    })),
+    ...canary.events.map((e) => ({
+      time: e.time,
+      kind: 'event',
+      warning: e.type === 'Warning',
+      reason: e.reason,
+      message: e.message,
+      by: e.by,
+    })),
+  ].sort((a, b) => b.time.localeCompare(a.time));
+  return (
+    <section aria-labelledby="log-title" class="panel">
+      <h2 id="log-title">Events and decisions</h2>
+      {lines.length === 0 ? (
+        <p class="note">Nothing happened yet.</p>
+      ) : (
+        <ol class="log" id="event-log">
+          {lines.slice(0, 200).map((l, i) => (
+            <li key={`${l.time}-${i}`} class={l.warning ? 'warning' : ''}>
+              <time dateTime={l.time}>{time(l.time)}</time> <span class="log-kind">{l.kind}</span>{' '}
+              <strong>{l.reason}</strong> {l.message}
+              {l.by ? <span class="by"> — by {l.by}</span> : null}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function Routing({ canary }: { canary: CanaryDetail }) {
+  return (
+    <section aria-labelledby="routing-title" class="panel">
+      <h2 id="routing-title">Routing objects</h2>
+      {canary.routing.length === 0 ? <p class="note">No routing objects reported.</p> : null}
+      {canary.routing.map((r) => (
+        <details key={`${r.kind}/${r.name}`}>
+          <summary>
+            {r.kind} {r.name}
+          </summary>
+          <pre tabIndex={0}>{r.yaml}</pre>
+        </details>
+      ))}
+    </section>
+  );
+}
+
+function Conditions({ canary }: { canary: CanaryDetail }) {
+  if (canary.conditions.length === 0) return null;
+  return (
+    <ul class="conditions">
+      {canary.conditions.map((c) => (
+        <li key={c.type}>
+          {c.type}: <strong>{c.status}</strong> {c.reason ? `(${c.reason})` : ''} {c.message ?? ''}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Summary({ canary }: { canary: CanaryDetail }) {
+  return (
+    <div class="panel summary">
+      <dl>
+        <div>
+          <dt>Phase</dt>
+          <dd>
+            <PhaseBadge phase={canary.phase} /> {canary.paused ? <span class="tag">paused</span> : null}
+          </dd>
+        </div>
+        <div>
+          <dt>Weight (canary / primary)</dt>
+          <dd id="current-weight">
+            <WeightBar canary={canary.canaryWeight} primary={canary.primaryWeight} />
+          </dd>
+        </div>
+        <div>
+          <dt>Strategy</dt>
+          <dd>{canary.strategy}</dd>
+        </div>
+        <div>
+          <dt>Revision</dt>
+          <dd>
+            <code>{shortRevision(canary.revision)}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Age</dt>
+          <dd>{age(canary.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Failed checks</dt>
+          <dd>{canary.status.failedChecks ?? 0}</dd>
+        </div>
+      </dl>
+      <Conditions canary={canary} />
+    </div>
+  );
+}
+
+export function Detail(props: { namespace: string; name: string; readOnly: boolean }) {
+  const { namespace, name, readOnly } = props;
+  const key = `${namespace}/${name}`;
+  const matches = (c: { namespace: string; name: string }): boolean =>
+    c.namespace === namespace && c.name === name;
+  const detail = useLive(() => api.detail(namespace, name), matches, `detail:${key}`);
+  const history = useLive(() => api.history(namespace, name), matches, `history:${key}`);
+  const steering = useSteering(namespace, name, () => {
+    detail.reload();
+  });
+  const canary = detail.data;
+  return (
+    <article aria-labelledby="canary-title">
+      <p>
+        <a href="#/">← All canaries</a>
+      </p>
+      <h1 id="canary-title">
+        {namespace}/{name}
+      </h1>
+      {detail.error ? (
+        <p role="alert" class="error">
+          Could not load {key}: {detail.error}
+        </p>
+      ) : null}
+      {canary ? (
+        <>
+          <p class="sr-only" aria-live="polite" id="live-summary">
+            {`${canary.phase}, canary weight ${canary.canaryWeight}%`}
+          </p>
+          <Summary canary={canary} />
+          <ActionBar canary={canary} steering={steering} readOnly={readOnly} />
+          <Charts history={history.data ?? []} />
+          <Checks canary={canary} />
+          <JudgePanel judge={canary.judge} />
+          <Webhooks canary={canary} steering={steering} readOnly={readOnly} />
+          <EventLog canary={canary} />
+          <Routing canary={canary} />
+        </>
+      ) : detail.error ? null : (
+        <p class="note">Loading…</p>
+      )}
+    </article>
+  );
+}
