@@ -6,6 +6,7 @@
  * mean and spread of normal log-latencies), so an hour of 100 req/s costs a few hundred draws.
  */
 import type { LogLatencyMoments } from '../latency.js';
+import { normalCdf } from '../math.js';
 import type { Random } from './random.js';
 
 export interface ArmBehaviour {
@@ -113,4 +114,39 @@ export function healthyScenario(canaryWeight: number, rps = 100): TrafficScenari
     diurnal: { amplitude: 0.5, periodSeconds: 1800 },
     errorLoadCoupling: 1,
   };
+}
+
+/** Istio's default bucket bounds for istio_request_duration_milliseconds. */
+export const ISTIO_BUCKETS_MS = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
+  3600000,
+];
+
+/**
+ * Per-bucket (not cumulative) counts of `requests` lognormal latencies over `bounds` plus +Inf,
+ * drawn as a multinomial by successive binomials.
+ */
+export function histogramCounts(
+  rng: Random,
+  requests: number,
+  arm: ArmBehaviour,
+  bounds = ISTIO_BUCKETS_MS,
+): number[] {
+  const mu = Math.log(arm.latencyMedianMs);
+  const cdf = (x: number) => normalCdf((Math.log(x) - mu) / arm.latencySigma);
+  const counts: number[] = [];
+  let remaining = requests;
+  let massLeft = 1;
+  let previous = 0;
+  for (const bound of bounds) {
+    const p = cdf(bound);
+    const mass = p - previous;
+    const k = massLeft > 0 ? rng.binomial(remaining, Math.min(1, mass / massLeft)) : 0;
+    counts.push(k);
+    remaining -= k;
+    massLeft -= mass;
+    previous = p;
+  }
+  counts.push(remaining);
+  return counts;
 }
