@@ -1,0 +1,278 @@
+/**
+ * The controller: watches Canaries (serin.dev and flagger.app), runs one scheduler per Canary,
+ * re-reads the Canary before every tick and hands it to the engine with the cluster's ports.
+ * Deletion goes through a finalizer so the target is never left at zero replicas.
+ */
+import type { Logger } from 'pino';
+import { CanaryDocument, type Canary } from '../api/canary.js';
+import { advance, analysisIntervalMs, strategyOf, terminate } from '../engine/index.js';
+import type { ControlCommand, Ports } from '../engine/ports.js';
+import { isConflict, isNotFound, type KubeClient, type KubeObject } from './client.js';
+import { COMMAND_ANNOTATION, decodeCommand } from './commands.js';
+import { cleanupOwnedObjects } from './cleanup.js';
+import { Informer } from './informer.js';
+import { ControllerMetrics } from './metrics.js';
+import { canaryNamespace } from './objects.js';
+import { Resources, type ResourceType } from './resources.js';
+import { CanaryScheduler, Limiter } from './scheduler.js';
+import type { DeploymentWorkloads } from './workloads.js';
+
+export const FINALIZER = 'serin.dev/finalizer';
+const DELETION_RETRY_MS = 1_000;
+
+export interface ControllerOptions {
+  client: KubeClient;
+  ports: Ports;
+  workloads: DeploymentWorkloads;
+  logger: Logger;
+  metrics: ControllerMetrics;
+  namespace?: string | undefined;
+  /** How many Canaries may tick at the same time. */
+  concurrency?: number;
+  resyncMs?: number;
+}
+
+interface Entry {
+  type: ResourceType;
+  namespace: string;
+  name: string;
+  scheduler: CanaryScheduler;
+  lastCommand: string | undefined;
+  generation: number | undefined;
+  invalidVersion: string | undefined;
+  previousPhase: string | undefined;
+}
+
+/** Validates a live object; errors name the field. */
+export function parseCanary(raw: KubeObject): { canary?: Canary; error?: string } {
+  const result = CanaryDocument.safeParse(raw);
+  if (result.success)
+    return { canary: { ...result.data, metadata: { ...raw.metadata, ...result.data.metadata } } };
+  const issues = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  return { error: issues.join('; ') };
+}
+
+export class CanaryController {
+  private readonly entries = new Map<string, Entry>();
+  private readonly informers: Informer<KubeObject>[] = [];
+  private readonly limiter: Limiter;
+  private started = false;
+
+  constructor(private readonly options: ControllerOptions) {
+    this.limiter = new Limiter(options.concurrency ?? 16);
+  }
+
+  get log(): Logger {
+    return this.options.logger;
+  }
+
+  /** Whether every informer has listed once (for /readyz). */
+  get synced(): boolean {
+    return this.started && this.informers.every((i) => i.hasSynced);
+  }
+
+  get canaryCount(): number {
+    return this.entries.size;
+  }
+
+  /** Starts watching; resolves when the caches are filled. Flagger's group is watched if its CRD exists. */
+  async start(): Promise<void> {
+    this.started = true;
+    for (const type of [Resources.serinCanary, Resources.flaggerCanary]) {
+      if (!(await this.groupServed(type))) {
+        this.log.info({ group: type.group }, 'Canary CRD not installed; not watching this group');
+        continue;
+      }
+      const informer = new Informer<KubeObject>(this.options.client, type, {
+        namespace: this.options.namespace,
+        resyncMs: this.options.resyncMs ?? 300_000,
+        onError: (error) => {
+          this.log.warn({ err: error, group: type.group }, 'watch interrupted; reconnecting');
+        },
+      });
+      informer.on((event, object) => {
+        this.onEvent(type, event, object);
+      });
+      this.informers.push(informer);
+      informer.start();
+    }
+    await Promise.all(this.informers.map((i) => i.waitForSync()));
+  }
+
+  private async groupServed(type: ResourceType): Promise<boolean> {
+    try {
+      await this.options.client.list(type, this.options.namespace);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.stop()));
+    this.informers.length = 0;
+    await Promise.all([...this.entries.values()].map((e) => e.scheduler.stop()));
+    this.entries.clear();
+    this.started = false;
+  }
+
+  private keyOf(type: ResourceType, ns: string, name: string): string {
+    return `${type.group}/${ns}/${name}`;
+  }
+
+  private onEvent(type: ResourceType, event: 'add' | 'update' | 'delete', object: KubeObject): void {
+    const ns = object.metadata.namespace ?? 'default';
+    const key = this.keyOf(type, ns, object.metadata.name);
+    if (event === 'delete') {
+      const entry = this.entries.get(key);
+      this.entries.delete(key);
+      void entry?.scheduler.stop();
+      this.updateTotals();
+      return;
+    }
+    const entry = this.entries.get(key);
+    const command = object.metadata.annotations?.[COMMAND_ANNOTATION];
+    if (!entry) {
+      const created: Entry = {
+        type,
+        namespace: ns,
+        name: object.metadata.name,
+        scheduler: new CanaryScheduler(() => this.limiter.run(() => this.reconcile(created)), 60_000),
+        lastCommand: command,
+        generation: object.metadata.generation,
+        invalidVersion: undefined,
+        previousPhase: undefined,
+      };
+      this.entries.set(key, created);
+      this.updateTotals();
+      created.scheduler.trigger();
+      return;
+    }
+    // React at once to what a user just did; status-only updates wait for the next interval.
+    const urgent =
+      command !== entry.lastCommand ||
+      object.metadata.generation !== entry.generation ||
+      object.metadata.deletionTimestamp !== undefined;
+    entry.lastCommand = command;
+    entry.generation = object.metadata.generation;
+    if (urgent) entry.scheduler.trigger();
+  }
+
+  private updateTotals(): void {
+    const counts = new Map<string, number>();
+    for (const e of this.entries.values()) counts.set(e.namespace, (counts.get(e.namespace) ?? 0) + 1);
+    this.options.metrics.total.reset();
+    for (const [namespace, n] of counts) this.options.metrics.total.set({ namespace }, n);
+  }
+
+  /** One idempotent reconcile: re-read the Canary, then deletion, or a tick of the engine. */
+  async reconcile(entry: Entry): Promise<void> {
+    const { client, metrics } = this.options;
+    const log = this.log.child({ canary: entry.name, namespace: entry.namespace });
+    try {
+      const raw = await client.get(entry.type, entry.namespace, entry.name);
+      if (!raw) return;
+      const { canary, error } = parseCanary(raw);
+      if (!canary) {
+        if (entry.invalidVersion !== raw.metadata.resourceVersion)
+          log.error({ problems: error }, 'invalid Canary; not reconciling');
+        entry.invalidVersion = raw.metadata.resourceVersion;
+        return;
+      }
+      entry.scheduler.setInterval(analysisIntervalMs(canary));
+      if (raw.metadata.deletionTimestamp !== undefined) {
+        await this.finalize(entry, canary, log);
+        return;
+      }
+      if (!(await this.ensureFinalizer(entry, canary))) return;
+      const commands = this.pendingCommands(canary, log);
+      const previousPhase = canary.status?.phase;
+      const end = metrics.duration.startTimer({
+        name: canary.spec.targetRef.name,
+        namespace: entry.namespace,
+      });
+      const result = await advance(canary, this.options.ports, commands);
+      end();
+      metrics.observe(canary, result.status, strategyOf(canary), previousPhase);
+      if (result.status.phase !== previousPhase) {
+        log.info({ phase: result.status.phase, weight: result.status.canaryWeight }, 'phase changed');
+      }
+      for (const d of result.decisions) log.info({ action: d.action, weight: d.canaryWeight }, d.reason);
+    } catch (error) {
+      metrics.tickErrors.inc({ namespace: entry.namespace });
+      log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'reconcile failed; retrying next interval',
+      );
+    }
+  }
+
+  private pendingCommands(canary: Canary, log: Logger): ControlCommand[] {
+    try {
+      const command = decodeCommand(canary.metadata.annotations?.[COMMAND_ANNOTATION]);
+      if (!command || command.id === canary.status?.lastCommandId) return [];
+      log.info({ command: command.action.type, id: command.id, by: command.by }, 'control command received');
+      return [command];
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'ignoring malformed command annotation');
+      return [];
+    }
+  }
+
+  /** Adds Serin's finalizer (needed to give the target its replicas back on deletion). */
+  private async ensureFinalizer(entry: Entry, canary: Canary): Promise<boolean> {
+    const finalizers = canary.metadata.finalizers ?? [];
+    if (finalizers.includes(FINALIZER)) return true;
+    try {
+      await this.options.client.patch(entry.type, entry.namespace, entry.name, {
+        metadata: {
+          finalizers: [...finalizers, FINALIZER],
+          resourceVersion: canary.metadata.resourceVersion,
+        },
+      });
+      return false; // the update event brings the new version and triggers the next tick
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletion: with revertOnDeletion the engine terminates (target back, routing restored);
+   * without it Serin still scales the target back up before the primary goes away (Flagger
+   * leaves it at zero). Then Serin's own objects are removed and the finalizer released.
+   */
+  private async finalize(entry: Entry, canary: Canary, log: Logger): Promise<void> {
+    if (!(canary.metadata.finalizers ?? []).includes(FINALIZER)) return;
+    entry.scheduler.setInterval(DELETION_RETRY_MS);
+    if (canary.spec.revertOnDeletion === true) {
+      const { done } = await terminate(canary, this.options.ports);
+      if (!done) {
+        log.info('waiting for the target to be ready before removing the canary');
+        return;
+      }
+    } else {
+      const readiness = await this.options.workloads.revert(canary);
+      if (!readiness.ready) {
+        log.info(
+          { reason: readiness.message },
+          'waiting for the target to be ready before removing the canary',
+        );
+        return;
+      }
+    }
+    await cleanupOwnedObjects(this.options.client, canary);
+    const live = await this.options.client.get(entry.type, canaryNamespace(canary), canary.metadata.name);
+    if (!live) return;
+    const finalizers = (live.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    await this.options.client.patch(entry.type, canaryNamespace(canary), canary.metadata.name, {
+      metadata: { finalizers, resourceVersion: live.metadata.resourceVersion },
+    });
+    this.options.metrics.forget(canary);
+    log.info(
+      { revertOnDeletion: canary.spec.revertOnDeletion === true },
+      'canary deleted; finalizer removed',
+    );
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The kinds the controller reads and writes, with their REST coordinates. A fixed table instead of
+ * discovery: the controller touches a known, small set of kinds and must not depend on discovery
+ * answering while an API server is degraded.
+ */
+export interface ResourceType {
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+const core = (plural: string, kind: string): ResourceType => ({
+  group: '',
+  version: 'v1',
+  plural,
+  kind,
+  namespaced: true,
+});
+
+export const Resources = {
+  deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
+  service: core('services', 'Service'),
+  configMap: core('configmaps', 'ConfigMap'),
+  secret: core('secrets', 'Secret'),
+  event: core('events', 'Event'),
+  namespace: { ...core('namespaces', 'Namespace'), namespaced: false },
+  hpa: {
+    group: 'autoscaling',
+    version: 'v2',
+    plural: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+  },
+  lease: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
+  virtualService: {
+    group: 'networking.istio.io',
+    version: 'v1beta1',
+    plural: 'virtualservices',
+    kind: 'VirtualService',
+    namespaced: true,
+  },
+  destinationRule: {
+    group: 'networking.istio.io',
+    version: 'v1beta1',
+    plural: 'destinationrules',
+    kind: 'DestinationRule',
+    namespaced: true,
+  },
+  httpRoute: {
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    plural: 'httproutes',
+    kind: 'HTTPRoute',
+    namespaced: true,
+  },
+  serinCanary: {
+    group: 'serin.dev',
+    version: 'v1beta1',
+    plural: 'canaries',
+    kind: 'Canary',
+    namespaced: true,
+  },
+  flaggerCanary: {
+    group: 'flagger.app',
+    version: 'v1beta1',
+    plural: 'canaries',
+    kind: 'Canary',
+    namespaced: true,
+  },
+} as const satisfies Record<string, ResourceType>;
+
+export function apiVersionOf(type: ResourceType): string {
+  return type.group === '' ? type.version : `${type.group}/${type.version}`;
+}
+
+/** The canary resource type for a document's apiVersion (both groups mean the same thing). */
+export function canaryTypeFor(apiVersion: string | undefined): ResourceType {
+  return apiVersion?.startsWith('flagger.app/') ? Resources.flaggerCanary : Resources.serinCanary;
+}
+
+/** `/api/v1/namespaces/ns/services/name` and friends; `namespace` undefined lists across namespaces. */
+export function resourcePath(type: ResourceType, namespace?: string, name?: string, sub?: string): string {
+  const base = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
+  const ns = type.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const tail = name === undefined ? '' : `/${encodeURIComponent(name)}${sub === undefined ? '' : `/${sub}`}`;
+  return `${base}${ns}/${type.plural}${tail}`;
+}

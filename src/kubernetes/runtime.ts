@@ -1,0 +1,146 @@
+/**
+ * `serin controller` as a library: builds the client, ports, controller, HTTP endpoints and the
+ * optional leader election, and stops them in order. Used by the CLI and by the end-to-end suites
+ * (which run the real controller in-process).
+ */
+import os from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import type { MetricsPort, WebhookPort } from '../engine/ports.js';
+import { KubeClient } from './client.js';
+import { CanaryController } from './controller.js';
+import { LeaderElector } from './lease.js';
+import { ControllerMetrics } from './metrics.js';
+import { clusterPorts } from './ports.js';
+import type { Provider } from './router.js';
+import { startHealthServer, type HealthServer } from './server.js';
+
+export interface RuntimeOptions {
+  kubeConfig: KubeConfig;
+  namespace?: string | undefined;
+  provider?: Provider;
+  metricsServer?: string | undefined;
+  metricsAddr?: string | undefined;
+  logger?: Logger;
+  leaderElect?: boolean;
+  leaseNamespace?: string;
+  leaseName?: string;
+  identity?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  concurrency?: number;
+  resyncMs?: number;
+  selectorLabels?: string[];
+  /** Overrides for the analysis ports (tests pass real implementations configured differently). */
+  metrics?: MetricsPort;
+  webhooks?: WebhookPort;
+  version?: string;
+}
+
+export class ControllerRuntime {
+  readonly client: KubeClient;
+  readonly metrics: ControllerMetrics;
+  readonly controller: CanaryController;
+  readonly logger: Logger;
+  private elector: LeaderElector | undefined;
+  private server: HealthServer | undefined;
+  private leading = false;
+  private stopping = false;
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.logger = options.logger ?? pino({ name: 'serin-controller' });
+    this.client = new KubeClient(options.kubeConfig);
+    const provider = options.provider ?? 'istio';
+    this.metrics = new ControllerMetrics(options.version ?? '0.1.0', provider);
+    const { ports, workloads } = clusterPorts({
+      client: this.client,
+      logger: this.logger,
+      provider,
+      metricsServer: options.metricsServer,
+      selectorLabels: options.selectorLabels,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+    });
+    this.controller = new CanaryController({
+      client: this.client,
+      ports,
+      workloads,
+      logger: this.logger,
+      metrics: this.metrics,
+      namespace: options.namespace,
+      concurrency: options.concurrency,
+      resyncMs: options.resyncMs,
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get metricsUrl(): string | undefined {
+    return this.server?.url;
+  }
+
+  /** Ready when leading (or a standby, which is ready to take over) and, if leading, synced. */
+  private ready(): boolean {
+    return !this.leading || this.controller.synced;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.metricsAddr !== undefined) {
+      this.server = await startHealthServer(this.options.metricsAddr, this.metrics.registry, () =>
+        this.ready(),
+      );
+      this.logger.info({ url: this.server.url }, 'serving /metrics, /healthz and /readyz');
+    }
+    if (this.options.leaderElect !== true) {
+      await this.lead();
+      return;
+    }
+    const identity = this.options.identity ?? `${os.hostname()}-${process.pid}`;
+    this.elector = new LeaderElector(this.client, {
+      namespace: this.options.leaseNamespace ?? this.options.namespace ?? 'serin-system',
+      name: this.options.leaseName ?? 'serin-controller-leader',
+      identity,
+      leaseDurationMs: this.options.leaseDurationMs,
+      renewDeadlineMs: this.options.renewDeadlineMs,
+      retryPeriodMs: this.options.retryPeriodMs,
+      onStartedLeading: () => {
+        this.logger.info({ identity }, 'became leader');
+        void this.lead();
+      },
+      onStoppedLeading: () => {
+        this.logger.warn({ identity }, 'lost the leader lease; stopping reconciles');
+        void this.follow();
+      },
+      onError: (error) => {
+        this.logger.warn({ err: (error as Error).message }, 'leader election request failed');
+      },
+    });
+    this.elector.start();
+  }
+
+  private async lead(): Promise<void> {
+    if (this.stopping || this.leading) return;
+    this.leading = true;
+    this.metrics.leader.set(1);
+    await this.controller.start();
+    this.logger.info({ namespace: this.options.namespace ?? '(all)' }, 'watching canaries');
+  }
+
+  private async follow(): Promise<void> {
+    this.leading = false;
+    this.metrics.leader.set(0);
+    await this.controller.stop();
+  }
+
+  /** Graceful: stop ticking (running ticks finish), hand back the lease, close the endpoints. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.controller.stop();
+    await this.elector?.stop();
+    this.leading = false;
+    await this.server?.close();
+  }
+}

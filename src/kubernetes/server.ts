@@ -1,0 +1,69 @@
+/** The controller's HTTP endpoints: /metrics (Prometheus), /healthz (alive), /readyz (caches synced). */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface HealthServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startHealthServer(
+  address: string,
+  registry: Registry,
+  ready: () => boolean,
+): Promise<HealthServer> {
+  const [host, portText] = splitAddress(address);
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      registry
+        .metrics()
+        .then((text) => {
+          res.writeHead(200, { 'Content-Type': registry.contentType });
+          res.end(text);
+        })
+        .catch((error: unknown) => {
+          res.writeHead(500);
+          res.end(String(error));
+        });
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok\n');
+      return;
+    }
+    if (path === '/readyz') {
+      const ok = ready();
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
+      res.end(ok ? 'ok\n' : 'not ready\n');
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(portText), host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host === '' || host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    close: () =>
+      new Promise((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      ),
+  };
+}
+
+/** `:8080`, `0.0.0.0:8080`, `127.0.0.1:0`. */
+export function splitAddress(address: string): [string, string] {
+  const i = address.lastIndexOf(':');
+  if (i < 0 || !/^\d+$/.test(address.slice(i + 1))) {
+    throw new Error(`--metrics-addr: expected host:port such as :8080, got "${address}"`);
+  }
+  return [address.slice(0, i) || '0.0.0.0', address.slice(i + 1)];
+}

@@ -1,0 +1,73 @@
+/**
+ * StatusPort on the Canary's status subresource. The status is written with PUT against the live
+ * resourceVersion and retried on conflict (someone edited the spec or metadata in between); only
+ * `.status` changes through the subresource, so a retry never overwrites the user's spec.
+ */
+import type { Canary, CanaryStatus } from '../api/canary.js';
+import type { Condition } from '../api/common.js';
+import type { StatusPort } from '../engine/ports.js';
+import { isConflict, type KubeClient } from './client.js';
+import { canaryNamespace } from './objects.js';
+import { canaryTypeFor } from './resources.js';
+
+const MAX_ATTEMPTS = 5;
+
+/** `Ready`: whether the canary is in a healthy state, beside Flagger's `Promoted`. */
+export function readyCondition(
+  status: CanaryStatus,
+  previous: Condition | undefined,
+  now: string,
+): Condition {
+  const failed = status.phase === 'Failed';
+  const state = failed ? 'False' : 'True';
+  const reason = failed ? 'Failed' : (status.phase ?? 'Initializing');
+  const message = failed
+    ? 'the last rollout failed and was rolled back'
+    : `canary is ${status.phase ?? 'initializing'}`;
+  const transition = previous?.status === state ? (previous.lastTransitionTime ?? now) : now;
+  const unchanged = previous?.status === state && previous.reason === reason;
+  return {
+    type: 'Ready',
+    status: state,
+    reason,
+    message,
+    lastUpdateTime: unchanged ? (previous.lastUpdateTime ?? now) : now,
+    lastTransitionTime: transition,
+  };
+}
+
+export function withReadyCondition(status: CanaryStatus, now: Date): CanaryStatus {
+  const conditions = status.conditions ?? [];
+  const previous = conditions.find((c) => c.type === 'Ready');
+  const others = conditions.filter((c) => c.type !== 'Ready');
+  return { ...status, conditions: [...others, readyCondition(status, previous, now.toISOString())] };
+}
+
+export class KubernetesStatus implements StatusPort {
+  /** Status writes performed (for the scale benchmark: an idle canary must cause none). */
+  writes = 0;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async write(canary: Canary, status: CanaryStatus): Promise<void> {
+    const type = canaryTypeFor(canary.apiVersion);
+    const ns = canaryNamespace(canary);
+    const next = withReadyCondition(status, this.now());
+    for (let attempt = 1; ; attempt++) {
+      const live = await this.client.get(type, ns, canary.metadata.name);
+      if (!live) return; // deleted meanwhile: nothing to record
+      try {
+        this.writes++;
+        await this.client.replace(type, { ...live, status: next }, 'status');
+        canary.status = next;
+        return;
+      } catch (error) {
+        if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
+      }
+    }
+  }
+}
