@@ -73,7 +73,7 @@ export function routerClient(port: number, defaultHost: string): RouterClient {
     async get(path, options = {}) {
       const res = await pool.request({
         path,
-        method: (options.method ?? 'GET'),
+        method: options.method ?? 'GET',
         headers: { host: options.host ?? defaultHost, ...options.headers },
         body: options.body ?? null,
       });
