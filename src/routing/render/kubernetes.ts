@@ -1,0 +1,198 @@
+import type { Canary } from '../../api/canary.js';
+import { SELECTOR_LABELS, serviceNames } from '../names.js';
+
+/** A Kubernetes object as plain data, ready to print or send. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Record<string, unknown>[];
+    [key: string]: unknown;
+  };
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The parts of a target Deployment that the Services and the primary copy are built from. */
+export interface TargetWorkload {
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec?: {
+    selector?: { matchLabels?: Record<string, string> };
+    template?: {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+      spec?: {
+        containers?: {
+          name: string;
+          ports?: { name?: string; containerPort: number; protocol?: string }[];
+        }[];
+      };
+    };
+    [key: string]: unknown;
+  };
+}
+
+export interface Selector {
+  label: string;
+  /** The value the target's pods carry; the primary's pods carry `<value>-primary`. */
+  value: string;
+}
+
+/**
+ * The selector label as Flagger finds it: the first of `app`, `name`, `app.kubernetes.io/name` in
+ * the target's `spec.selector.matchLabels`; without a target, `app: <targetRef.name>`.
+ */
+export function selectorOf(canary: Pick<Canary, 'spec'>, target?: TargetWorkload): Selector {
+  const labels = target?.spec?.selector?.matchLabels ?? {};
+  for (const label of SELECTOR_LABELS) {
+    const value = labels[label];
+    if (value !== undefined) return { label, value };
+  }
+  if (target !== undefined) {
+    throw new Error(
+      `${target.metadata.name}: spec.selector.matchLabels needs one of ${SELECTOR_LABELS.join(', ')} ` +
+        '(the label Serin uses to tell primary pods from canary pods)',
+    );
+  }
+  return { label: 'app', value: canary.spec.targetRef.name };
+}
+
+/** An owner reference needs the Canary's uid, which only a live object has; offline output omits it. */
+export function ownerReferences(
+  canary: Pick<Canary, 'apiVersion' | 'metadata'>,
+): Record<string, unknown>[] | undefined {
+  const uid = canary.metadata.uid;
+  if (uid === undefined) return undefined;
+  return [
+    {
+      apiVersion: canary.apiVersion,
+      kind: 'Canary',
+      name: canary.metadata.name,
+      uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ];
+}
+
+function metadata(
+  canary: Canary,
+  name: string,
+  labels: Record<string, string>,
+  annotations: Record<string, string> | undefined,
+): KubeObject['metadata'] {
+  const owners = ownerReferences(canary);
+  const clean = Object.fromEntries(
+    Object.entries(annotations ?? {}).filter(([k]) => !k.includes('toolkit.fluxcd.io')),
+  );
+  return {
+    name,
+    ...(canary.metadata.namespace !== undefined ? { namespace: canary.metadata.namespace } : {}),
+    labels,
+    ...(Object.keys(clean).length > 0 ? { annotations: clean } : {}),
+    ...(owners ? { ownerReferences: owners } : {}),
+  };
+}
+
+/** Every container port of the target other than the main one, for `portDiscovery`. */
+function discoveredPorts(canary: Canary, target: TargetWorkload | undefined): Record<string, unknown>[] {
+  const { port, targetPort } = canary.spec.service;
+  const ports: Record<string, unknown>[] = [];
+  for (const container of target?.spec?.template?.spec?.containers ?? []) {
+    if (container.name === 'istio-proxy' || container.name === 'envoy') continue;
+    (container.ports ?? []).forEach((p, i) => {
+      if (p.containerPort === port || p.containerPort === targetPort || p.name === targetPort) return;
+      ports.push({
+        name: p.name ?? `tcp-${container.name}-${i}`,
+        protocol: p.protocol ?? 'TCP',
+        port: p.containerPort,
+        targetPort: p.containerPort,
+      });
+    });
+  }
+  return ports;
+}
+
+function servicePorts(canary: Canary, target: TargetWorkload | undefined): Record<string, unknown>[] {
+  const s = canary.spec.service;
+  const main: Record<string, unknown> = {
+    name: s.portName ?? 'http',
+    protocol: 'TCP',
+    port: s.port,
+    targetPort: s.targetPort ?? s.port,
+    ...(s.appProtocol !== undefined ? { appProtocol: s.appProtocol } : {}),
+  };
+  return [main, ...(s.portDiscovery === true ? discoveredPorts(canary, target) : [])];
+}
+
+/**
+ * The apex, primary and canary Services as Flagger writes them: the apex and `-primary` select
+ * the primary pods, `-canary` selects the target's own pods.
+ */
+export function renderServices(canary: Canary, target?: TargetWorkload): KubeObject[] {
+  const names = serviceNames(canary);
+  const sel = selectorOf(canary, target);
+  const s = canary.spec.service;
+  const make = (name: string, selectorValue: string, custom: typeof s.apex): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(canary, name, { ...(custom?.labels ?? {}), [sel.label]: name }, custom?.annotations),
+    spec: {
+      type: 'ClusterIP',
+      selector: { [sel.label]: selectorValue },
+      ports: servicePorts(canary, target),
+      ...(s.headless === true ? { clusterIP: 'None' } : {}),
+      ...(s.trafficDistribution !== undefined ? { trafficDistribution: s.trafficDistribution } : {}),
+    },
+  });
+  return [
+    make(names.apex, `${sel.value}-primary`, s.apex),
+    make(names.primary, `${sel.value}-primary`, s.primary),
+    make(names.canary, sel.value, s.canary),
+  ];
+}
+
+/**
+ * `<target>-primary`: a copy of the target whose pods carry `<value>-primary` in the selector
+ * label, so that the primary Services select them and not the canary's.
+ */
+export function renderPrimaryDeployment(
+  canary: Canary,
+  target: TargetWorkload & { apiVersion?: string; kind?: string },
+): KubeObject {
+  const sel = selectorOf(canary, target);
+  const primaryValue = `${sel.value}-primary`;
+  const spec = structuredClone(target.spec ?? {});
+  spec.selector = {
+    ...spec.selector,
+    matchLabels: { ...spec.selector?.matchLabels, [sel.label]: primaryValue },
+  };
+  const template = spec.template ?? {};
+  spec.template = {
+    ...template,
+    metadata: { ...template.metadata, labels: { ...template.metadata?.labels, [sel.label]: primaryValue } },
+  };
+  const owners = ownerReferences(canary);
+  return {
+    apiVersion: target.apiVersion ?? 'apps/v1',
+    kind: target.kind ?? 'Deployment',
+    metadata: {
+      name: `${target.metadata.name}-primary`,
+      ...((target.metadata.namespace ?? canary.metadata.namespace)
+        ? { namespace: target.metadata.namespace ?? canary.metadata.namespace }
+        : {}),
+      labels: { ...target.metadata.labels, [sel.label]: primaryValue },
+      ...(target.metadata.annotations ? { annotations: target.metadata.annotations } : {}),
+      ...(owners ? { ownerReferences: owners } : {}),
+    },
+    spec,
+  };
+}
