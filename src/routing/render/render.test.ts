@@ -95,7 +95,7 @@ describe('schema validation', () => {
       spec: { http: [{ route: [{ destination: { host: 'a' }, weight: '10' }] }] },
     };
     expect(() => {
-      validate(bad as unknown as KubeObject);
+      validate(bad);
     }).toThrow(/weight/);
     const badRoute = {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -104,7 +104,7 @@ describe('schema validation', () => {
       spec: { rules: [{ backendRefs: [{ name: 'a', port: 'http' }] }] },
     };
     expect(() => {
-      validate(badRoute as unknown as KubeObject);
+      validate(badRoute);
     }).toThrow();
     const badService = {
       apiVersion: 'v1',
@@ -113,7 +113,7 @@ describe('schema validation', () => {
       spec: { ports: [{ port: 'eighty' }] },
     };
     expect(() => {
-      validate(badService as unknown as KubeObject);
+      validate(badService);
     }).toThrow();
   });
 });
