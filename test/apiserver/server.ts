@@ -1,0 +1,399 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { readCrdDirectory } from './crd-files.js';
+import {
+  DeploymentSimulator,
+  type DeploymentSimulationOptions,
+  type RolloutBehaviour,
+} from './deployment-simulator.js';
+import {
+  coreVersions,
+  group,
+  groupList,
+  openApiV2,
+  openApiV3Document,
+  openApiV3Index,
+  resourceList,
+  versionInfo,
+} from './discovery.js';
+import { ApiError, statusBody } from './errors.js';
+import { FaultInjector, isWrite } from './faults.js';
+import type { JsonObject } from './json.js';
+import { ResourceService } from './objects.js';
+import { ResourceHandler, type Reply } from './resource-handler.js';
+import { builtinResourceTypes, ResourceRegistry, typeKey } from './resources.js';
+import { parseResourcePath, splitGroupVersion } from './routes.js';
+import { fallbackSerinCanaryCrd, flaggerCanaryCrd, routingCrds } from './standard-crds.js';
+import { ObjectStore } from './store.js';
+import type { WatchStream } from './watch.js';
+
+export interface TestApiServerOptions {
+  /** Directories of CRD YAML to register at start; default: the repository's deploy/crds when it exists. */
+  crdDirectories?: string[];
+  /** Register Istio, Gateway API and Flagger CRDs (default true). */
+  standardCrds?: boolean;
+  /** Watch history kept, in events; older resourceVersions get 410 Gone (default 1000). */
+  historyLimit?: number;
+  /** How often open watches that asked for bookmarks get one, in ms (default 5000; 0 = only on demand). */
+  bookmarkIntervalMs?: number;
+  /** Require `Authorization: Bearer <token>` on every request. */
+  token?: string;
+  /** Creating into a namespace that does not exist is 404, as on a cluster (default true). */
+  requireNamespaces?: boolean;
+  /** Namespaces that exist at start (default default, kube-system, kube-public). */
+  namespaces?: string[];
+  deployments?: DeploymentSimulationOptions;
+  /** Cascade deletion to dependents through ownerReferences (default true). */
+  garbageCollection?: boolean;
+  /** Port to listen on (default 0: any free port). */
+  port?: number;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: string;
+  contentType: string | undefined;
+  fieldManager: string | undefined;
+  watch: boolean;
+  status: number;
+  time: number;
+}
+
+const REPOSITORY_CRDS = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
+const MAX_BODY = 10 * 1024 * 1024;
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY)
+        reject(new ApiError(413, 'RequestEntityTooLarge', 'the request body is larger than 10 MiB'));
+      else chunks.push(chunk);
+    });
+    request.on('end', () => {
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    request.on('error', reject);
+  });
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: JsonObject,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * An in-process Kubernetes API server over node:http. It speaks the wire protocol client-node and
+ * kubectl use (discovery, CRUD, list/watch, patches, status, scale) and lets tests inject faults.
+ */
+export class TestApiServer {
+  readonly store: ObjectStore;
+  readonly registry: ResourceRegistry;
+  readonly service: ResourceService;
+  readonly faults = new FaultInjector();
+  readonly deployments: DeploymentSimulator;
+  /** Every request received, in order (watch requests included, with watch: true). */
+  readonly requests: RequestRecord[] = [];
+  private readonly watches = new Set<WatchStream>();
+  private readonly sockets = new Set<Socket>();
+  private readonly handler: ResourceHandler;
+  private server: Server | undefined;
+  private boundPort = 0;
+
+  constructor(private readonly options: TestApiServerOptions = {}) {
+    this.store = new ObjectStore(options.historyLimit ?? 1000);
+    this.registry = new ResourceRegistry(builtinResourceTypes());
+    this.service = new ResourceService(this.store, this.registry, {
+      requireNamespaces: options.requireNamespaces ?? true,
+      garbageCollection: options.garbageCollection ?? true,
+    });
+    this.deployments = new DeploymentSimulator(this.service, options.deployments);
+    this.service.onChange = (key, object) => {
+      this.deployments.observe(key, object);
+    };
+    this.handler = new ResourceHandler({
+      service: this.service,
+      watches: this.watches,
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
+    });
+    this.seed();
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.boundPort}`;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  private seed(): void {
+    const system = { manager: 'kube-apiserver', dryRun: false };
+    const namespaces = {
+      type: this.registry.byKey(typeKey('', 'namespaces'))!,
+      version: 'v1',
+      namespace: undefined,
+    };
+    for (const name of this.options.namespaces ?? ['default', 'kube-system', 'kube-public']) {
+      this.service.create(namespaces, { metadata: { name } }, system);
+    }
+    const crds: JsonObject[] =
+      this.options.standardCrds === false ? [] : [...routingCrds(), flaggerCanaryCrd()];
+    const directories = this.options.crdDirectories ?? (existsSync(REPOSITORY_CRDS) ? [REPOSITORY_CRDS] : []);
+    for (const directory of directories) crds.push(...readCrdDirectory(directory));
+    if (this.options.standardCrds !== false && !this.registry.byKey(typeKey('serin.dev', 'canaries'))) {
+      if (!crds.some((crd) => (crd.metadata as JsonObject | undefined)?.name === 'canaries.serin.dev')) {
+        crds.push(fallbackSerinCanaryCrd());
+      }
+    }
+    for (const crd of crds) this.registerCrd(crd);
+  }
+
+  /** Registers a CustomResourceDefinition as if it had been POSTed (replacing one with the same name). */
+  registerCrd(crd: JsonObject): void {
+    const type = this.registry.byKey(typeKey('apiextensions.k8s.io', 'customresourcedefinitions'))!;
+    const ref = { type, version: 'v1', namespace: undefined };
+    const name = (crd.metadata as JsonObject | undefined)?.name;
+    if (typeof name === 'string' && this.store.get(typeKey(type.group, type.plural), undefined, name)) {
+      this.service.delete(ref, name, { dryRun: false });
+    }
+    this.service.create(ref, crd, { manager: 'kube-apiserver', dryRun: false });
+  }
+
+  /** Registers every CRD found in the YAML files of a directory. */
+  loadCrdDirectory(directory: string): number {
+    const crds = readCrdDirectory(directory);
+    for (const crd of crds) this.registerCrd(crd);
+    return crds.length;
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((request, response) => {
+      void this.dispatch(request, response);
+    });
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.boundPort || (this.options.port ?? 0), '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.boundPort = (server.address() as AddressInfo).port;
+    this.server = server;
+    return this;
+  }
+
+  /** Stops listening and cuts every connection: clients get "connection refused" until `comeUp()`. */
+  async goDown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
+    this.dropWatches({ abrupt: true });
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  /** Listens again on the same port after `goDown()`; the data survives, as etcd would. */
+  async comeUp(): Promise<void> {
+    if (this.server) return;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.start();
+        return;
+      } catch (error) {
+        if (attempt >= 50) throw error;
+        await delay(100);
+      }
+    }
+  }
+
+  get isUp(): boolean {
+    return this.server !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.deployments.stop();
+    await this.goDown();
+  }
+
+  /** Ends every open watch; `abrupt` resets the connections instead of ending the responses cleanly. */
+  dropWatches(options: { abrupt?: boolean } = {}): number {
+    const open = [...this.watches];
+    for (const stream of open) {
+      if (options.abrupt === true) stream.destroy();
+      else stream.end();
+    }
+    return open.length;
+  }
+
+  get openWatchCount(): number {
+    return this.watches.size;
+  }
+
+  /** Sends a BOOKMARK now on every open watch that allowed bookmarks. */
+  sendBookmarks(): void {
+    for (const stream of this.watches) stream.sendBookmark();
+  }
+
+  /** Forgets watch history: a watch from any earlier resourceVersion gets 410 Gone. */
+  expireHistory(): void {
+    this.store.compact();
+  }
+
+  setHistoryLimit(events: number): void {
+    this.store.setHistoryLimit(events);
+  }
+
+  setDeploymentBehaviour(namespace: string, name: string, behaviour: RolloutBehaviour): void {
+    this.deployments.setBehaviour(namespace, name, behaviour);
+  }
+
+  /** Writes (POST, PUT, PATCH, DELETE) received, optionally only those matching a path fragment. */
+  writes(pathIncludes?: string): RequestRecord[] {
+    return this.requests.filter(
+      (entry) => isWrite(entry.method) && (pathIncludes === undefined || entry.path.includes(pathIncludes)),
+    );
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const method = request.method ?? 'GET';
+    const record: RequestRecord = {
+      method,
+      path: url.pathname,
+      query: url.search,
+      contentType: request.headers['content-type'],
+      fieldManager: url.searchParams.get('fieldManager') ?? undefined,
+      watch:
+        url.searchParams.get('watch') === 'true' ||
+        url.searchParams.get('watch') === '1' ||
+        url.pathname.includes('/watch/'),
+      status: 0,
+      time: Date.now(),
+    };
+    this.requests.push(record);
+    try {
+      const body = await readBody(request);
+      const latency = this.faults.latencyFor(method, url.pathname);
+      if (latency > 0) await delay(latency);
+      const reply = this.route(request, response, url, body);
+      record.status = reply ? reply.status : 200;
+      if (reply) sendJson(response, reply.status, reply.body);
+    } catch (error) {
+      const apiError =
+        error instanceof ApiError
+          ? error
+          : new ApiError(
+              500,
+              'InternalError',
+              `Internal error occurred: ${error instanceof Error ? error.message : String(error)}`,
+            );
+      record.status = apiError.code;
+      if (!response.headersSent) sendJson(response, apiError.code, apiError.toStatus());
+      else response.destroy();
+    }
+  }
+
+  private route(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    body: string,
+  ): Reply | undefined {
+    const method = request.method ?? 'GET';
+    const path = url.pathname;
+    if (
+      this.options.token !== undefined &&
+      request.headers.authorization !== `Bearer ${this.options.token}`
+    ) {
+      throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    }
+    const failure = this.faults.takeFailure(method, path);
+    if (failure !== undefined) {
+      throw new ApiError(
+        failure,
+        failure === 429 ? 'TooManyRequests' : 'InternalError',
+        `injected failure (${failure}) for ${method} ${path}`,
+      );
+    }
+    if (this.faults.takeConflict(method, path)) {
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${path}: the object has been modified; please apply your changes to the latest version and try again (injected)`,
+      );
+    }
+    const discovery = this.discovery(path, request);
+    if (discovery) return { status: 200, body: discovery };
+    const parsed = parseResourcePath(this.registry, path);
+    return this.handler.handle(parsed, { request, response, query: url.searchParams, body });
+  }
+
+  private discovery(path: string, request: IncomingMessage): JsonObject | undefined {
+    const trimmed = path.replace(/\/+$/, '');
+    if (trimmed === '/version') return versionInfo();
+    if (['/healthz', '/readyz', '/livez'].includes(trimmed)) return { status: 'ok' };
+    if (trimmed === '/api') return coreVersions(request.headers.host ?? `127.0.0.1:${this.boundPort}`);
+    if (trimmed === '/apis') return groupList(this.registry);
+    if (trimmed === '/openapi/v2') return openApiV2();
+    if (trimmed === '/openapi/v3') return openApiV3Index(this.registry);
+    if (trimmed.startsWith('/openapi/v3/')) {
+      const split = splitGroupVersion(trimmed.slice('/openapi/v3/'.length).split('/'));
+      const document =
+        split && split.rest.length === 0
+          ? openApiV3Document(this.registry, split.group, split.version)
+          : undefined;
+      if (!document)
+        throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`);
+      return document;
+    }
+    const segments = trimmed.split('/').filter((segment) => segment !== '');
+    if (segments[0] === 'apis' && segments.length === 2) {
+      const found = group(this.registry, segments[1] ?? '');
+      if (!found)
+        throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`);
+      return found;
+    }
+    const split = splitGroupVersion(segments);
+    if (split && split.rest.length === 0) {
+      const found = resourceList(this.registry, split.group, split.version);
+      if (!found)
+        throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`);
+      return found;
+    }
+    return undefined;
+  }
+}
+
+export { statusBody };

@@ -1,0 +1,129 @@
+import type { JsonObject } from './json.js';
+
+interface CrdSpec {
+  group: string;
+  kind: string;
+  plural: string;
+  versions: string[];
+  shortNames?: string[];
+  categories?: string[];
+  columns?: JsonObject[];
+  scope?: 'Namespaced' | 'Cluster';
+}
+
+/** A permissive CRD (any fields kept) with a status subresource, served in every listed version. */
+export function crdObject(spec: CrdSpec): JsonObject {
+  const singular = spec.kind.toLowerCase();
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${spec.plural}.${spec.group}` },
+    spec: {
+      group: spec.group,
+      names: {
+        kind: spec.kind,
+        listKind: `${spec.kind}List`,
+        plural: spec.plural,
+        singular,
+        ...(spec.shortNames ? { shortNames: spec.shortNames } : {}),
+        ...(spec.categories ? { categories: spec.categories } : {}),
+      },
+      scope: spec.scope ?? 'Namespaced',
+      versions: spec.versions.map((name, index) => ({
+        name,
+        served: true,
+        storage: index === 0,
+        subresources: { status: {} },
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        ...(spec.columns ? { additionalPrinterColumns: spec.columns } : {}),
+      })),
+    },
+  };
+}
+
+const AGE: JsonObject = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+/** Istio networking and Gateway API kinds the controller writes, registered as a cluster with them installed would. */
+export function routingCrds(): JsonObject[] {
+  const istio = ['v1', 'v1beta1', 'v1alpha3'];
+  return [
+    crdObject({
+      group: 'networking.istio.io',
+      kind: 'VirtualService',
+      plural: 'virtualservices',
+      versions: istio,
+      shortNames: ['vs'],
+      categories: ['istio-io', 'networking-istio-io'],
+      columns: [
+        { name: 'Gateways', type: 'string', jsonPath: '.spec.gateways' },
+        { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts' },
+        AGE,
+      ],
+    }),
+    crdObject({
+      group: 'networking.istio.io',
+      kind: 'DestinationRule',
+      plural: 'destinationrules',
+      versions: istio,
+      shortNames: ['dr'],
+      categories: ['istio-io', 'networking-istio-io'],
+      columns: [{ name: 'Host', type: 'string', jsonPath: '.spec.host' }, AGE],
+    }),
+    crdObject({
+      group: 'networking.istio.io',
+      kind: 'Gateway',
+      plural: 'gateways',
+      versions: istio,
+      shortNames: ['gw'],
+      categories: ['istio-io', 'networking-istio-io'],
+    }),
+    crdObject({
+      group: 'gateway.networking.k8s.io',
+      kind: 'HTTPRoute',
+      plural: 'httproutes',
+      versions: ['v1', 'v1beta1'],
+      categories: ['gateway-api'],
+      columns: [{ name: 'Hostnames', type: 'string', jsonPath: '.spec.hostnames' }, AGE],
+    }),
+    crdObject({
+      group: 'gateway.networking.k8s.io',
+      kind: 'Gateway',
+      plural: 'gateways',
+      versions: ['v1', 'v1beta1'],
+      shortNames: ['gtw'],
+      categories: ['gateway-api'],
+      columns: [{ name: 'Class', type: 'string', jsonPath: '.spec.gatewayClassName' }, AGE],
+    }),
+  ];
+}
+
+const CANARY_COLUMNS: JsonObject[] = [
+  { name: 'Status', type: 'string', jsonPath: '.status.phase' },
+  { name: 'Weight', type: 'integer', jsonPath: '.status.canaryWeight' },
+  { name: 'LastTransitionTime', type: 'string', jsonPath: '.status.lastTransitionTime' },
+];
+
+/** Flagger's Canary, so Flagger manifests can be applied unchanged. */
+export function flaggerCanaryCrd(): JsonObject {
+  return crdObject({
+    group: 'flagger.app',
+    kind: 'Canary',
+    plural: 'canaries',
+    versions: ['v1beta1'],
+    categories: ['all'],
+    columns: CANARY_COLUMNS,
+  });
+}
+
+/** Serin's Canary as a stand-in, used only when deploy/crds does not provide the generated one. */
+export function fallbackSerinCanaryCrd(): JsonObject {
+  return crdObject({
+    group: 'serin.dev',
+    kind: 'Canary',
+    plural: 'canaries',
+    versions: ['v1beta1'],
+    shortNames: ['cn'],
+    categories: ['all', 'serin'],
+    columns: CANARY_COLUMNS,
+  });
+}
