@@ -34,7 +34,8 @@ export interface SimulationOptions {
   stopOnPassEarly?: boolean;
 }
 
-class HistogramFeed {
+/** Accumulates simulated Istio histogram buckets for both arms. */
+export class HistogramFeed {
   private readonly canary = new Array<number>(ISTIO_BUCKETS_MS.length + 1).fill(0);
   private readonly primary = new Array<number>(ISTIO_BUCKETS_MS.length + 1).fill(0);
 
@@ -65,12 +66,25 @@ export function simulateJudge(
   options: SimulationOptions = {},
 ): SimulatedOutcome {
   const { stepSeconds = 10, horizonSeconds = 600, histograms = false, stopOnPassEarly = false } = options;
-  const judge = createJudge(spec);
   const feed = histograms ? new HistogramFeed(rng, scenario) : null;
+  return judgeWindows(simulateTraffic(rng, scenario, stepSeconds, horizonSeconds), spec, {
+    feed,
+    stopOnPassEarly,
+  });
+}
+
+/** Feeds already simulated windows to a fresh judge, cumulatively, one observation per window. */
+export function judgeWindows(
+  windows: Iterable<TrafficWindow>,
+  spec: JudgeSpecInput,
+  options: { feed?: HistogramFeed | null; stopOnPassEarly?: boolean } = {},
+): SimulatedOutcome {
+  const { feed = null, stopOnPassEarly = false } = options;
+  const judge = createJudge(spec);
   let canary: ArmWindow = EMPTY_ARM;
   let primary: ArmWindow = EMPTY_ARM;
   const outcome: SimulatedOutcome = { failedAt: null, passedEarlyAt: null, lastReason: '' };
-  for (const window of simulateTraffic(rng, scenario, stepSeconds, horizonSeconds)) {
+  for (const window of windows) {
     canary = accumulate(canary, window.canary);
     primary = accumulate(primary, window.primary);
     feed?.add(window);
