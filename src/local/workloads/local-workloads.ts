@@ -65,13 +65,17 @@ export class LocalWorkloads implements WorkloadPort {
     const target = this.options.target(canary);
     if (!target) return Promise.resolve(missing(canary));
     let record = this.options.loadPrimary(canary);
-    if (!record) {
-      record = {
-        workload: target.workload,
-        revision: workloadRevision(target.workload),
-        baseDir: target.baseDir,
-      };
+    const revision = workloadRevision(target.workload);
+    // Until the first initialization completes, the primary simply follows the target: there is no
+    // promoted revision to protect yet (a manifest fixed before the primary ever became ready).
+    const initialized = canary.status?.phase !== undefined && canary.status.phase !== 'Initializing';
+    if (!record || (!initialized && record.revision !== revision)) {
+      record = { workload: target.workload, revision, baseDir: target.baseDir };
       void this.options.savePrimary(canary, record);
+    }
+    if (rt.primary && !rt.nextPrimary && rt.primary.revision !== record.revision) {
+      void this.retire(canary, rt.primary);
+      delete rt.primary;
     }
     if (!rt.primary && !rt.nextPrimary) {
       rt.primary = this.startGroup(canary, 'primary', record);
