@@ -1,9 +1,22 @@
+import { controlCommand } from './commands/control.js';
+import { controllerCommand } from './commands/controller.js';
+import { getCommand } from './commands/get.js';
+import { installCommand } from './commands/install.js';
 import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { buildProgram, runProgram, type CommandModule } from './program.js';
 
 // Every command registers itself here; keep the list sorted.
-const commands: CommandModule[] = [runCommand, validateCommand];
+const commands: CommandModule[] = [
+  controlCommand,
+  controllerCommand,
+  getCommand,
+  installCommand,
+  runCommand,
+  statusCommand,
+  validateCommand,
+];
 
 const program = buildProgram(commands);
 process.exitCode = await runProgram(program, process.argv.slice(2));

@@ -1,0 +1,95 @@
+import { Option } from '@commander-js/extra-typings';
+import pino from 'pino';
+import { loadKubeConfig } from '../../kubernetes/client.js';
+import type { Provider } from '../../kubernetes/router.js';
+import { ControllerRuntime } from '../../kubernetes/runtime.js';
+import { splitAddress } from '../../kubernetes/server.js';
+import { UsageError, type CommandModule } from '../program.js';
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+function env(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export const controllerCommand: CommandModule = (program) => {
+  program
+    .command('controller')
+    .description('run the Kubernetes controller: watch Canaries and drive their rollouts')
+    .option(
+      '-n, --namespace <ns>',
+      'watch one namespace only (env SERIN_NAMESPACE; default: all)',
+      env('SERIN_NAMESPACE'),
+    )
+    .option(
+      '--metrics-addr <addr>',
+      'serve /metrics, /healthz, /readyz on this address',
+      env('SERIN_METRICS_ADDR') ?? ':8080',
+    )
+    .addOption(
+      new Option(
+        '--provider <name>',
+        'routing provider for Canaries without spec.provider (env SERIN_PROVIDER)',
+      )
+        .choices(['istio', 'gateway-api'] as const)
+        .default((env('SERIN_PROVIDER') ?? 'istio') as 'istio' | 'gateway-api'),
+    )
+    .option(
+      '--metrics-server <url>',
+      'Prometheus URL for built-in metrics (env SERIN_METRICS_SERVER)',
+      env('SERIN_METRICS_SERVER') ?? 'http://prometheus:9090',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level (env SERIN_LOG_LEVEL)')
+        .choices(LOG_LEVELS)
+        .default((env('SERIN_LOG_LEVEL') ?? 'info') as 'info'),
+    )
+    .option(
+      '--leader-elect',
+      'run several replicas; one leads through a coordination.k8s.io Lease',
+      env('SERIN_LEADER_ELECT') === 'true',
+    )
+    .option(
+      '--leader-elect-namespace <ns>',
+      'namespace of the Lease (default: --namespace, else serin-system)',
+      env('POD_NAMESPACE'),
+    )
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .action(async (opts) => {
+      splitAddress(opts.metricsAddr);
+      let url: URL;
+      try {
+        url = new URL(opts.metricsServer);
+      } catch {
+        throw new UsageError(
+          `--metrics-server: expected a URL such as http://prometheus:9090, got "${opts.metricsServer}"`,
+        );
+      }
+      const logger = pino({
+        name: 'serin-controller',
+        level: opts.logLevel,
+        redact: ['*.token', '*.password', '*.authorization'],
+      });
+      const runtime = new ControllerRuntime({
+        kubeConfig: loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }),
+        namespace: opts.namespace,
+        provider: opts.provider as Provider,
+        metricsServer: url.toString().replace(/\/$/, ''),
+        metricsAddr: opts.metricsAddr,
+        logger,
+        leaderElect: opts.leaderElect,
+        ...(opts.leaderElectNamespace === undefined ? {} : { leaseNamespace: opts.leaderElectNamespace }),
+      });
+      await runtime.start();
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string) => {
+          logger.info({ signal }, 'shutting down');
+          void runtime.stop().then(resolve);
+        };
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+        process.once('SIGINT', () => shutdown('SIGINT'));
+      });
+    });
+};
