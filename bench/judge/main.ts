@@ -115,7 +115,10 @@ function fiveTimesHeadline(times: Times[]): string[] {
 }
 
 function row(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
+  return cells
+    .map((c, i) => c.padEnd(widths[i] ?? 0))
+    .join(' | ')
+    .trimEnd();
 }
 
 function main(): void {

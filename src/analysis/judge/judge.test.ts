@@ -30,6 +30,7 @@ describe('JudgeSpec', () => {
     [{ alpha: 2 }, 'alpha', /alpha in \(0, 0.5\]/],
     [{ errors: { minIncrease: 0.9 } }, 'errors.minIncrease', /greater than 1/],
     [{ latency: { margin: 'ten' } }, 'latency.margin', /10% or 25ms/],
+    [{ latency: { minIncrease: '0ms' } }, 'latency.minIncrease', /greater than 0/],
     [{ minSample: { requests: -1 } }, 'minSample.requests', /0 or more/],
     [{ error: {} }, '', /error/],
   ])('rejects %j naming %s', (input, path, message) => {

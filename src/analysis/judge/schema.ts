@@ -12,18 +12,29 @@ const rateRatio = (what: string) =>
 export const ErrorTestSpec = z.strictObject({
   enabled: z.boolean().default(true),
   /** The smallest error-rate ratio (canary / primary) worth catching quickly; it sizes the prior. */
-  minIncrease: rateRatio('minIncrease').default(1.5),
+  minIncrease: rateRatio('minIncrease')
+    .default(1.5)
+    .meta({ description: 'Smallest canary/primary error-rate ratio worth catching quickly.' }),
   /** Non-inferiority margin: the canary passes early once its error-rate ratio is shown to be below this. */
-  margin: rateRatio('margin').default(1.5),
+  margin: rateRatio('margin')
+    .default(1.5)
+    .meta({ description: 'Pass early once the error-rate ratio is shown to be below this.' }),
 });
 export type ErrorTestSpec = z.output<typeof ErrorTestSpec>;
 
 export const LatencyTestSpec = z.strictObject({
   enabled: z.boolean().default(true),
   /** The smallest slow-down worth catching quickly (`10%` or `25ms`); it sizes the mixing distribution. */
-  minIncrease: latencyChange().default('10%'),
+  minIncrease: latencyChange()
+    .refine((v) => Number.parseFloat(v) > 0, {
+      error: 'expected a latency change greater than 0, such as 10%',
+    })
+    .default('10%')
+    .meta({ description: 'Smallest slow-down worth catching quickly: 10% or 25ms.' }),
   /** Non-inferiority margin: the canary passes early once it is shown to be at most this much slower. */
-  margin: latencyChange().default('10%'),
+  margin: latencyChange().default('10%').meta({
+    description: 'Pass early once the canary is shown to be at most this much slower: 10% or 25ms.',
+  }),
 });
 export type LatencyTestSpec = z.output<typeof LatencyTestSpec>;
 
@@ -43,7 +54,8 @@ export const JudgeSpec = z.strictObject({
     .number()
     .gt(0, { error: 'expected alpha in (0, 0.5], such as 0.05' })
     .lte(0.5, { error: 'expected alpha in (0, 0.5], such as 0.05' })
-    .default(0.05),
+    .default(0.05)
+    .meta({ description: 'Bound on the probability of ever failing a canary as good as the primary.' }),
   minSample: MinSampleSpec.prefault({}),
   errors: ErrorTestSpec.prefault({}),
   latency: LatencyTestSpec.prefault({}),
