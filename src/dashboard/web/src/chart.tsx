@@ -23,6 +23,14 @@ interface Props {
 
 const HEIGHT = 200;
 
+const clockTime = (seconds: number): string =>
+  new Date(seconds * 1000).toLocaleTimeString([], {
+    hour12: false,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+
 function optionsFor(props: Props, width: number): uPlot.Options {
   const { range, unit } = props;
   return {
@@ -31,7 +39,10 @@ function optionsFor(props: Props, width: number): uPlot.Options {
     legend: { show: true, live: false },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: range ? { range: () => range } : { auto: true } },
-    axes: [{ stroke: '#333' }, { stroke: '#333', values: (_u, ticks) => ticks.map((t) => `${t}${unit}`) }],
+    axes: [
+      { stroke: '#333', values: (_u, ticks) => ticks.map(clockTime) },
+      { stroke: '#333', size: 64, values: (_u, ticks) => ticks.map((t) => `${t}${unit}`) },
+    ],
     series: [
       {},
       ...props.series.map((s) => ({

@@ -200,7 +200,10 @@ function EventLog({ canary }: { canary: CanaryDetail }) {
       message: e.message,
       by: e.by,
     })),
-  ].sort((a, b) => b.time.localeCompare(a.time));
+  ]
+    // Oldest first (stable, so same-time lines keep the order they happened in), then newest on top.
+    .sort((a, b) => a.time.localeCompare(b.time))
+    .reverse();
   return (
     <section aria-labelledby="log-title" class="panel">
       <h2 id="log-title">Events and decisions</h2>

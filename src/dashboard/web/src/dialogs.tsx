@@ -16,7 +16,16 @@ function Modal({ title, onClose, children }: DialogProps) {
     return () => dialog?.close();
   }, []);
   return (
-    <dialog ref={ref} aria-labelledby="dialog-title" onClose={onClose} onCancel={onClose}>
+    <dialog
+      ref={ref}
+      aria-labelledby="dialog-title"
+      onCancel={(e) => {
+        // Escape: the owner unmounts the dialog. Listening to `close` instead would also hear the
+        // close that unmounting itself causes, after the owner has moved on to the next dialog.
+        e.preventDefault();
+        onClose();
+      }}
+    >
       <h2 id="dialog-title">{title}</h2>
       {children}
     </dialog>

@@ -1,0 +1,184 @@
+/**
+ * The dashboard in a real Chromium against a real server, over a rollout pushed step by step into
+ * the memory backend. Screenshots go to test-results/dashboard/.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenIdentity } from './auth.js';
+import { createDashboardServer, type DashboardServer } from './server.js';
+import { buildUi } from './static-files.js';
+import { launchBrowser, type Browser } from './testing/browser.js';
+import { simulateRollout, type SimulatedRollout } from './testing/rollout.js';
+
+const TOKEN = 'e2e-secret-token';
+const SHOTS = join(process.cwd(), 'test-results', 'dashboard');
+const WAIT = { timeout: 30_000 };
+
+let uiDir: string;
+let browser: Browser;
+let rollout: SimulatedRollout;
+let server: DashboardServer;
+let readOnlyServer: DashboardServer;
+const requests: string[] = [];
+const problems: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  uiDir = mkdtempSync(join(tmpdir(), 'serin-dashboard-e2e-'));
+  await buildUi(uiDir);
+  rollout = simulateRollout();
+  server = await createDashboardServer({ backend: rollout.backend, uiDir, token: TOKEN });
+  readOnlyServer = await createDashboardServer({ backend: rollout.backend, uiDir });
+  browser = await launchBrowser();
+  browser.context.on('request', (request) => {
+    requests.push(request.url());
+  });
+  browser.context.on('weberror', (error) => {
+    problems.push(`page error: ${error.error().message}`);
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+  await readOnlyServer.close();
+  rmSync(uiDir, { recursive: true, force: true });
+});
+
+async function openPage(url: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  page.on('console', (message) => {
+    // A refused fetch is logged by Chromium as a console error; policy violations are not expected.
+    if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(url);
+  return page;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+describe('dashboard in Chromium', () => {
+  let page: Page;
+
+  it('lists the canary in the overview with its phase and weights', async () => {
+    rollout.step();
+    page = await openPage(`${server.url}/`);
+    const row = page.locator('#canaries tbody tr', { hasText: 'podinfo' });
+    await row.waitFor(WAIT);
+    expect(await row.textContent()).toContain('Progressing');
+    expect(await row.textContent()).toContain('10% / 90%');
+    await page.locator('.live.on').waitFor(WAIT);
+    await shot(page, 'overview');
+  });
+
+  it('filters by phase', async () => {
+    await page.selectOption('#filter-phase', 'Progressing');
+    expect(await page.locator('#canaries tbody tr').count()).toBe(1);
+    await page.selectOption('#filter-namespace', '');
+    await page.selectOption('#filter-phase', '');
+  });
+
+  it('follows the rollout live: the weight advances on screen without a reload', async () => {
+    await page.click('text=podinfo');
+    await page.locator('#current-weight', { hasText: '10% / 90%' }).waitFor(WAIT);
+    await page.evaluate(() => {
+      (window as unknown as { marker: string }).marker = 'same page';
+    });
+    for (const weight of [20, 30, 40]) {
+      rollout.step();
+      await page.locator('#current-weight', { hasText: `${weight}% / ${100 - weight}%` }).waitFor(WAIT);
+    }
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+    expect(await page.locator('#live-summary').textContent()).toBe('Progressing, canary weight 40%');
+    await page.locator('#checks', { hasText: 'request-success-rate' }).waitFor(WAIT);
+    expect(await page.locator('#judge-effect').textContent()).toContain('interval [-0.0120, 0.0060]');
+    expect(await page.locator('#webhooks').textContent()).toContain('HTTP 200');
+    expect(await page.locator('.chart canvas').count()).toBe(3);
+    await page.click('summary:has-text("VirtualService podinfo")');
+    expect(await page.locator('pre').textContent()).toContain('weight: 40');
+    await shot(page, 'detail-progressing');
+  });
+
+  it('refuses an action without the right token, visibly, and applies nothing', async () => {
+    await page.click('.actions button:has-text("Abort")');
+    await page.locator('dialog[open] button.danger').click();
+    await page.locator('#token-input').fill('not-the-token');
+    await page.keyboard.press('Enter');
+    await page
+      .locator('#action-outcome', { hasText: 'Abort refused: the token was not accepted' })
+      .waitFor(WAIT);
+    await page.locator('dialog[open] [role=alert]', { hasText: 'the token was not accepted' }).waitFor(WAIT);
+    await shot(page, 'action-refused');
+    expect(rollout.received).toEqual([]);
+    expect(rollout.status().phase).toBe('Progressing');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog[open]').waitFor({ state: 'detached', ...WAIT });
+  });
+
+  it('aborts with the token: the action is sent, recorded with who did it, and the page shows the rollback', async () => {
+    await page.click('.actions button:has-text("Abort")');
+    await page.locator('dialog[open] button.danger').click();
+    await page.locator('#token-input').fill(TOKEN);
+    await page.keyboard.press('Enter');
+    await page.locator('#action-outcome', { hasText: 'Abort: rolled back' }).waitFor(WAIT);
+    await page.locator('#current-weight', { hasText: '0% / 100%' }).waitFor(WAIT);
+    await page.locator('.summary .phase', { hasText: 'Failed' }).waitFor(WAIT);
+    const by = tokenIdentity(TOKEN);
+    expect(rollout.received).toMatchObject([{ action: { type: 'abort' }, by }]);
+    await page.locator('#event-log', { hasText: `by ${by}` }).waitFor(WAIT);
+    await shot(page, 'aborted');
+  });
+
+  it('can be used from the keyboard alone', async () => {
+    const kb = await openPage(`${server.url}/`);
+    await kb.locator('#canaries a', { hasText: 'podinfo' }).waitFor(WAIT);
+    let reached = false;
+    for (let i = 0; i < 20 && !reached; i++) {
+      await kb.keyboard.press('Tab');
+      reached = await kb.evaluate(() => document.activeElement?.textContent === 'podinfo');
+    }
+    expect(reached).toBe(true);
+    await kb.keyboard.press('Enter');
+    await kb.locator('#canary-title', { hasText: 'test/podinfo' }).waitFor(WAIT);
+    reached = false;
+    for (let i = 0; i < 20 && !reached; i++) {
+      await kb.keyboard.press('Tab');
+      reached = await kb.evaluate(() => document.activeElement?.textContent === 'Pause');
+    }
+    expect(reached).toBe(true);
+    await kb.keyboard.press('Enter');
+    // The token is kept for the tab's session only: a new tab asks again.
+    await kb.locator('#token-input').waitFor(WAIT);
+    expect(await kb.evaluate(() => document.activeElement?.id)).toBe('token-input');
+    await kb.keyboard.press('Escape');
+    await kb.locator('dialog[open]').waitFor({ state: 'detached', ...WAIT });
+    const unlabeled = await kb.evaluate(() =>
+      [...document.querySelectorAll('input, select')]
+        .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label'))
+        .map((el) => el.outerHTML),
+    );
+    expect(unlabeled).toEqual([]);
+    await kb.close();
+  });
+
+  it('shows a read-only dashboard with its actions disabled', async () => {
+    const ro = await openPage(`${readOnlyServer.url}/#/canary/test/podinfo`);
+    await ro.locator('#read-only-note').waitFor(WAIT);
+    expect(await ro.locator('.actions button:has-text("Abort")').isDisabled()).toBe(true);
+    await shot(ro, 'read-only');
+    await ro.close();
+  });
+
+  it('made no request outside 127.0.0.1 and broke no content policy', () => {
+    const foreign = requests.filter(
+      (url) => !url.startsWith('http://127.0.0.1:') && !url.startsWith('data:'),
+    );
+    expect(requests.length).toBeGreaterThan(5);
+    expect(foreign).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * A scripted rollout over the memory backend: each `step()` pushes the next status and metric
+ * sample, as a platform's engine would, and actions change the status as the engine would answer
+ * them. Drives the dashboard's browser tests and `preview.ts`.
+ */
+import { stringify } from 'yaml';
+import type { CanaryStatus, CheckRecord, Decision } from '../../api/canary.js';
+import type { ControlCommand } from '../../engine/ports.js';
+import type { CanaryRef, GateAction } from '../backend.js';
+import { createMemoryBackend, type MemoryBackend } from '../memory-backend.js';
+import { sampleCanary } from './fixtures.js';
+
+export interface SimulatedRollout {
+  backend: MemoryBackend;
+  ref: CanaryRef;
+  /** Advances one analysis interval: weight + step, new checks, judge evidence, a history point. */
+  step(): void;
+  status(): CanaryStatus;
+  /** Every action the platform received, in order. */
+  received: (ControlCommand | (GateAction & { by: string }))[];
+}
+
+const STEP = 10;
+const MAX_WEIGHT = 50;
+
+function routingYaml(name: string, namespace: string, canaryWeight: number): string {
+  return stringify({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name, namespace },
+    spec: {
+      hosts: [name],
+      http: [
+        {
+          route: [
+            { destination: { host: `${name}-primary` }, weight: 100 - canaryWeight },
+            { destination: { host: `${name}-canary` }, weight: canaryWeight },
+          ],
+        },
+      ],
+    },
+  });
+}
+
+function checksAt(weight: number, time: string): CheckRecord[] {
+  return [
+    {
+      name: 'request-success-rate',
+      kind: 'metric',
+      verdict: 'pass',
+      value: 99.2 + (weight % 3) / 10,
+      min: 99,
+      time,
+      weight,
+    },
+    {
+      name: 'request-duration',
+      kind: 'metric',
+      verdict: 'pass',
+      value: 180 + weight,
+      max: 500,
+      time,
+      weight,
+    },
+    { name: 'load-test', kind: 'webhook', verdict: 'pass', message: 'HTTP 200', time, weight },
+  ];
+}
+
+function judgeAt(weight: number): Record<string, unknown> {
+  return {
+    verdict: 'continue',
+    reason: 'not enough evidence yet for a difference in success rate',
+    evidence: {
+      effect: -0.002 - weight / 100_000,
+      interval: [-0.012, 0.006],
+      canaryRequests: 40 * weight,
+      primaryRequests: 40 * (100 - weight),
+      pValue: 0.41,
+    },
+  };
+}
+
+export function simulateRollout(
+  options: { name?: string; namespace?: string; startMs?: number } = {},
+): SimulatedRollout {
+  const canary = sampleCanary(options.name ?? 'podinfo', options.namespace ?? 'test');
+  const ref = { namespace: canary.metadata.namespace ?? 'test', name: canary.metadata.name };
+  let clock = options.startMs ?? Date.parse('2026-01-01T00:00:00Z');
+  const now = (): Date => new Date(clock);
+  const received: SimulatedRollout['received'] = [];
+  let status: CanaryStatus = {
+    phase: 'Progressing',
+    canaryWeight: 0,
+    failedChecks: 0,
+    lastAppliedSpec: '7f9c2ab41d',
+    runStartedAt: now().toISOString(),
+    conditions: [
+      { type: 'Promoted', status: 'Unknown', reason: 'Progressing', message: 'New revision detected' },
+    ],
+    checks: [],
+    decisions: [],
+  };
+  const backend = createMemoryBackend({ now, onAction: (_ref, command) => apply(command) });
+
+  const decide = (
+    action: string,
+    reason: string,
+    canaryWeight: number,
+    phase = status.phase ?? 'Progressing',
+  ): Decision[] => [
+    ...(status.decisions ?? []),
+    { time: now().toISOString(), phase, action, reason, canaryWeight },
+  ];
+
+  const push = (next: CanaryStatus): void => {
+    status = next;
+    const w = status.canaryWeight ?? 0;
+    backend.record(
+      { ...canary, status },
+      status,
+      w > 0
+        ? {
+            canary: { successRate: 99.2 + (w % 3) / 10, latencyMs: 180 + w, requests: 40 * w },
+            primary: { successRate: 99.9, latencyMs: 150 + w / 5, requests: 40 * (100 - w) },
+          }
+        : undefined,
+    );
+    backend.setRouting(ref, [
+      { kind: 'VirtualService', name: ref.name, yaml: routingYaml(ref.name, ref.namespace, w) },
+    ]);
+  };
+
+  function apply(command: ControlCommand | (GateAction & { by: string })): {
+    accepted: boolean;
+    message: string;
+  } {
+    received.push(command);
+    const by = command.by ?? 'unknown';
+    if ('gate' in command) {
+      backend.setGate(ref, command.gate, command.open);
+      return { accepted: true, message: `gate ${command.gate} ${command.open ? 'opened' : 'closed'}` };
+    }
+    const action = command.action;
+    switch (action.type) {
+      case 'abort':
+        push({
+          ...status,
+          phase: 'Failed',
+          canaryWeight: 0,
+          decisions: decide('rollback', `aborted by ${by}`, 0, 'Failed'),
+        });
+        return { accepted: true, message: 'rolled back: all traffic on the primary' };
+      case 'pause':
+      case 'resume':
+        push({
+          ...status,
+          paused: action.type === 'pause',
+          decisions: decide(action.type, `${action.type}d by ${by}`, status.canaryWeight ?? 0),
+        });
+        return { accepted: true, message: `${action.type}d` };
+      case 'set-weight':
+        push({
+          ...status,
+          canaryWeight: action.weight,
+          weightOverride: action.weight,
+          decisions: decide('set-weight', `set by ${by}`, action.weight),
+        });
+        return { accepted: true, message: `canary weight set to ${action.weight}%` };
+      default:
+        return {
+          accepted: false,
+          message: `${action.type} is not possible in phase ${status.phase ?? 'Unknown'}`,
+        };
+    }
+  }
+
+  const step = (): void => {
+    clock += 10_000;
+    if (status.phase !== 'Progressing' || status.paused) return;
+    const weight = Math.min(MAX_WEIGHT, (status.canaryWeight ?? 0) + STEP);
+    push({
+      ...status,
+      canaryWeight: weight,
+      iterations: (status.iterations ?? 0) + 1,
+      checks: [...(status.checks ?? []), ...checksAt(weight, now().toISOString())].slice(-30),
+      decisions: decide('advance', 'all checks passed', weight),
+      judge: judgeAt(weight),
+    });
+  };
+
+  push(status);
+  backend.event(ref, {
+    type: 'Normal',
+    reason: 'Synced',
+    message: 'New revision detected, starting canary analysis',
+  });
+  return { backend, ref, step, status: () => status, received };
+}
