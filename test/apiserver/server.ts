@@ -305,6 +305,14 @@ export class TestApiServer {
     this.requests.push(record);
     try {
       const body = await readBody(request);
+      if ((request.headers['content-type'] ?? '').includes('protobuf')) {
+        // kubectl's typed commands try protobuf first; client-go retries as JSON on 415.
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+        );
+      }
       const latency = this.faults.latencyFor(method, url.pathname);
       if (latency > 0) await delay(latency);
       const reply = this.route(request, response, url, body);
