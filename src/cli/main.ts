@@ -1,5 +1,7 @@
+import { applyCommand } from './commands/apply.js';
 import { controlCommand } from './commands/control.js';
 import { controllerCommand } from './commands/controller.js';
+import { demoCommand } from './commands/demo.js';
 import { getCommand } from './commands/get.js';
 import { installCommand } from './commands/install.js';
 import { runCommand } from './commands/run.js';
@@ -9,8 +11,10 @@ import { buildProgram, runProgram, type CommandModule } from './program.js';
 
 // Every command registers itself here; keep the list sorted.
 const commands: CommandModule[] = [
+  applyCommand,
   controlCommand,
   controllerCommand,
+  demoCommand,
   getCommand,
   installCommand,
   runCommand,
