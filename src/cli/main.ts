@@ -1,6 +1,7 @@
 import { applyCommand } from './commands/apply.js';
 import { controlCommand } from './commands/control.js';
 import { controllerCommand } from './commands/controller.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { getCommand } from './commands/get.js';
 import { installCommand } from './commands/install.js';
@@ -14,6 +15,7 @@ const commands: CommandModule[] = [
   applyCommand,
   controlCommand,
   controllerCommand,
+  dashboardCommand,
   demoCommand,
   getCommand,
   installCommand,
