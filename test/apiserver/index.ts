@@ -35,7 +35,7 @@ export async function useCluster(options: TestApiServerOptions = {}): Promise<Cl
     return { kubeConfig, kubeconfigPath: path, server: undefined, real: true, stop: () => Promise.resolve() };
   }
   const server = await startTestApiServer(options);
-  const endpoint = { url: server.url, token: options.token };
+  const endpoint = { url: server.url, token: server.token };
   return {
     kubeConfig: kubeConfigFor(endpoint),
     kubeconfigPath: writeKubeconfig(endpoint),

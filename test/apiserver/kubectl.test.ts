@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
 import { startTestApiServer, writeKubeconfig, type TestApiServer } from './index.js';
-import { kubectl, waitFor } from './testing.js';
+import { kubectl, kubectlArgs, waitFor } from './testing.js';
 
 let server: TestApiServer;
 let kubeconfig: string;
@@ -161,16 +161,16 @@ describe('kubectl against the test API server', () => {
   });
 
   it('streams changes with get -w', async () => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, 'get', 'configmaps', '-w', '-o', 'name'], {
+    const child = spawn('kubectl', kubectlArgs(kubeconfig, ['get', 'configmaps', '-w']), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
-      await waitFor('initial list', () => output.includes('configmap/one'));
+      await waitFor('initial list', () => /^NAME\s+AGE/.test(output) && /\none\s/.test(output));
       await waitFor('watch open', () => server.openWatchCount >= 1);
       await createConfigMap('two');
-      await waitFor('watched change', () => output.includes('configmap/two'));
+      await waitFor('watched change', () => /\ntwo\s/.test(output));
     } finally {
       child.kill();
     }

@@ -70,6 +70,10 @@ function contentTypeOf(call: IncomingCall): string {
   return (call.request.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
 }
 
+function isWatchQuery(query: URLSearchParams): boolean {
+  return query.get('watch') === 'true' || query.get('watch') === '1';
+}
+
 export class ResourceHandler {
   constructor(private readonly env: HandlerEnvironment) {}
 
@@ -78,7 +82,7 @@ export class ResourceHandler {
     const ref: ResourceRef = { type: path.type, version: path.version, namespace: path.namespace };
     const { name, subresource } = path;
     if (name === undefined) return this.collection(ref, method, call, path.watchPrefix);
-    if (path.watchPrefix) {
+    if (path.watchPrefix || (method === 'GET' && isWatchQuery(call.query))) {
       this.watch(ref, call, name);
       return;
     }
@@ -108,7 +112,7 @@ export class ResourceHandler {
     call: IncomingCall,
     watchPrefix: boolean,
   ): Reply | undefined {
-    const watching = watchPrefix || call.query.get('watch') === 'true' || call.query.get('watch') === '1';
+    const watching = watchPrefix || isWatchQuery(call.query);
     if (method === 'GET' && watching) {
       this.watch(ref, call, undefined);
       return;

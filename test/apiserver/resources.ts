@@ -58,6 +58,8 @@ interface BuiltinSpec {
   status?: boolean;
   scale?: boolean;
   columns?: PrinterColumn[];
+  /** Leave out the Age column (the kind prints its creation time instead). */
+  noAge?: boolean;
   fields?: string[];
 }
 
@@ -196,7 +198,8 @@ const BUILTINS: BuiltinSpec[] = [
     namespaced: false,
     shortNames: ['crd', 'crds'],
     status: true,
-    columns: [column('Created At', '.metadata.creationTimestamp', 'date')],
+    columns: [column('Created At', '.metadata.creationTimestamp')],
+    noAge: true,
   },
 ];
 
@@ -220,7 +223,7 @@ function fromBuiltin(spec: BuiltinSpec): ResourceType {
     categories: spec.categories ?? [],
     statusSubresource: spec.status ?? false,
     ...(scale ? { scale } : {}),
-    printerColumns: [...(spec.columns ?? []), AGE],
+    printerColumns: [...(spec.columns ?? []), ...(spec.noAge === true ? [] : [AGE])],
     extraSelectableFields: spec.fields ?? [],
     custom: false,
   };

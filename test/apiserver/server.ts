@@ -145,6 +145,11 @@ export class TestApiServer {
     return this.boundPort;
   }
 
+  /** The bearer token clients must send, when the server was started with one. */
+  get token(): string | undefined {
+    return this.options.token;
+  }
+
   private seed(): void {
     const system = { manager: 'kube-apiserver', dryRun: false };
     const namespaces = {

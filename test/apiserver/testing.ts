@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { ApiException } from '@kubernetes/client-node';
 
@@ -49,10 +52,18 @@ export interface ProcessResult {
   stderr: string;
 }
 
+// kubectl caches discovery per host:port under ~/.kube/cache; a private cache keeps runs independent.
+const kubectlCache = mkdtempSync(join(tmpdir(), 'serin-kubectl-cache-'));
+
+/** The kubectl arguments that point it at a kubeconfig with a private discovery cache. */
+export function kubectlArgs(kubeconfig: string, args: readonly string[]): string[] {
+  return ['--kubeconfig', kubeconfig, '--cache-dir', kubectlCache, ...args];
+}
+
 /** Runs the real kubectl binary with an argument array (never through a shell). */
 export function kubectl(kubeconfig: string, args: readonly string[], stdin = ''): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], {
+    const child = spawn('kubectl', kubectlArgs(kubeconfig, args), {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, KUBECONFIG: '' },
       timeout: 60_000,
