@@ -5,6 +5,7 @@ import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { getCommand } from './commands/get.js';
 import { installCommand } from './commands/install.js';
+import { routeCommand } from './commands/route.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
@@ -19,6 +20,7 @@ const commands: CommandModule[] = [
   demoCommand,
   getCommand,
   installCommand,
+  routeCommand,
   runCommand,
   statusCommand,
   validateCommand,

@@ -1,0 +1,161 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import { explainRequest, type Explanation } from '../../routing/explain.js';
+import { readManifests } from '../../routing/manifests.js';
+import { formatTable, parseOutputFormat, printStructured } from '../output.js';
+import { ExitCode, UsageError, type CommandModule } from '../program.js';
+import { collect, readSources } from '../sources.js';
+
+function keyValue(flag: string, value: string): [string, string] {
+  const eq = value.indexOf('=');
+  const colon = value.indexOf(':');
+  const at = eq > 0 ? eq : colon;
+  if (at <= 0) throw new UsageError(`${flag}: expected NAME=VALUE, got "${value}"`);
+  return [value.slice(0, at).trim(), value.slice(at + 1).trim()];
+}
+
+function buildHeaders(headers: readonly string[], cookies: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of headers) {
+    const [k, v] = keyValue('--header', h);
+    const name = k.toLowerCase();
+    // Repeated headers reach Envoy joined with a comma.
+    out[name] = out[name] === undefined ? v : `${out[name]},${v}`;
+  }
+  if (cookies.length > 0) {
+    const pairs = cookies.map((c) => keyValue('--cookie', c).join('='));
+    out.cookie = [out.cookie, ...pairs].filter((x) => x !== undefined).join('; ');
+  }
+  return out;
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new UsageError(`--port: expected a port number between 1 and 65535, got "${value}"`);
+  return n;
+}
+
+function printExplanation(e: Explanation): void {
+  const lines: string[] = [];
+  lines.push(
+    `REQUEST     ${e.request.method} ${e.request.host}${e.request.path} (gateway ${e.request.gateway})`,
+  );
+  lines.push(`RESULT      ${e.summary}`);
+  if (e.virtualService) lines.push(`VIRTUALSVC  ${e.virtualService.name} (${e.virtualService.source})`);
+  if (e.rule) {
+    const match =
+      e.rule.matchIndex === undefined ? 'no match conditions (catch-all)' : `match[${e.rule.matchIndex}]`;
+    lines.push(
+      `RULE        http[${e.rule.index}]${e.rule.name ? ` ${e.rule.name}` : ''}, ${match} (${e.rule.source})`,
+    );
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  if (e.destinations.length > 0) {
+    process.stdout.write('\n');
+    process.stdout.write(
+      formatTable(
+        ['destination', 'subset', 'port', 'weight', 'share', 'pods'],
+        e.destinations.map((d) => [
+          d.host,
+          d.subset ?? '-',
+          d.port === undefined ? '-' : String(d.port),
+          d.weight === undefined ? '-' : String(d.weight),
+          `${d.percent}%`,
+          d.subsetLabels
+            ? Object.entries(d.subsetLabels)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(',')
+            : '-',
+        ]),
+      ),
+    );
+  }
+  const effects = effectLines(e);
+  if (effects.length > 0) process.stdout.write('\n' + effects.join('\n') + '\n');
+}
+
+function effectLines(e: Explanation): string[] {
+  const effects: string[] = [];
+  if (e.mirror)
+    effects.push(
+      `mirror      ${e.mirror.percent}% copied to ${e.mirror.host}${e.mirror.subset ? `/${e.mirror.subset}` : ''} (responses ignored)`,
+    );
+  if (e.fault?.delay)
+    effects.push(`fault       delay ${e.fault.delay.fixedDelay} for ${e.fault.delay.percent}% of requests`);
+  if (e.fault?.abort)
+    effects.push(
+      `fault       abort with ${e.fault.abort.httpStatus ?? e.fault.abort.grpcStatus ?? '?'} for ${e.fault.abort.percent}% of requests`,
+    );
+  if (e.rewrite) effects.push(`rewrite     ${JSON.stringify(e.rewrite)}`);
+  if (e.redirect) effects.push(`redirect    ${JSON.stringify(e.redirect)}`);
+  if (e.directResponse) effects.push(`direct      ${JSON.stringify(e.directResponse)}`);
+  if (e.timeout) effects.push(`timeout     ${e.timeout}`);
+  if (e.retries) effects.push(`retries     ${JSON.stringify(e.retries)}`);
+  for (const n of e.notes) effects.push(`note        ${n}`);
+  return effects;
+}
+
+export const routeCommand: CommandModule = (program) => {
+  const route = new Command('route').description(
+    'Inspect routing: which rule a request takes and where it goes.',
+  );
+  route
+    .command('explain')
+    .description(
+      'Explain which VirtualService rule matches a request and how traffic is split, mirrored and faulted.',
+    )
+    .requiredOption(
+      '-f, --filename <path>',
+      'manifest file or directory (repeatable, - for stdin)',
+      collect,
+      [],
+    )
+    .requiredOption(
+      '--host <host>',
+      'the request host (Host header / authority), e.g. reviews or app.example.com',
+    )
+    .option('--path <path>', 'request path with an optional query string', '/')
+    .option('--method <method>', 'HTTP method', 'GET')
+    .option('--header <name=value>', 'request header (repeatable)', collect, [])
+    .option('--cookie <name=value>', 'cookie sent with the request (repeatable)', collect, [])
+    .option('--gateway <name>', 'gateway the request enters through; mesh for sidecar traffic', 'mesh')
+    .addOption(
+      new Option('--scheme <scheme>', 'request scheme')
+        .choices(['http', 'https'] as const)
+        .default('http' as const),
+    )
+    .option('--port <port>', 'destination port (default: from --host, else 80/443)')
+    .option(
+      '--source-label <name=value>',
+      'label of the calling workload, for sourceLabels matches (repeatable)',
+      collect,
+      [],
+    )
+    .option('-n, --namespace <ns>', 'namespace of manifests that do not name one', 'default')
+    .option('-o, --output <format>', 'json or yaml instead of text')
+    .action((opts) => {
+      const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
+      if (!opts.path.startsWith('/'))
+        throw new UsageError(`--path: expected a path starting with /, got "${opts.path}"`);
+      const set = readManifests(readSources(opts.filename));
+      for (const p of set.problems) process.stderr.write(`${p.file}:${p.line}: ${p.message}\n`);
+      const port = parsePort(opts.port);
+      const sourceLabels = Object.fromEntries(opts.sourceLabel.map((l) => keyValue('--source-label', l)));
+      const explanation = explainRequest(set, {
+        authority: opts.host,
+        path: opts.path,
+        method: opts.method.toUpperCase(),
+        scheme: opts.scheme,
+        headers: buildHeaders(opts.header, opts.cookie),
+        gateway: opts.gateway,
+        defaultNamespace: opts.namespace,
+        ...(port !== undefined ? { port } : {}),
+        ...(opts.sourceLabel.length > 0 ? { sourceLabels } : {}),
+      });
+      if (format === 'json' || format === 'yaml') printStructured(explanation, format);
+      else printExplanation(explanation);
+      if (set.problems.length > 0) process.exitCode = ExitCode.failure;
+    });
+  program.addCommand(route);
+};
