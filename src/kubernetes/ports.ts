@@ -1,37 +1,33 @@
 /**
- * Assembles the engine's ports on a cluster: workloads, routing, status, events from this module;
- * metrics from src/analysis; webhooks and alerts through the interim adapters until their owners'
- * implementations are wired.
+ * Assembles the engine's ports on a cluster: workloads, routing, status and Kubernetes Events from
+ * this module; metrics and webhooks from src/analysis; alerts from src/notify, with MetricTemplates,
+ * AlertProviders and Secrets read from the cluster.
  */
 import type { Logger } from 'pino';
 import { MetricTemplateDocument, type MetricTemplate } from '../api/metric-template.js';
 import { createMetricsPort } from '../analysis/metrics-port.js';
+import { createWebhookPort } from '../analysis/webhooks/webhook-port.js';
+import { AlertProviderDocument, type AlertProvider } from '../api/alert-provider.js';
+import { createNotifier } from '../notify/notifier.js';
 import type { MetricsPort, Ports, WebhookPort } from '../engine/ports.js';
 import type { KubeClient } from './client.js';
 import { KubernetesEvents } from './events.js';
-import { loggingAlerts, minimalWebhookPort } from './interim-adapters.js';
 import { isRecord } from './objects.js';
 import { Resources, type ResourceType } from './resources.js';
 import { KubernetesRouter, type Provider } from './router.js';
 import { KubernetesStatus } from './status.js';
 import { DeploymentWorkloads } from './workloads.js';
 
-const templateTypes: ResourceType[] = [
-  {
-    group: 'serin.dev',
+const inBothGroups = (plural: string, kind: string): ResourceType[] =>
+  ['serin.dev', 'flagger.app'].map((group) => ({
+    group,
     version: 'v1beta1',
-    plural: 'metrictemplates',
-    kind: 'MetricTemplate',
+    plural,
+    kind,
     namespaced: true,
-  },
-  {
-    group: 'flagger.app',
-    version: 'v1beta1',
-    plural: 'metrictemplates',
-    kind: 'MetricTemplate',
-    namespaced: true,
-  },
-];
+  }));
+const templateTypes = inBothGroups('metrictemplates', 'MetricTemplate');
+const providerTypes = inBothGroups('alertproviders', 'AlertProvider');
 
 export interface ClusterPortsOptions {
   client: KubeClient;
@@ -49,9 +45,20 @@ export interface ClusterPorts {
   status: KubernetesStatus;
 }
 
-function templateLookup(client: KubeClient) {
-  return async (namespace: string, name: string): Promise<MetricTemplate | undefined> => {
-    for (const type of templateTypes) {
+/** Reads a Serin (else Flagger) document by name and validates it; errors name the field. */
+function documentLookup<T>(
+  client: KubeClient,
+  types: ResourceType[],
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+) {
+  return async (namespace: string, name: string): Promise<T | undefined> => {
+    for (const type of types) {
       let raw;
       try {
         raw = await client.get(type, namespace, name);
@@ -59,11 +66,12 @@ function templateLookup(client: KubeClient) {
         continue; // this group's CRD is not installed
       }
       if (!raw) continue;
-      const parsed = MetricTemplateDocument.safeParse(raw);
+      const parsed = schema.safeParse(raw);
       if (!parsed.success) {
-        throw new Error(
-          `MetricTemplate ${namespace}/${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        );
+        const problems = parsed.error.issues
+          .map((i) => `${i.path.map(String).join('.')}: ${i.message}`)
+          .join('; ');
+        throw new Error(`${type.kind} ${namespace}/${name}: ${problems}`);
       }
       return parsed.data;
     }
@@ -99,16 +107,24 @@ export function clusterPorts(options: ClusterPortsOptions): ClusterPorts {
   const metrics =
     options.metrics ??
     createMetricsPort({
-      templates: templateLookup(client),
+      templates: documentLookup<MetricTemplate>(client, templateTypes, MetricTemplateDocument),
       secrets: secretLookup(client),
       metricsServer: options.metricsServer,
     });
+  const notifier = createNotifier({
+    providers: documentLookup<AlertProvider>(client, providerTypes, AlertProviderDocument),
+    secrets: secretLookup(client),
+    events: (canary, event) => events.event(canary, event),
+    onError: (message) => {
+      logger.warn(message);
+    },
+  });
   const ports: Ports = {
     workloads,
     router: new KubernetesRouter(client, options.provider),
     metrics,
-    webhooks: options.webhooks ?? minimalWebhookPort(),
-    notifier: { event: (canary, event) => events.event(canary, event), alert: loggingAlerts(logger) },
+    webhooks: options.webhooks ?? createWebhookPort(),
+    notifier,
     status,
     clock: { now: () => new Date(), random: () => Math.random() },
   };

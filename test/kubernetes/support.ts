@@ -164,3 +164,37 @@ export async function getObject(
 ): Promise<KubeObject | undefined> {
   return client.get(type, namespace, name);
 }
+
+/** Records every version of the objects of one kind in a namespace, through a real watch. */
+export function recordObjects(client: KubeClient, type: ResourceType, namespace: string) {
+  const seen: KubeObject[] = [];
+  const abort = new AbortController();
+  const loop = (async () => {
+    let resourceVersion: string | undefined;
+    while (!abort.signal.aborted) {
+      try {
+        await client.watch(
+          type,
+          namespace,
+          { resourceVersion },
+          (event) => {
+            resourceVersion = event.object.metadata.resourceVersion;
+            if (event.type === 'ADDED' || event.type === 'MODIFIED') seen.push(event.object);
+          },
+          abort.signal,
+        );
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  })();
+  return {
+    seen,
+    specsOf: (name: string) =>
+      seen.filter((o) => o.metadata.name === name).map((o) => JSON.stringify(o.spec)),
+    async stop() {
+      abort.abort();
+      await loop;
+    },
+  };
+}
