@@ -223,18 +223,21 @@ export async function evaluateMetric(
 ): Promise<MetricResult> {
   const prepared = await planMetric(canary, metric, sources);
   const { plan } = prepared;
-  if (plan.error !== undefined) return { ...unknownOutcome(metric.name, plan.error), plan };
+  const builtin = plan.kind === 'builtin';
+  const bounds = boundsOf(metric, builtin);
+  // Unknown outcomes keep the bounds, so a report still shows what the value would be held to.
+  const unknown = (message: string): MetricResult => ({
+    ...unknownOutcome(metric.name, message),
+    ...(bounds.min !== undefined ? { min: bounds.min } : {}),
+    ...(bounds.max !== undefined ? { max: bounds.max } : {}),
+    plan,
+  });
+  if (plan.error !== undefined) return unknown(plan.error);
   let value: number;
   try {
     value = await measure(canary, metric, prepared, sources, now);
   } catch (error) {
-    const message =
-      error instanceof NoDataError
-        ? `${metric.name}: ${error.message}`
-        : `${metric.name}: ${(error as Error).message}`;
-    return { ...unknownOutcome(metric.name, message), plan };
+    return unknown(`${metric.name}: ${(error as Error).message}`);
   }
-  const builtin = plan.kind === 'builtin';
-  const normalised = normaliseValue(metric.name, builtin, value);
-  return { ...judgeValue(metric.name, normalised, boundsOf(metric, builtin)), plan };
+  return { ...judgeValue(metric.name, normaliseValue(metric.name, builtin, value), bounds), plan };
 }

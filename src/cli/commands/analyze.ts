@@ -1,0 +1,195 @@
+import { Option } from '@commander-js/extra-typings';
+import type { Canary } from '../../api/canary.js';
+import { parseDuration } from '../../api/common.js';
+import { readManifests, templateLookup } from '../../analysis/manifests.js';
+import { planMetric } from '../../analysis/metric-checks.js';
+import { MetricsEvaluator } from '../../analysis/metrics-port.js';
+import {
+  dryRunReport,
+  evaluationReport,
+  reportDetails,
+  reportRows,
+  type CanaryReport,
+} from '../../analysis/report.js';
+import { formatTable, parseOutputFormat, printStructured } from '../output.js';
+import { ExitCode, UsageError, type CommandModule } from '../program.js';
+import { collect, readSources } from '../sources.js';
+
+interface AnalyzeOptions {
+  filename: string[];
+  prometheus?: string;
+  dryRun?: boolean;
+  watch?: boolean;
+  output?: string;
+  at?: string;
+  since: string;
+}
+
+function parseTime(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const time = new Date(text);
+  if (Number.isNaN(time.getTime()))
+    throw new UsageError(`--at: expected an RFC 3339 time such as 2026-01-02T15:04:05Z, got "${text}"`);
+  return time;
+}
+
+function parseSince(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new UsageError(`--since: expected a duration such as 10m or 1h, got "${text}"`);
+  }
+}
+
+function withServer(canary: Canary, prometheus: string | undefined): Canary {
+  if (prometheus === undefined) return canary;
+  try {
+    new URL(prometheus);
+  } catch {
+    throw new UsageError(`--prometheus: expected an absolute http(s) URL, got "${prometheus}"`);
+  }
+  return { ...canary, spec: { ...canary.spec, metricsServer: prometheus } };
+}
+
+function print(reports: readonly CanaryReport[], format: string, dryRun: boolean): void {
+  if (format === 'json') {
+    printStructured(reports.length === 1 ? reports[0] : reports, 'json');
+    return;
+  }
+  for (const report of reports) {
+    process.stdout.write(`Canary ${report.canary} at ${report.time}\n`);
+    const rows = reportRows(report);
+    if (!dryRun && rows.length > 0)
+      process.stdout.write(formatTable(['metric', 'source', 'interval', 'value', 'bounds', 'verdict'], rows));
+    process.stdout.write(reportDetails(report, dryRun));
+  }
+}
+
+function failed(reports: readonly CanaryReport[]): boolean {
+  return reports.some((r) => r.metrics.some((m) => m.verdict === 'fail') || r.judge?.verdict === 'fail');
+}
+
+async function analyzeOnce(
+  canaries: readonly Canary[],
+  evaluator: MetricsEvaluator,
+  options: { dryRun: boolean; at: Date | undefined; sinceMs: number; judgeState: Map<string, unknown> },
+): Promise<CanaryReport[]> {
+  const now = options.at ?? new Date();
+  const reports: CanaryReport[] = [];
+  for (const canary of canaries) {
+    const metrics = (canary.spec.analysis ?? canary.spec.canaryAnalysis)?.metrics ?? [];
+    if (options.dryRun) {
+      const plans = await Promise.all(
+        metrics.map(async (m) => (await planMetric(canary, m, evaluator.metricSources)).plan),
+      );
+      reports.push(dryRunReport(canary, plans, now));
+      continue;
+    }
+    const key = `${canary.metadata.namespace ?? 'default'}/${canary.metadata.name}`;
+    const evaluation = await evaluator.evaluateDetailed(canary, {
+      canaryWeight: canary.status?.canaryWeight ?? 0,
+      runStartedAt: canary.status?.runStartedAt ?? new Date(now.getTime() - options.sinceMs).toISOString(),
+      judgeState: options.judgeState.get(key),
+      now,
+    });
+    if (evaluation.judge !== undefined) options.judgeState.set(key, evaluation.judge.state);
+    reports.push(evaluationReport(canary, evaluation, now));
+  }
+  return reports;
+}
+
+function intervalOf(canaries: readonly Canary[]): number {
+  const intervals = canaries
+    .map((c) => (c.spec.analysis ?? c.spec.canaryAnalysis)?.interval ?? '1m')
+    .map(parseDuration);
+  return Math.min(...intervals);
+}
+
+/** Runs `run` every `everyMs` until SIGINT or SIGTERM. */
+async function watch(run: () => Promise<void>, everyMs: number): Promise<void> {
+  const stopped = new AbortController();
+  const stop = () => {
+    stopped.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    while (!stopped.signal.aborted) {
+      await run();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, everyMs);
+        stopped.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+async function analyze(opts: AnalyzeOptions): Promise<void> {
+  const format = parseOutputFormat(opts.output, ['text', 'json']);
+  const at = parseTime(opts.at);
+  const sinceMs = parseSince(opts.since);
+  const set = readManifests(readSources(opts.filename));
+  if (set.errors.length > 0) {
+    for (const e of set.errors) process.stderr.write(`${e}\n`);
+    process.exitCode = ExitCode.failure;
+    return;
+  }
+  if (set.canaries.length === 0) throw new UsageError('no Canary in the given files');
+  const canaries = set.canaries.map((c) => withServer(c, opts.prometheus));
+  // Templates usually name an in-cluster address; --prometheus (a port-forward) replaces it.
+  const templates =
+    opts.prometheus === undefined
+      ? set.templates
+      : set.templates.map((t) =>
+          t.spec.provider.type === 'prometheus'
+            ? { ...t, spec: { ...t.spec, provider: { ...t.spec.provider, address: opts.prometheus } } }
+            : t,
+        );
+  const evaluator = new MetricsEvaluator({
+    templates: templateLookup(templates),
+    metricsServer: opts.prometheus,
+  });
+  const judgeState = new Map<string, unknown>();
+  const once = async () => {
+    const reports = await analyzeOnce(canaries, evaluator, {
+      dryRun: opts.dryRun === true,
+      at,
+      sinceMs,
+      judgeState,
+    });
+    print(reports, format, opts.dryRun === true);
+    const unknown = reports.flatMap((r) => r.metrics).filter((m) => m.verdict === 'unknown').length;
+    if (unknown > 0 && opts.dryRun !== true)
+      process.stderr.write(`warning: ${unknown} check(s) could not be measured\n`);
+    process.exitCode = failed(reports) ? ExitCode.failure : ExitCode.ok;
+  };
+  if (opts.watch === true && opts.dryRun !== true) await watch(once, intervalOf(canaries));
+  else await once();
+}
+
+export const analyzeCommand: CommandModule = (program) => {
+  program
+    .command('analyze')
+    .description(
+      "Run a Canary's metric checks (and its judge) now, printing each query, value, bounds and verdict",
+    )
+    .requiredOption(
+      '-f, --filename <path>',
+      'Canary and MetricTemplate files, directories or - (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option('--prometheus <url>', 'Prometheus to query, instead of the Canary’s spec.metricsServer')
+    .option('--dry-run', 'print the rendered queries only')
+    .option('--watch', 'repeat at the analysis interval until interrupted')
+    .option('--at <time>', 'evaluate at this RFC 3339 time instead of now')
+    .option('--since <duration>', "the judge's window when the Canary has no status.runStartedAt", '10m')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
+    .action(analyze);
+};
