@@ -1,8 +1,10 @@
+import { analyzeCommand } from './commands/analyze.js';
 import { applyCommand } from './commands/apply.js';
 import { controlCommand } from './commands/control.js';
 import { controllerCommand } from './commands/controller.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
+import { gatesCommand } from './commands/gates.js';
 import { getCommand } from './commands/get.js';
 import { installCommand } from './commands/install.js';
 import { routeCommand } from './commands/route.js';
@@ -13,11 +15,13 @@ import { buildProgram, runProgram, type CommandModule } from './program.js';
 
 // Every command registers itself here; keep the list sorted.
 const commands: CommandModule[] = [
+  analyzeCommand,
   applyCommand,
   controlCommand,
   controllerCommand,
   dashboardCommand,
   demoCommand,
+  gatesCommand,
   getCommand,
   installCommand,
   routeCommand,
