@@ -17,6 +17,7 @@ import { CanaryLoop } from './canary-loop.js';
 import { createLocalNotifier, EventLog, type LocalEvent } from './events.js';
 import { readManifest, sourcesHash, targetOf, type Manifest, type ManifestSource } from './manifest.js';
 import { LocalMesh } from './mesh.js';
+import { workloadCounters } from './metrics-source.js';
 import { createRouter, type Router } from './router/index.js';
 import { writeFileAtomic } from './state/atomic-file.js';
 import { StateStore } from './state/store.js';
@@ -106,7 +107,7 @@ export class LocalRuntime {
       { services: [] },
       { identity: { namespace: 'default', workload: 'serin-router' } },
     );
-    this.window = new LocalMetricsWindow(this.router, { sampleEveryMs: 1000 });
+    this.window = new LocalMetricsWindow(workloadCounters(this.router), { sampleEveryMs: 1000 });
     this.backend = createMemoryBackend({
       platform: 'local',
       onAction: (ref, command) => {
