@@ -279,6 +279,37 @@ describe('router data plane', () => {
     );
   });
 
+  it('overflows with 503 UO beyond the DestinationRule connection pool limits', async () => {
+    router.update({
+      ...config([{ route: [{ destination: { host: 'slow' } }] }]),
+      destinationRules: [
+        {
+          name: 'slow',
+          namespace: NS,
+          spec: {
+            host: 'slow',
+            trafficPolicy: {
+              connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 0 } },
+            },
+          },
+        },
+      ],
+    });
+    const before = slowClosed.length;
+    const holder = connect(router.address?.port ?? 0, '127.0.0.1', () => {
+      holder.write('GET /hold HTTP/1.1\r\nhost: app\r\n\r\n');
+    });
+    try {
+      await until(() => slowClosed.length === before + 1, 'the first request to occupy the pool');
+      const overflow = await client.get('/');
+      expect(overflow.status).toBe(503);
+      expect(overflow.headers['x-serin-response-flags']).toBe('UO');
+      expect(slowClosed.length).toBe(before + 1);
+    } finally {
+      holder.destroy();
+    }
+  });
+
   it('answers malformed and oversized requests with 4xx and keeps serving', async () => {
     const port = router.address?.port ?? 0;
     router.update(config(split(100, 0)));

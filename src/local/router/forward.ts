@@ -78,7 +78,14 @@ async function attemptsLoop(
     ex.target = target;
     const retriesLeft = maxRetries - (attempt - 1);
     request.headers['x-envoy-attempt-count'] = String(attempt);
-    const outcome = await attemptOnce(ex, route, target, request, retriesLeft > 0, deps.telemetry);
+    const outcome = await attemptOnce(
+      ex,
+      route,
+      target,
+      request,
+      { attempt, mayRetry: retriesLeft > 0 },
+      deps.telemetry,
+    );
     if (outcome.kind === 'responded' || ex.clientGone) return;
     if (ex.routeTimedOut) {
       ex.reply(504, 'upstream request timeout', ['UT']);
@@ -129,7 +136,7 @@ async function attemptOnce(
   route: CompiledRoute,
   target: EndpointTarget,
   request: ForwardRequest,
-  mayRetry: boolean,
+  { attempt, mayRetry }: { attempt: number; mayRetry: boolean },
   telemetry: RouterTelemetry,
 ): Promise<AttemptOutcome> {
   const startedAt = performance.now();
@@ -156,8 +163,8 @@ async function attemptOnce(
             seen.retry = true;
             return discard();
           }
-          if (ex.target !== undefined && request.headers['x-envoy-attempt-count'] !== '1')
-            ex.flags.add('URX');
+          // A retriable answer after retries ran out is passed through, flagged as Envoy does.
+          if (attempt > 1) ex.flags.add('URX');
         }
         ex.res.writeHead(statusCode, buildResponseHeaders(headers, route, request));
         return ex.res;

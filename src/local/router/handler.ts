@@ -14,7 +14,6 @@ export interface HandlerDeps {
   current(): CompiledConfig;
   telemetry: RouterTelemetry;
   random: () => number;
-  gateway: string;
   defaultTimeoutMs: number;
 }
 
@@ -112,7 +111,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
 
 async function handle(ex: Exchange, deps: HandlerDeps): Promise<void> {
   const { req } = ex;
-  const attrs = requestAttributes(req, deps.gateway);
+  const attrs = requestAttributes(req, ex.config.config.gateway ?? 'mesh');
   if (attrs.authority === '') {
     ex.reply(400, 'missing Host header');
     return;

@@ -78,7 +78,6 @@ export function createRouter(initial: RouterConfig, options: RouterOptions = {})
     current: () => current,
     telemetry,
     random,
-    gateway: initial.gateway ?? 'mesh',
     defaultTimeoutMs: options.upstreamTimeoutMs ?? 0,
   });
 
