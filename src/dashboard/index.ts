@@ -10,3 +10,5 @@ export {
 } from './backend.js';
 export { createMemoryBackend } from './memory-backend.js';
 export type { ActionHandler, MemoryBackend, MemoryBackendOptions } from './memory-backend.js';
+export { createDashboardHandler, createDashboardServer } from './server.js';
+export type { DashboardHandler, DashboardServer, DashboardServerOptions } from './server.js';

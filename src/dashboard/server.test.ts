@@ -1,11 +1,12 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tokenIdentity } from './auth.js';
 import { createMemoryBackend, type MemoryBackend } from './memory-backend.js';
-import { createDashboardServer, type DashboardServer } from './server.js';
+import { createDashboardHandler, createDashboardServer, type DashboardServer } from './server.js';
 import { sampleCanary } from './testing/fixtures.js';
 
 const TOKEN = 'correct-horse-battery-staple';
@@ -286,5 +287,28 @@ describe('dashboard server: live updates', () => {
     await readUntil('event: change\ndata: {"namespace":"test","name":"podinfo"}');
     await readUntil(': heartbeat');
     controller.abort();
+  });
+});
+
+describe('dashboard handler', () => {
+  it('serves the same API when mounted inside another server', async () => {
+    const backend = createMemoryBackend();
+    backend.record(sampleCanary(), { phase: 'Succeeded', canaryWeight: 0 });
+    const dashboard = await createDashboardHandler({ backend, uiDir });
+    const outer = createServer((req, res) => {
+      if (req.url === '/healthz') res.end('ok');
+      else dashboard.handle(req, res);
+    });
+    await new Promise<void>((resolve) => outer.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(outer.address() as AddressInfo).port}`;
+    try {
+      expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok');
+      const list = (await (await fetch(`${base}/api/canaries`)).json()) as { items: { phase: string }[] };
+      expect(list.items.map((c) => c.phase)).toEqual(['Succeeded']);
+      expect(dashboard.readOnly).toBe(true);
+    } finally {
+      dashboard.close();
+      await new Promise((resolve) => outer.close(resolve));
+    }
   });
 });

@@ -166,8 +166,18 @@ async function prepareUi(
   }
 }
 
-/** Starts the server and resolves once it listens. */
-export async function createDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
+export interface DashboardHandler {
+  /** Answers one request; mount it inside another server to share its port. */
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+  readOnly: boolean;
+  /** Ends live streams and stops listening to the backend. */
+  close(): void;
+}
+
+/** The dashboard as a request handler, for platforms that serve it on a port of their own. */
+export async function createDashboardHandler(
+  options: Omit<DashboardServerOptions, 'port'>,
+): Promise<DashboardHandler> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => undefined);
   const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
@@ -188,7 +198,21 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
   const unsubscribe = options.backend.subscribe((change) => {
     events.broadcast(change);
   });
-  const server = createServer((req, res) => void handle(ctx, req, res));
+  return {
+    handle: (req, res) => void handle(ctx, req, res),
+    readOnly: auth.readOnly,
+    close() {
+      unsubscribe();
+      events.closeAll();
+    },
+  };
+}
+
+/** Starts the server and resolves once it listens. */
+export async function createDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
+  const host = options.host ?? '127.0.0.1';
+  const dashboard = await createDashboardHandler(options);
+  const server = createServer(dashboard.handle);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -201,12 +225,11 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    readOnly: auth.readOnly,
+    readOnly: dashboard.readOnly,
     server,
     close: () =>
       new Promise<void>((resolveClose) => {
-        unsubscribe();
-        events.closeAll();
+        dashboard.close();
         server.close(() => {
           resolveClose();
         });

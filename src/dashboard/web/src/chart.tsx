@@ -15,8 +15,8 @@ interface Props {
   times: number[];
   series: Series[];
   unit: string;
-  /** Fixed y range, e.g. 0–100 for percentages. */
-  range?: [number, number];
+  /** The y range for the data's min and max, e.g. a fixed 0–100 for weights. */
+  range?: (min: number, max: number) => [number, number];
   /** Spoken summary for screen readers (the latest values). */
   summary: string;
 }
@@ -38,7 +38,7 @@ function optionsFor(props: Props, width: number): uPlot.Options {
     height: HEIGHT,
     legend: { show: true, live: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: range ? { range: () => range } : { auto: true } },
+    scales: { x: { time: true }, y: range ? { range: (_u, min, max) => range(min, max) } : { auto: true } },
     axes: [
       { stroke: '#333', values: (_u, ticks) => ticks.map(clockTime) },
       { stroke: '#333', size: 64, values: (_u, ticks) => ticks.map((t) => `${t}${unit}`) },

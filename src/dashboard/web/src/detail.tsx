@@ -32,7 +32,7 @@ function Charts({ history }: { history: HistoryPoint[] }) {
       <Chart
         title="Canary traffic weight"
         unit="%"
-        range={[0, 100]}
+        range={() => [0, 100]}
         times={times}
         series={[{ label: 'canary weight', color: CANARY_COLOR, values: history.map((p) => p.canaryWeight) }]}
         summary={last ? `latest ${last.canaryWeight}%` : 'no data yet'}
@@ -40,6 +40,8 @@ function Charts({ history }: { history: HistoryPoint[] }) {
       <Chart
         title="Success rate"
         unit="%"
+        // Up to 100% and a little below the lowest value, so small differences stay visible.
+        range={(min) => [Math.max(0, Math.floor(Math.min(min, 99.5) - 0.5)), 100]}
         times={times}
         series={versus((s) => s.successRate)}
         summary={latest((s) => s.successRate, '%')}
@@ -183,15 +185,19 @@ interface LogLine {
 }
 
 function EventLog({ canary }: { canary: CanaryDetail }) {
+  // Platforms often publish each decision as an event too: show such a decision once.
+  const published = new Set(canary.events.map((e) => `${e.reason}\n${e.message}`));
   const lines: LogLine[] = [
-    ...canary.decisions.map((d) => ({
-      time: d.time,
-      kind: 'decision',
-      warning: d.action === 'rollback' || d.phase === 'Failed',
-      reason: d.action,
-      message: `${d.reason}${d.canaryWeight === undefined ? '' : ` (weight ${d.canaryWeight}%)`}`,
-      by: undefined,
-    })),
+    ...canary.decisions
+      .filter((d) => !published.has(`${d.action}\n${d.reason}`))
+      .map((d) => ({
+        time: d.time,
+        kind: 'decision',
+        warning: d.action === 'rollback' || d.phase === 'Failed',
+        reason: d.action,
+        message: `${d.reason}${d.canaryWeight === undefined ? '' : ` (weight ${d.canaryWeight}%)`}`,
+        by: undefined,
+      })),
     ...canary.events.map((e) => ({
       time: e.time,
       kind: 'event',
