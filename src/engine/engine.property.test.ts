@@ -20,7 +20,7 @@ const stepping: fc.Arbitrary<Partial<AnalysisInput>> = fc.oneof(
   fc.record({ iterations: fc.integer({ min: 1, max: 5 }) }),
   fc.record({
     iterations: fc.integer({ min: 1, max: 5 }),
-    match: fc.constant([{ headers: { 'x-user': { exact: 'beta' } } }]),
+    match: fc.constant<NonNullable<AnalysisInput['match']>>([{ headers: { 'x-user': { exact: 'beta' } } }]),
   }),
 );
 
