@@ -4,7 +4,7 @@
  * bound +Inf. Each request is placed at its bucket's geometric midpoint. The rounding is the same
  * on both arms, so under "no difference" it cancels in the comparison; it only blurs the estimate.
  */
-import type { LogLatencyMoments } from './latency.js';
+import type { LogLatencyMoments } from './observation.js';
 
 export interface HistogramBucket {
   /** Upper bound in milliseconds; `Infinity` for the +Inf bucket. */

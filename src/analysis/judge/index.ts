@@ -4,7 +4,12 @@ export { JudgeSpec, ErrorTestSpec, LatencyTestSpec, parseLatencyChange } from '.
 export type { JudgeSpecInput, LatencyChange } from './schema.js';
 export { JudgeState, initialJudgeState, parseJudgeState } from './state.js';
 export { JudgeInputError } from './observation.js';
-export type { ArmObservation, JudgeObservation, LatencyObservation } from './observation.js';
+export type {
+  ArmObservation,
+  JudgeObservation,
+  LatencyObservation,
+  LatencySum,
+  LogLatencyMoments,
+} from './observation.js';
 export { momentsFromHistogram, histogramQuantile, histogramIncrease } from './histogram.js';
 export type { HistogramBucket } from './histogram.js';
-export type { LogLatencyMoments } from './latency.js';

@@ -22,7 +22,7 @@ describe('JudgeSpec', () => {
       alpha: 0.05,
       minSample: { requests: 100 },
       errors: { enabled: true, minIncrease: 1.5, margin: 1.5 },
-      latency: { enabled: true, minIncrease: '10%', margin: '10%' },
+      latency: { enabled: true, minIncrease: '10%', margin: '10%', variance: 'windows' },
     });
   });
 
@@ -74,7 +74,7 @@ describe('createJudge', () => {
   });
 
   it('fails on a latency regression and reports the effect in milliseconds', () => {
-    const judge = createJudge({ errors: { enabled: false } });
+    const judge = createJudge({ errors: { enabled: false }, latency: { variance: 'requests' } });
     const d = judge.observe({ canary: arm(1000, 0, 112), primary: arm(9000, 0, 100) });
     expect(d.verdict).toBe('fail');
     const l = d.evidence.latency;
@@ -97,7 +97,7 @@ describe('createJudge', () => {
   });
 
   it('passes early once both tests exclude a regression beyond the margins', () => {
-    const judge = createJudge({ errors: { margin: 2 } });
+    const judge = createJudge({ errors: { margin: 2 }, latency: { variance: 'requests' } });
     const d = judge.observe({ canary: arm(50_000, 500, 100), primary: arm(50_000, 500, 100) });
     expect(d.verdict).toBe('pass-early');
     expect(d.reason).toMatch(
@@ -126,11 +126,17 @@ describe('createJudge', () => {
       { le: 250, count: 900 },
       { le: Infinity, count: 1000 },
     ];
-    const d = createJudge({ errors: { enabled: false } }).observe({
+    const d = createJudge({ errors: { enabled: false }, latency: { variance: 'requests' } }).observe({
       canary: { requests: 1000, errors: 0, latency: { buckets: buckets(1) } },
       primary: { requests: 1000, errors: 0, latency: { buckets: buckets(20) } },
     });
     expect(d.evidence.latency?.effectMs).toBeGreaterThan(0);
+    expect(d.evidence.latency?.quantiles).toEqual({
+      canaryP50Ms: 100,
+      canaryP99Ms: 250,
+      primaryP50Ms: 50 + (50 * 300) / 300,
+      primaryP99Ms: 250,
+    });
   });
 
   it.each([

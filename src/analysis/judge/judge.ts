@@ -4,15 +4,10 @@
  * `observe` folds in the latest cumulative counts and says fail, pass-early or continue.
  */
 import { evaluateErrorTest, updateErrorTest } from './errors.js';
+import { histogramQuantile } from './histogram.js';
 import { finiteExp, formatFactor, formatMs, formatPercent, formatRatio } from './format.js';
-import { evaluateLatencyTest, isUsableLatencyWindow, meanOf, updateLatencyTest } from './latency.js';
-import {
-  checkArm,
-  increase,
-  momentsIncrease,
-  type CheckedArm,
-  type JudgeObservation,
-} from './observation.js';
+import { evaluateLatencyTest, updateLatencyTest, windowLatency, type CumulativeLatency } from './latency.js';
+import { checkArm, increase, type CheckedArm, type JudgeObservation } from './observation.js';
 import { JudgeSpec, logShiftOf, parseLatencyChange, type JudgeSpecInput } from './schema.js';
 import { initialJudgeState, parseJudgeState, type JudgeState } from './state.js';
 
@@ -51,6 +46,8 @@ export interface LatencyEvidence {
   canaryMs: number;
   /** Non-inferiority margin in milliseconds at the primary's typical latency. */
   marginMs: number;
+  /** Since the start of the run, when latency came as histogram buckets (histogram_quantile style). */
+  quantiles?: { canaryP50Ms: number; canaryP99Ms: number; primaryP50Ms: number; primaryP99Ms: number };
 }
 
 export type JudgeVerdict = 'fail' | 'pass-early' | 'continue';
@@ -81,8 +78,22 @@ export function createJudge(specInput: JudgeSpecInput | JudgeSpec = {}, persiste
       const decision = decide(state, spec);
       if (decision.verdict === 'fail' && state.failed === null)
         state = { ...state, failed: { reason: decision.reason } };
+      const quantiles = histogramQuantiles(observation);
+      if (decision.evidence.latency && quantiles) decision.evidence.latency.quantiles = quantiles;
       return decision;
     },
+  };
+}
+
+function histogramQuantiles(observation: JudgeObservation): LatencyEvidence['quantiles'] {
+  const c = observation.canary.latency;
+  const p = observation.primary.latency;
+  if (!c || !p || !('buckets' in c) || !('buckets' in p)) return undefined;
+  return {
+    canaryP50Ms: histogramQuantile(0.5, c.buckets),
+    canaryP99Ms: histogramQuantile(0.99, c.buckets),
+    primaryP50Ms: histogramQuantile(0.5, p.buckets),
+    primaryP99Ms: histogramQuantile(0.99, p.buckets),
   };
 }
 
@@ -108,16 +119,22 @@ function fold(state: JudgeState, spec: JudgeSpec, canary: CheckedArm, primary: C
     errors,
   };
   if (canary.latency === null || primary.latency === null) return next;
-  const c = momentsIncrease(canary.latency, state.latencyConsumed.canary);
-  const p = momentsIncrease(primary.latency, state.latencyConsumed.primary);
-  // Too few requests in this window: leave it unconsumed, so it joins the next one.
-  if (!isUsableLatencyWindow(c, p)) return next;
+  const c = windowLatency(canary.latency, state.latencyConsumed.canary);
+  const p = windowLatency(primary.latency, state.latencyConsumed.primary);
+  // No requests on an arm in this window: leave it unconsumed, so it joins the next one.
+  if (c === null || p === null) return next;
   const minIncrease = parseLatencyChange(spec.latency.minIncrease);
   return {
     ...next,
     latency: updateLatencyTest(state.latency, c, p, (logMean) => logShiftOf(minIncrease, Math.exp(logMean))),
     latencyConsumed: { canary: canary.latency, primary: primary.latency },
   };
+}
+
+/** Geometric mean when log moments are known, else the arithmetic mean from _sum and _count. */
+function typicalMs(c: CumulativeLatency): number {
+  if (c.sumLog !== null) return Math.exp(c.sumLog / c.count);
+  return (c.sumMs ?? Number.NaN) / c.count;
 }
 
 interface TestOutcome<E> {
@@ -165,9 +182,9 @@ function latencyOutcome(
   alpha: number,
   threshold: number,
 ): TestOutcome<LatencyEvidence> | null {
-  const estimate = evaluateLatencyTest(state.latency, alpha);
+  const estimate = evaluateLatencyTest(state.latency, alpha, spec.latency.variance);
   if (estimate === null) return null;
-  const primaryMs = Math.exp(meanOf(state.latencyConsumed.primary));
+  const primaryMs = typicalMs(state.latencyConsumed.primary);
   const ms = (logShift: number) => primaryMs * Math.expm1(logShift);
   const marginLog = logShiftOf(parseLatencyChange(spec.latency.margin), primaryMs);
   return {

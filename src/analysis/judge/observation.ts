@@ -1,15 +1,28 @@
 /** What the judge is fed at each scrape, its validation, and the increments since the last scrape. */
 import { momentsFromHistogram, type HistogramBucket } from './histogram.js';
-import type { LogLatencyMoments } from './latency.js';
+import type { CumulativeLatency } from './latency.js';
 
-export type LatencyObservation = LogLatencyMoments | { buckets: HistogramBucket[] };
+/** Exact log-latency moments (latency in ms): Σ ln x and Σ (ln x)² over `count` requests. */
+export interface LogLatencyMoments {
+  count: number;
+  sumLog: number;
+  sumLogSquares: number;
+}
+
+/** Prometheus' histogram `_count` and `_sum` (ms): only per-window means can be derived. */
+export interface LatencySum {
+  count: number;
+  sumMs: number;
+}
+
+export type LatencyObservation = LogLatencyMoments | LatencySum | { buckets: HistogramBucket[] };
 
 /** Cumulative counts of one arm since the start of the run. */
 export interface ArmObservation {
   requests: number;
   /** Failed requests (Flagger's definition: 5xx responses). */
   errors: number;
-  /** Cumulative log-latency moments, or the cumulative latency histogram in milliseconds. */
+  /** Cumulative latency: log moments, the histogram in milliseconds, or its `_sum` and `_count`. */
   latency?: LatencyObservation;
 }
 
@@ -28,28 +41,42 @@ function requireCount(value: unknown, path: string): number {
   return value;
 }
 
-function latencyMoments(value: LatencyObservation, path: string): LogLatencyMoments {
+function requireFinite(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new JudgeInputError(`${path}: expected a finite number, got ${String(value)}`);
+  return value;
+}
+
+function cumulativeLatency(value: LatencyObservation, path: string): CumulativeLatency {
+  if (typeof value !== 'object')
+    throw new JudgeInputError(
+      `${path}: expected {buckets}, {count, sumMs} or {count, sumLog, sumLogSquares}`,
+    );
   if ('buckets' in value) {
     if (!Array.isArray(value.buckets))
       throw new JudgeInputError(`${path}.buckets: expected a list of {le, count}`);
     try {
-      return momentsFromHistogram(value.buckets);
+      return { ...momentsFromHistogram(value.buckets), sumMs: null };
     } catch (error) {
       throw new JudgeInputError(`${path}.${(error as Error).message}`);
     }
   }
-  requireCount(value.count, `${path}.count`);
-  requireCount(value.sumLogSquares, `${path}.sumLogSquares`);
-  if (typeof value.sumLog !== 'number' || !Number.isFinite(value.sumLog))
-    throw new JudgeInputError(`${path}.sumLog: expected a finite number, got ${String(value.sumLog)}`);
-  return { count: value.count, sumLog: value.sumLog, sumLogSquares: value.sumLogSquares };
+  const count = requireCount(value.count, `${path}.count`);
+  if ('sumMs' in value)
+    return { count, sumLog: null, sumLogSquares: null, sumMs: requireCount(value.sumMs, `${path}.sumMs`) };
+  return {
+    count,
+    sumLog: requireFinite(value.sumLog, `${path}.sumLog`),
+    sumLogSquares: requireCount(value.sumLogSquares, `${path}.sumLogSquares`),
+    sumMs: null,
+  };
 }
 
-/** A validated arm: counts plus latency moments (null when the arm reported no latency). */
+/** A validated arm: counts plus cumulative latency (null when the arm reported no latency). */
 export interface CheckedArm {
   requests: number;
   errors: number;
-  latency: LogLatencyMoments | null;
+  latency: CumulativeLatency | null;
 }
 
 export function checkArm(arm: ArmObservation | undefined, path: string): CheckedArm {
@@ -58,7 +85,7 @@ export function checkArm(arm: ArmObservation | undefined, path: string): Checked
   const errors = requireCount(arm.errors, `${path}.errors`);
   if (errors > requests)
     throw new JudgeInputError(`${path}.errors: ${errors} errors cannot exceed ${requests} requests`);
-  const latency = arm.latency === undefined ? null : latencyMoments(arm.latency, `${path}.latency`);
+  const latency = arm.latency === undefined ? null : cumulativeLatency(arm.latency, `${path}.latency`);
   return { requests, errors, latency };
 }
 
@@ -68,13 +95,4 @@ export function checkArm(arm: ArmObservation | undefined, path: string): Checked
  */
 export function increase(now: number, before: number): number {
   return now >= before ? now - before : now;
-}
-
-export function momentsIncrease(now: LogLatencyMoments, before: LogLatencyMoments): LogLatencyMoments {
-  if (now.count < before.count) return now;
-  return {
-    count: now.count - before.count,
-    sumLog: now.sumLog - before.sumLog,
-    sumLogSquares: now.sumLogSquares - before.sumLogSquares,
-  };
 }

@@ -35,6 +35,17 @@ export const LatencyTestSpec = z.strictObject({
   margin: latencyChange().default('10%').meta({
     description: 'Pass early once the canary is shown to be at most this much slower: 10% or 25ms.',
   }),
+  /**
+   * How the spread of a window's difference is estimated: from how the window differences scatter
+   * (default; robust to requests of a window being correlated), or from the requests inside it
+   * (reacts a few windows sooner, but assumes independent requests).
+   */
+  variance: z
+    .enum(['windows', 'requests'], { error: 'expected windows or requests' })
+    .default('windows')
+    .meta({
+      description: 'Variance model: windows (between-window scatter) or requests (within-window spread).',
+    }),
 });
 export type LatencyTestSpec = z.output<typeof LatencyTestSpec>;
 

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { ERROR_GRID_POINTS, initialErrorTestState } from './errors.js';
-import { initialLatencyTestState } from './latency.js';
+import { initialLatencyTestState, NO_LATENCY } from './latency.js';
 
 const count = () => z.number().min(0);
 const logLr = () => z.array(z.number()).length(ERROR_GRID_POINTS);
 
 const ArmTotals = z.strictObject({ requests: count(), errors: count() });
-const Moments = z.strictObject({ count: count(), sumLog: z.number(), sumLogSquares: count() });
+const Cumulative = z.strictObject({
+  count: count(),
+  sumLog: z.number().nullable(),
+  sumLogSquares: count().nullable(),
+  sumMs: count().nullable(),
+});
 const Pooled = z.strictObject({ sumSquares: count(), degreesOfFreedom: count() });
 
 /**
@@ -19,13 +24,17 @@ export const JudgeState = z.strictObject({
   /** Latest cumulative counts seen on each arm. */
   latest: z.strictObject({ canary: ArmTotals, primary: ArmTotals }),
   /** Cumulative latency moments already folded into the latency test (later windows are measured from here). */
-  latencyConsumed: z.strictObject({ canary: Moments, primary: Moments }),
+  latencyConsumed: z.strictObject({ canary: Cumulative, primary: Cumulative }),
   errors: z.strictObject({ regression: logLr(), nonInferiority: logLr() }),
   latency: z.strictObject({
     canary: Pooled,
     primary: Pooled,
     precision: count(),
     score: z.number(),
+    windows: z.number().int().min(0),
+    weightedSum: z.number(),
+    weightSum: count(),
+    weightedSquares: count(),
     tau: z.number().positive().nullable(),
   }),
   /** Set once the judge has failed the canary: a rejection by an anytime-valid test is final. */
@@ -34,12 +43,11 @@ export const JudgeState = z.strictObject({
 export type JudgeState = z.output<typeof JudgeState>;
 
 export function initialJudgeState(): JudgeState {
-  const zeroMoments = { count: 0, sumLog: 0, sumLogSquares: 0 };
   return {
     version: 1,
     observations: 0,
     latest: { canary: { requests: 0, errors: 0 }, primary: { requests: 0, errors: 0 } },
-    latencyConsumed: { canary: { ...zeroMoments }, primary: { ...zeroMoments } },
+    latencyConsumed: { canary: { ...NO_LATENCY }, primary: { ...NO_LATENCY } },
     errors: initialErrorTestState(),
     latency: initialLatencyTestState(),
     failed: null,

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { normalQuantile } from './math.js';
 import { Random } from './sim/random.js';
-import { simulateJudge } from './sim/run.js';
+import type { JudgeSpecInput } from './schema.js';
+import { simulateJudge, type LatencyInput } from './sim/run.js';
 import {
   accumulate,
   EMPTY_ARM,
@@ -35,12 +36,13 @@ function failureTimes(
   runs: number,
   scenario: TrafficScenario,
   horizonSeconds = 900,
-  histograms = false,
+  latencyInput: LatencyInput = 'moments',
+  spec: JudgeSpecInput = {},
 ) {
   const rng = new Random(seed);
   return Array.from(
     { length: runs },
-    () => simulateJudge(rng, scenario, { alpha: ALPHA }, { horizonSeconds, histograms }).failedAt,
+    () => simulateJudge(rng, scenario, { alpha: ALPHA, ...spec }, { horizonSeconds, latencyInput }).failedAt,
   );
 }
 
@@ -59,8 +61,36 @@ describe('false failures of a healthy canary stay at or below α', () => {
 
   it('with latency from Istio histogram buckets', () => {
     const runs = 300;
-    const fails = failureTimes(77, runs, healthyScenario(0.2), 600, true);
+    const fails = failureTimes(77, runs, healthyScenario(0.2), 600, 'histogram');
     expect(rate(fails)).toBeLessThanOrEqual(bound(runs));
+  });
+
+  it('with only Prometheus _sum and _count for latency', () => {
+    const runs = 300;
+    expect(rate(failureTimes(78, runs, healthyScenario(0.1), 900, 'sum'))).toBeLessThanOrEqual(bound(runs));
+  });
+
+  it('with the per-request variance model', () => {
+    const runs = 250;
+    const fails = failureTimes(79, runs, healthyScenario(0.2), 900, 'moments', {
+      latency: { variance: 'requests' },
+    });
+    expect(rate(fails)).toBeLessThanOrEqual(bound(runs));
+  });
+
+  it('when requests within a window are correlated, with the default windows model only', () => {
+    // Each arm's latency shifts by N(0, 5%) per window (a busy node, a GC pause), on both arms alike.
+    const base = healthyScenario(0.2);
+    const correlated = {
+      ...base,
+      primary: { ...base.primary, latencyWindowJitter: 0.05 },
+      canary: { ...base.canary, latencyWindowJitter: 0.05 },
+    };
+    const runs = 250;
+    expect(rate(failureTimes(80, runs, correlated))).toBeLessThanOrEqual(bound(runs));
+    // The per-request model takes the shared shifts for evidence: this is why it is not the default.
+    const naive = failureTimes(80, runs, correlated, 900, 'moments', { latency: { variance: 'requests' } });
+    expect(rate(naive)).toBeGreaterThan(bound(runs));
   });
 
   it('while a naive test repeated at every scrape exceeds the bound (the check has teeth)', () => {
@@ -98,8 +128,13 @@ describe('regressions are caught quickly', () => {
     expect(rate(fails)).toBeGreaterThanOrEqual(0.99);
   });
 
+  it('+20% latency seen only through _sum and _count: caught in 95% of runs within three minutes', () => {
+    const fails = failureTimes(24, 100, regressed(0.1, 1, 1.2), 180, 'sum');
+    expect(rate(fails)).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('+30% latency seen only through Istio histogram buckets: caught in 95% of runs within five minutes', () => {
-    const fails = failureTimes(23, 100, regressed(0.1, 1, 1.3), 300, true);
+    const fails = failureTimes(23, 100, regressed(0.1, 1, 1.3), 300, 'histogram');
     expect(rate(fails)).toBeGreaterThanOrEqual(0.95);
   });
 });

@@ -6,7 +6,7 @@ import type { ArmBehaviour, TrafficWindow } from './traffic.js';
 const arm: ArmBehaviour = { errorRate: 0, latencyMedianMs: 100, latencySigma: 0.5 };
 
 function windows(perMinute: { requests: number; errors: number }[]): TrafficWindow[] {
-  const zero = { requests: 0, errors: 0, count: 0, sumLog: 0, sumLogSquares: 0 };
+  const zero = { requests: 0, errors: 0, count: 0, sumLog: 0, sumLogSquares: 0, sumMs: 0 };
   return perMinute.map((m, i) => ({
     end: 60 * (i + 1),
     canary: { ...zero, requests: m.requests, errors: m.errors },

@@ -3,7 +3,7 @@
  * it first failed or passed early. Shared by the statistical tests and bench/judge.
  */
 import { createJudge } from '../judge.js';
-import type { JudgeObservation } from '../observation.js';
+import type { JudgeObservation, LatencyObservation } from '../observation.js';
 import type { JudgeSpecInput } from '../schema.js';
 import type { Random } from './random.js';
 import {
@@ -25,11 +25,13 @@ export interface SimulatedOutcome {
   lastReason: string;
 }
 
+export type LatencyInput = 'moments' | 'histogram' | 'sum';
+
 export interface SimulationOptions {
   stepSeconds?: number;
   horizonSeconds?: number;
-  /** Feed latency as Istio histogram buckets instead of exact log-latency moments. */
-  histograms?: boolean;
+  /** How latency reaches the judge: exact log moments, Istio histogram buckets, or only _sum and _count. */
+  latencyInput?: LatencyInput;
   /** Keep going after pass-early (to measure false failures over the whole horizon). */
   stopOnPassEarly?: boolean;
 }
@@ -65,11 +67,17 @@ export function simulateJudge(
   spec: JudgeSpecInput,
   options: SimulationOptions = {},
 ): SimulatedOutcome {
-  const { stepSeconds = 10, horizonSeconds = 600, histograms = false, stopOnPassEarly = false } = options;
-  const feed = histograms ? new HistogramFeed(rng, scenario) : null;
+  const {
+    stepSeconds = 10,
+    horizonSeconds = 600,
+    latencyInput = 'moments',
+    stopOnPassEarly = false,
+  } = options;
+  const feed = latencyInput === 'histogram' ? new HistogramFeed(rng, scenario) : null;
   return judgeWindows(simulateTraffic(rng, scenario, stepSeconds, horizonSeconds), spec, {
     feed,
     stopOnPassEarly,
+    sumOnly: latencyInput === 'sum',
   });
 }
 
@@ -77,9 +85,14 @@ export function simulateJudge(
 export function judgeWindows(
   windows: Iterable<TrafficWindow>,
   spec: JudgeSpecInput,
-  options: { feed?: HistogramFeed | null; stopOnPassEarly?: boolean } = {},
+  options: { feed?: HistogramFeed | null; stopOnPassEarly?: boolean; sumOnly?: boolean } = {},
 ): SimulatedOutcome {
-  const { feed = null, stopOnPassEarly = false } = options;
+  const { feed = null, stopOnPassEarly = false, sumOnly = false } = options;
+  const latencyOf = (total: ArmWindow, arm: 'canary' | 'primary'): LatencyObservation => {
+    if (feed) return { buckets: feed.buckets(arm) };
+    if (sumOnly) return { count: total.count, sumMs: total.sumMs };
+    return { count: total.count, sumLog: total.sumLog, sumLogSquares: total.sumLogSquares };
+  };
   const judge = createJudge(spec);
   let canary: ArmWindow = EMPTY_ARM;
   let primary: ArmWindow = EMPTY_ARM;
@@ -89,16 +102,8 @@ export function judgeWindows(
     primary = accumulate(primary, window.primary);
     feed?.add(window);
     const observation: JudgeObservation = {
-      canary: {
-        requests: canary.requests,
-        errors: canary.errors,
-        latency: feed ? { buckets: feed.buckets('canary') } : canary,
-      },
-      primary: {
-        requests: primary.requests,
-        errors: primary.errors,
-        latency: feed ? { buckets: feed.buckets('primary') } : primary,
-      },
+      canary: { requests: canary.requests, errors: canary.errors, latency: latencyOf(canary, 'canary') },
+      primary: { requests: primary.requests, errors: primary.errors, latency: latencyOf(primary, 'primary') },
     };
     const decision = judge.observe(observation);
     outcome.lastReason = decision.reason;

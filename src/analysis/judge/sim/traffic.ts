@@ -5,7 +5,7 @@
  * are drawn directly from their exact distributions (Poisson counts, binomial errors, the sample
  * mean and spread of normal log-latencies), so an hour of 100 req/s costs a few hundred draws.
  */
-import type { LogLatencyMoments } from '../latency.js';
+import type { LogLatencyMoments } from '../observation.js';
 import { normalCdf } from '../math.js';
 import type { Random } from './random.js';
 
@@ -16,6 +16,11 @@ export interface ArmBehaviour {
   latencyMedianMs: number;
   /** Standard deviation of ln(latency). */
   latencySigma: number;
+  /**
+   * Standard deviation of a shift of ln(latency) shared by all requests of one arm in one window
+   * (a busy node, a GC pause): requests within a window are then correlated. Default 0.
+   */
+  latencyWindowJitter?: number;
 }
 
 export interface TrafficScenario {
@@ -34,6 +39,8 @@ export interface TrafficScenario {
 export interface ArmWindow extends LogLatencyMoments {
   requests: number;
   errors: number;
+  /** Σ latency ms (Prometheus' `_sum`), drawn from its normal approximation. */
+  sumMs: number;
 }
 
 export interface TrafficWindow {
@@ -46,18 +53,24 @@ export interface TrafficWindow {
 /** Draws one arm's window: `requests` requests with the arm's behaviour at relative load `load`. */
 function armWindow(rng: Random, requests: number, arm: ArmBehaviour, errorFactor: number): ArmWindow {
   const errors = rng.binomial(requests, Math.min(1, arm.errorRate * errorFactor));
-  if (requests === 0) return { requests, errors, count: 0, sumLog: 0, sumLogSquares: 0 };
-  const mu = Math.log(arm.latencyMedianMs);
+  if (requests === 0) return { requests, errors, count: 0, sumLog: 0, sumLogSquares: 0, sumMs: 0 };
+  const jitter = arm.latencyWindowJitter ?? 0;
+  const mu = Math.log(arm.latencyMedianMs) + (jitter > 0 ? jitter * rng.normal() : 0);
   const sigma = arm.latencySigma;
   // Sample mean and sum of squared deviations of `requests` iid N(mu, sigma²) log-latencies.
   const mean = mu + (sigma / Math.sqrt(requests)) * rng.normal();
   const squares = requests > 1 ? sigma * sigma * rng.chiSquare(requests - 1) : 0;
+  // The sum of lognormal latencies by the central limit theorem (the arms are judged alike).
+  const mean1 = Math.exp(mu + (sigma * sigma) / 2);
+  const sd1 = mean1 * Math.sqrt(Math.expm1(sigma * sigma));
+  const sumMs = Math.max(1e-9, requests * mean1 + Math.sqrt(requests) * sd1 * rng.normal());
   return {
     requests,
     errors,
     count: requests,
     sumLog: requests * mean,
     sumLogSquares: squares + requests * mean * mean,
+    sumMs,
   };
 }
 
@@ -98,10 +111,18 @@ export function accumulate(total: ArmWindow, window: ArmWindow): ArmWindow {
     count: total.count + window.count,
     sumLog: total.sumLog + window.sumLog,
     sumLogSquares: total.sumLogSquares + window.sumLogSquares,
+    sumMs: total.sumMs + window.sumMs,
   };
 }
 
-export const EMPTY_ARM: ArmWindow = { requests: 0, errors: 0, count: 0, sumLog: 0, sumLogSquares: 0 };
+export const EMPTY_ARM: ArmWindow = {
+  requests: 0,
+  errors: 0,
+  count: 0,
+  sumLog: 0,
+  sumLogSquares: 0,
+  sumMs: 0,
+};
 
 /** A healthy scenario at the given weight: both arms behave the same. */
 export function healthyScenario(canaryWeight: number, rps = 100): TrafficScenario {
