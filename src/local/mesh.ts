@@ -147,6 +147,16 @@ export class LocalMesh implements RouterPort {
       { name: names.primary, namespace, endpoints: toEndpoints(endpoints.primary) },
       { name: names.canary, namespace, endpoints: toEndpoints(endpoints.canary) },
     );
+    // `<svc>-primary` and `<svc>-canary` answer by Host header as the Services do on a cluster (a
+    // load test hits the canary directly, as Flagger's load tester does). They come before any
+    // VirtualService so the default Canary's `*` host cannot capture them.
+    for (const host of [names.primary, names.canary]) {
+      config.virtualServices.unshift({
+        name: host,
+        namespace,
+        spec: { hosts: [host], gateways: ['mesh'], http: [{ route: [{ destination: { host } }] }] },
+      });
+    }
     const routes = entry.managed ? entry.routes : NO_CANARY;
     const vs = renderVirtualService(canary, routes);
     vs.spec.gateways = ['mesh'];

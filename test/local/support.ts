@@ -193,7 +193,8 @@ export async function versionOf(
   headers: Record<string, string> = {},
 ): Promise<{ version: string; status: number; setCookie: string[] }> {
   const res = await request(url, { headers });
-  const body = (await res.body.json()) as { version?: string };
+  const json = String(res.headers['content-type'] ?? '').startsWith('application/json');
+  const body = json ? ((await res.body.json()) as { version?: string }) : (await res.body.dump(), {});
   const raw = res.headers['set-cookie'];
   const setCookie = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
   return { version: body.version ?? 'none', status: res.statusCode, setCookie };
