@@ -1,5 +1,6 @@
 import { Option } from '@commander-js/extra-typings';
 import pino from 'pino';
+import { parseDuration } from '../../api/common.js';
 import { loadKubeConfig } from '../../kubernetes/client.js';
 import type { Provider } from '../../kubernetes/router.js';
 import { ControllerRuntime } from '../../kubernetes/runtime.js';
@@ -11,6 +12,14 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
 function env(name: string): string | undefined {
   const v = process.env[name];
   return v === undefined || v === '' ? undefined : v;
+}
+
+function durationFlag(flag: string, value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new UsageError(`${flag}: expected a duration such as 15s, got "${value}"`);
+  }
 }
 
 export const controllerCommand: CommandModule = (program) => {
@@ -55,10 +64,21 @@ export const controllerCommand: CommandModule = (program) => {
       'namespace of the Lease (default: --namespace, else serin-system)',
       env('POD_NAMESPACE'),
     )
+    .option('--leader-elect-lease-duration <duration>', 'how long a lease lasts without renewal', '15s')
+    .option(
+      '--leader-elect-renew-deadline <duration>',
+      'a leader that cannot renew for this long stops',
+      '10s',
+    )
+    .option('--leader-elect-retry-period <duration>', 'how often to try to acquire or renew', '2s')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--context <name>', 'kubeconfig context')
     .action(async (opts) => {
-      splitAddress(opts.metricsAddr);
+      try {
+        splitAddress(opts.metricsAddr);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
       let url: URL;
       try {
         url = new URL(opts.metricsServer);
@@ -80,6 +100,9 @@ export const controllerCommand: CommandModule = (program) => {
         metricsAddr: opts.metricsAddr,
         logger,
         leaderElect: opts.leaderElect,
+        leaseDurationMs: durationFlag('--leader-elect-lease-duration', opts.leaderElectLeaseDuration),
+        renewDeadlineMs: durationFlag('--leader-elect-renew-deadline', opts.leaderElectRenewDeadline),
+        retryPeriodMs: durationFlag('--leader-elect-retry-period', opts.leaderElectRetryPeriod),
         ...(opts.leaderElectNamespace === undefined ? {} : { leaseNamespace: opts.leaderElectNamespace }),
       });
       await runtime.start();
