@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 
@@ -306,12 +306,18 @@ async function main(): Promise<void> {
   for (const [target, split] of targets) results.push(await measure(target, split));
   if (asJson) {
     console.log(
-      JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, seconds, results }, null, 2),
+      JSON.stringify(
+        { date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), seconds, results },
+        null,
+        2,
+      ),
     );
     return;
   }
   console.log(
-    `router benchmark, ${new Date().toISOString()}, ${cpus().length} CPUs, ${seconds} s per measurement`,
+    `router benchmark, ${new Date().toISOString()}, ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}, ${seconds} s per measurement`,
   );
   console.log(report(results));
   const serin = results[1];
