@@ -22,7 +22,7 @@ interface StatusLike {
   conditions?: { type: string; status: string; message?: string }[];
 }
 
-const statusOf = (c: CanaryObject): StatusLike => (c.status ?? {});
+const statusOf = (c: CanaryObject): StatusLike => c.status ?? {};
 
 function analysisOf(c: CanaryObject): Record<string, unknown> {
   const spec = c.spec ?? {};

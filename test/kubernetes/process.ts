@@ -22,9 +22,13 @@ export function spawnController(kubeconfigPath: string, args: string[]): Control
   const keep = (c: Buffer) => {
     log = (log + c.toString()).slice(-20_000);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      resolve(code);
+    }),
+  );
   return {
     child,
     pid: child.pid ?? -1,

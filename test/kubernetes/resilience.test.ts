@@ -132,9 +132,11 @@ describe('leader election', () => {
     const b = spawnController(cluster.kubeconfigPath, electionArgs);
     processes.push(a, b);
     const lease = () =>
-      client.get(Resources.lease, ns, 'serin-controller-leader') as Promise<
-        (KubeObject & { spec?: { holderIdentity?: string; renewTime?: string } }) | undefined
-      >;
+      client.get<KubeObject & { spec?: { holderIdentity?: string; renewTime?: string } }>(
+        Resources.lease,
+        ns,
+        'serin-controller-leader',
+      );
     const holder = await waitFor(
       'a leader',
       async () => (await lease())?.spec?.holderIdentity || undefined,

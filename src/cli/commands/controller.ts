@@ -2,7 +2,6 @@ import { Option } from '@commander-js/extra-typings';
 import pino from 'pino';
 import { parseDuration } from '../../api/common.js';
 import { loadKubeConfig } from '../../kubernetes/client.js';
-import type { Provider } from '../../kubernetes/router.js';
 import { ControllerRuntime } from '../../kubernetes/runtime.js';
 import { splitAddress } from '../../kubernetes/server.js';
 import { UsageError, type CommandModule } from '../program.js';
@@ -95,7 +94,7 @@ export const controllerCommand: CommandModule = (program) => {
       const runtime = new ControllerRuntime({
         kubeConfig: loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }),
         namespace: opts.namespace,
-        provider: opts.provider as Provider,
+        provider: opts.provider,
         metricsServer: url.toString().replace(/\/$/, ''),
         metricsAddr: opts.metricsAddr,
         logger,
@@ -103,7 +102,7 @@ export const controllerCommand: CommandModule = (program) => {
         leaseDurationMs: durationFlag('--leader-elect-lease-duration', opts.leaderElectLeaseDuration),
         renewDeadlineMs: durationFlag('--leader-elect-renew-deadline', opts.leaderElectRenewDeadline),
         retryPeriodMs: durationFlag('--leader-elect-retry-period', opts.leaderElectRetryPeriod),
-        ...(opts.leaderElectNamespace === undefined ? {} : { leaseNamespace: opts.leaderElectNamespace }),
+        leaseNamespace: opts.leaderElectNamespace,
       });
       await runtime.start();
       await new Promise<void>((resolve) => {
@@ -111,8 +110,12 @@ export const controllerCommand: CommandModule = (program) => {
           logger.info({ signal }, 'shutting down');
           void runtime.stop().then(resolve);
         };
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => {
+          shutdown('SIGTERM');
+        });
+        process.once('SIGINT', () => {
+          shutdown('SIGINT');
+        });
       });
     });
 };
