@@ -190,7 +190,19 @@ describe('kubectl against the test API server', () => {
     expect(await ok(['delete', 'configmap', 'held', '--wait=false'])).toContain('configmap "held" deleted');
     const held = await getJson(['get', 'configmap', 'held']);
     expect((held.metadata as { deletionTimestamp?: string }).deletionTimestamp).toBeTruthy();
+    const requestsBefore = server.requests.length;
     const waiting = kubectl(kubeconfig, ['delete', 'configmap', 'held', '--timeout=30s']);
+    // Remove the finalizer only once this delete is waiting on a watch, or it would find nothing to delete.
+    await waitFor('delete waiting on a watch', () => {
+      const since = server.requests.slice(requestsBefore);
+      const deleted = since.findIndex(
+        (entry) => entry.method === 'DELETE' && entry.path.endsWith('/configmaps/held'),
+      );
+      return (
+        deleted >= 0 &&
+        since.slice(deleted).some((entry) => entry.watch && entry.path.endsWith('/configmaps'))
+      );
+    });
     await ok([
       'patch',
       'configmap',

@@ -50,6 +50,8 @@ export interface TestApiServerOptions {
   garbageCollection?: boolean;
   /** Port to listen on (default 0: any free port). */
   port?: number;
+  /** Most recent requests kept in `requests` (default 100000), so long benchmarks stay bounded. */
+  requestLogLimit?: number;
 }
 
 export interface RequestRecord {
@@ -308,6 +310,8 @@ export class TestApiServer {
       time: Date.now(),
     };
     this.requests.push(record);
+    const excess = this.requests.length - (this.options.requestLogLimit ?? 100_000);
+    if (excess > 0) this.requests.splice(0, excess);
     try {
       const body = await readBody(request);
       if ((request.headers['content-type'] ?? '').includes('protobuf')) {

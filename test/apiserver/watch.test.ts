@@ -200,7 +200,6 @@ describe('informer', () => {
 
     // A cleanly ended stream: the informer re-watches from its last resourceVersion without listing.
     const listsBefore = listCount();
-    await waitFor('watch open', () => server.openWatchCount >= 1);
     server.dropWatches();
     await configMap('w5', 'c3');
     await waitFor('c3 in cache', () => informer.get('c3', 'w5'));
@@ -208,11 +207,11 @@ describe('informer', () => {
     expect(listsAfterDrop).toBe(listsBefore);
 
     // History gone while the watch is down: the re-watch gets 410, the informer relists and catches up.
-    await waitFor('watch open again', () => server.openWatchCount >= 1);
-    server.setHistoryLimit(0);
+    // All of this happens in one tick, so the informer cannot re-watch before the history is gone.
+    const configMaps = { type: server.registry.byKey('/configmaps')!, version: 'v1', namespace: 'w5' };
     server.dropWatches();
-    await client.deleteNamespacedConfigMap({ name: 'c1', namespace: 'w5' });
-    await configMap('w5', 'c4');
+    server.service.delete(configMaps, 'c1', { dryRun: false });
+    server.service.create(configMaps, { metadata: { name: 'c4' } }, { manager: 'test', dryRun: false });
     server.expireHistory();
     await waitFor('c4 in cache after relist', () => informer.get('c4', 'w5'));
     await waitFor('c1 gone from cache', () => informer.get('c1', 'w5') === undefined);
