@@ -95,7 +95,12 @@ describe('dashboard in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
     expect(await page.locator('#live-summary').textContent()).toBe('Progressing, canary weight 40%');
     await page.locator('#checks', { hasText: 'request-success-rate' }).waitFor(WAIT);
-    expect(await page.locator('#judge-effect').textContent()).toContain('interval [-0.0120, 0.0060]');
+    expect(await page.locator('#judge-effect-latency').textContent()).toBe(
+      'Effect (canary − primary): +32 ms, interval [+12 ms, +45 ms]',
+    );
+    expect(await page.locator('#judge').textContent()).toContain(
+      'Evidence against the canary: 1.2 of 40 to fail',
+    );
     expect(await page.locator('#webhooks').textContent()).toContain('HTTP 200');
     expect(await page.locator('.chart canvas').count()).toBe(3);
     await page.click('summary:has-text("VirtualService podinfo")');

@@ -66,16 +66,35 @@ function checksAt(weight: number, time: string): CheckRecord[] {
   ];
 }
 
+/** Evidence in the shape Serin's judge stores: one group per test. */
 function judgeAt(weight: number): Record<string, unknown> {
+  const canaryRequests = 40 * weight;
+  const primaryRequests = 40 * (100 - weight);
   return {
     verdict: 'continue',
-    reason: 'not enough evidence yet for a difference in success rate',
+    reason: 'not enough evidence yet that the canary differs from the primary',
     evidence: {
-      effect: -0.002 - weight / 100_000,
-      interval: [-0.012, 0.006],
-      canaryRequests: 40 * weight,
-      primaryRequests: 40 * (100 - weight),
-      pValue: 0.41,
+      errors: {
+        bayesFactor: 0.8 + weight / 100,
+        threshold: 40,
+        canaryErrors: Math.round(canaryRequests * 0.007),
+        canaryRequests,
+        primaryErrors: Math.round(primaryRequests * 0.001),
+        primaryRequests,
+        rateRatio: 1.4,
+        nonInferiorityBayesFactor: 2.1,
+        margin: 1.5,
+      },
+      latency: {
+        statistic: 1.3,
+        threshold: 40,
+        effectMs: 28 + weight / 10,
+        lowerMs: 12,
+        upperMs: 45,
+        primaryMs: 152,
+        canaryMs: 180 + weight / 10,
+        marginMs: 50,
+      },
     },
   };
 }

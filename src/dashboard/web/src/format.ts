@@ -32,3 +32,9 @@ export function bounds(min: number | undefined, max: number | undefined): string
 
 export const shortRevision = (revision: string | undefined): string =>
   revision === undefined ? '—' : revision.slice(0, 10);
+
+/** Four significant digits, no trailing zeros: for statistics whose scale varies. */
+export function sig(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '—';
+  return String(Number(value.toPrecision(4)));
+}

@@ -1,44 +1,66 @@
-/** The sequential judge's evidence: its verdict, the effect estimate with its interval, the rest. */
+/**
+ * The sequential judge's evidence as the engine stored it: one group per test (errors, latency),
+ * each with its effect estimate and interval, its statistic against the threshold that fails the
+ * canary, and every other number it reported.
+ */
 import type { CanaryDetail } from './api.js';
-import { num } from './format.js';
+import { sig } from './format.js';
 
 type Judge = NonNullable<CanaryDetail['judge']>;
+type Record_ = Record<string, unknown>;
 
-interface Effect {
+export interface Effect {
   estimate: number;
   lower: number | undefined;
   upper: number | undefined;
+  unit: string;
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isRecord = (v: unknown): v is Record_ => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function pair(value: unknown): [number, number] | undefined {
   if (Array.isArray(value) && value.length === 2 && isNum(value[0]) && isNum(value[1]))
     return [value[0], value[1]];
-  if (typeof value === 'object' && value !== null) {
-    const { lower, upper } = value as { lower?: unknown; upper?: unknown };
-    if (isNum(lower) && isNum(upper)) return [lower, upper];
+  if (isRecord(value) && isNum(value.lower) && isNum(value.upper)) return [value.lower, value.upper];
+  return undefined;
+}
+
+/** Finds an effect estimate and its interval under the names judges use (`effectMs`, `lowerMs`, ...). */
+export function effectOf(group: Record_): Effect | undefined {
+  for (const suffix of ['Ms', '']) {
+    const estimate = [
+      group[`effect${suffix}`],
+      group[`estimate${suffix}`],
+      group[`difference${suffix}`],
+    ].find(isNum);
+    if (estimate === undefined) continue;
+    const interval =
+      pair(group.interval) ??
+      pair(group.confidenceInterval) ??
+      pair(group.ci) ??
+      pair({ lower: group[`lower${suffix}`], upper: group[`upper${suffix}`] });
+    return { estimate, lower: interval?.[0], upper: interval?.[1], unit: suffix === 'Ms' ? ' ms' : '' };
   }
   return undefined;
 }
 
-/** Finds an effect estimate and its interval under the names a judge commonly uses. */
-export function effectOf(evidence: Record<string, unknown>): Effect | undefined {
-  const estimate = [evidence.effect, evidence.estimate, evidence.difference].find(isNum);
-  if (estimate === undefined) return undefined;
-  const interval =
-    pair(evidence.interval) ??
-    pair(evidence.confidenceInterval) ??
-    pair(evidence.ci) ??
-    pair({ lower: evidence.lower, upper: evidence.upper });
-  return { estimate, lower: interval?.[0], upper: interval?.[1] };
+/** The statistic that grows with evidence against the canary, and the value at which it fails. */
+function strengthOf(group: Record_): { value: number; threshold: number } | undefined {
+  const value = [group.bayesFactor, group.statistic].find(isNum);
+  return value !== undefined && isNum(group.threshold) ? { value, threshold: group.threshold } : undefined;
 }
 
-function show(value: unknown): string {
-  if (isNum(value)) return num(value, 4);
-  if (typeof value === 'string' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+function flatten(group: Record_, prefix = ''): [string, string][] {
+  return Object.entries(group).flatMap(([key, value]): [string, string][] => {
+    if (isRecord(value)) return flatten(value, `${prefix}${key}.`);
+    if (isNum(value)) return [[`${prefix}${key}`, sig(value)]];
+    if (value === null) return [[`${prefix}${key}`, '—']];
+    return [[`${prefix}${key}`, typeof value === 'string' ? value : JSON.stringify(value)]];
+  });
 }
+
+const signed = (v: number, unit: string): string => `${v > 0 ? '+' : ''}${sig(v)}${unit}`;
 
 /** A line from the lower to the upper bound with the estimate marked, against zero. */
 function IntervalBar({ effect }: { effect: Effect }) {
@@ -54,6 +76,48 @@ function IntervalBar({ effect }: { effect: Effect }) {
   );
 }
 
+function EvidenceGroup({ name, group }: { name: string; group: Record_ }) {
+  const effect = effectOf(group);
+  const strength = strengthOf(group);
+  return (
+    <div class="evidence-group">
+      <h3>{name}</h3>
+      {effect ? (
+        <div id={`judge-effect-${name}`}>
+          Effect (canary − primary): <strong>{signed(effect.estimate, effect.unit)}</strong>
+          {effect.lower !== undefined && effect.upper !== undefined ? (
+            <span>
+              , interval [{signed(effect.lower, effect.unit)}, {signed(effect.upper, effect.unit)}]
+            </span>
+          ) : null}
+          <IntervalBar effect={effect} />
+        </div>
+      ) : null}
+      {strength ? (
+        <div class="strength">
+          <label for={`judge-strength-${name}`}>
+            Evidence against the canary: {sig(strength.value)} of {sig(strength.threshold)} to fail
+          </label>
+          <meter
+            id={`judge-strength-${name}`}
+            min={0}
+            max={strength.threshold}
+            value={Math.min(strength.value, strength.threshold)}
+          />
+        </div>
+      ) : null}
+      <dl class="evidence">
+        {flatten(group).map(([key, value]) => (
+          <div key={key}>
+            <dt>{key}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}
+
 export function JudgePanel({ judge }: { judge: Judge | undefined }) {
   if (!judge) {
     return (
@@ -63,36 +127,25 @@ export function JudgePanel({ judge }: { judge: Judge | undefined }) {
       </section>
     );
   }
-  const effect = effectOf(judge.evidence);
-  const rest = Object.entries(judge.evidence);
+  const { observation, ...rest } = judge.evidence;
+  const groups = Object.entries(rest).filter((e): e is [string, Record_] => isRecord(e[1]));
+  const loose = Object.fromEntries(Object.entries(rest).filter(([, v]) => !isRecord(v)));
   return (
-    <section aria-labelledby="judge-title" class="panel">
+    <section aria-labelledby="judge-title" class="panel" id="judge">
       <h2 id="judge-title">Sequential judge</h2>
       <p>
         Verdict: <strong class={`verdict verdict-${judge.verdict ?? 'none'}`}>{judge.verdict ?? '—'}</strong>
         {judge.reason ? <span> — {judge.reason}</span> : null}
       </p>
-      {effect ? (
-        <p id="judge-effect">
-          Effect (canary − primary): <strong>{num(effect.estimate, 4)}</strong>
-          {effect.lower !== undefined ? (
-            <span>
-              {' '}
-              interval [{num(effect.lower, 4)}, {num(effect.upper, 4)}]
-            </span>
-          ) : null}
-          <IntervalBar effect={effect} />
-        </p>
-      ) : null}
-      {rest.length > 0 ? (
-        <dl class="evidence">
-          {rest.map(([key, value]) => (
-            <div key={key}>
-              <dt>{key}</dt>
-              <dd>{show(value)}</dd>
-            </div>
-          ))}
-        </dl>
+      {Object.keys(loose).length > 0 ? <EvidenceGroup name="evidence" group={loose} /> : null}
+      {groups.map(([name, group]) => (
+        <EvidenceGroup key={name} name={name} group={group} />
+      ))}
+      {isRecord(observation) ? (
+        <details>
+          <summary>Observation the judge saw</summary>
+          <pre tabIndex={0}>{JSON.stringify(observation, null, 2)}</pre>
+        </details>
       ) : null}
     </section>
   );
