@@ -11,6 +11,7 @@ import {
   istioOpenMetrics,
 } from '../../test/support/istio-openmetrics.js';
 import { startPrometheus, type RunningPrometheus } from '../../test/support/prometheus-remote.js';
+import { JudgeSpec } from './judge/index.js';
 import { createMetricsPort, MetricsEvaluator } from './metrics-port.js';
 import type { LocalMetricsSnapshot } from './local-source.js';
 
@@ -312,7 +313,7 @@ describe('the sequential judge', () => {
   it('is fed cumulative canary and primary counts since the run started and fails a worse canary', async () => {
     const evaluator = new MetricsEvaluator({ templates: () => Promise.resolve(undefined) });
     const c = canary([], {});
-    c.spec.analysis = { judge: {} };
+    c.spec.analysis = { judge: JudgeSpec.parse({}) };
     const result = await evaluator.evaluateDetailed(c, { ...context, runStartedAt });
     // 6 minutes: canary 11 req/s with 1/s 5xx, primary 20.2 req/s with 0.2/s 5xx.
     expect(result.observation?.canary).toMatchObject({ requests: 3960, errors: 360 });
@@ -325,7 +326,7 @@ describe('the sequential judge', () => {
 
   it('reports the judge as unknown when its input cannot be read', async () => {
     const c = canary([], { metricsServer: 'http://127.0.0.1:1' });
-    c.spec.analysis = { judge: {} };
+    c.spec.analysis = { judge: JudgeSpec.parse({}) };
     const result = await port().evaluate(c, { ...context, runStartedAt });
     expect(result.judge).toBeUndefined();
     expect(result.checks).toEqual([

@@ -11,7 +11,7 @@ import type {
   MetricsEvaluation,
   MetricsPort,
 } from '../engine/ports.js';
-import { createJudge, type Judge } from './judge/index.js';
+import { createJudge, type Judge, type JudgeSpec, type JudgeSpecInput } from './judge/index.js';
 import { localObservation, prometheusObservation, type ObservationPair } from './judge-observation.js';
 import { LocalMetricsWindow } from './local-window.js';
 import type { LocalMetricsSource } from './local-source.js';
@@ -24,7 +24,7 @@ import {
 import { PrometheusClient } from './prometheus/client.js';
 import type { SecretLookup } from './secrets.js';
 
-export type JudgeFactory = (spec: Record<string, unknown>, persisted: unknown) => Judge;
+export type JudgeFactory = (spec: JudgeSpecInput | JudgeSpec, persisted: unknown) => Judge;
 
 export interface MetricsPortOptions {
   templates: TemplateLookup;

@@ -9,6 +9,7 @@ import {
   opaqueObject,
   stringMap,
 } from './common.js';
+import { JudgeSpec } from '../analysis/judge/schema.js';
 import { CorsPolicy, HTTPMatchRequest, HTTPRetry, HTTPRewrite, Headers, TrafficPolicy } from './istio.js';
 
 const percent = (what: string) =>
@@ -155,14 +156,6 @@ export const SessionAffinity = z.strictObject({
 });
 export type SessionAffinity = z.output<typeof SessionAffinity>;
 
-/**
- * Serin's sequential judge: canary against primary with anytime-valid tests. The detailed
- * options are owned by the judge itself; the API keeps the object open so both evolve together.
- */
-export const JudgeSpecInput = opaqueObject().meta({
-  description: 'Sequential statistical judge comparing canary against primary (Serin only).',
-});
-
 export const CanaryAnalysis = z.strictObject({
   interval: duration().optional(),
   threshold: z
@@ -186,7 +179,8 @@ export const CanaryAnalysis = z.strictObject({
   metrics: z.array(CanaryMetric).optional(),
   webhooks: z.array(CanaryWebhook).optional(),
   alerts: z.array(CanaryAlert).optional(),
-  judge: JudgeSpecInput.optional(),
+  /** Serin: the sequential judge comparing canary against primary (options in src/analysis/judge/schema.ts). */
+  judge: JudgeSpec.optional(),
 });
 export type CanaryAnalysis = z.output<typeof CanaryAnalysis>;
 
