@@ -66,4 +66,15 @@ describe('runLoad against a real server', () => {
     const summary = await running;
     expect(summary.requests).toBeLessThanOrEqual(3);
   });
+
+  it('reports progress while running', async () => {
+    const seenProgress: number[] = [];
+    const summary = await runLoad(parseHey(`hey -z 600ms -q 20 -c 1 ${base}/`), {
+      progressEveryMs: 100,
+      onProgress: (s) => seenProgress.push(s.requests),
+    });
+    expect(seenProgress.length).toBeGreaterThan(0);
+    expect(seenProgress.every((n, i) => i === 0 || n >= (seenProgress[i - 1] ?? 0))).toBe(true);
+    expect(summary.requests).toBeGreaterThanOrEqual(seenProgress.at(-1) ?? 0);
+  });
 });

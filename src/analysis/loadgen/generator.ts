@@ -20,8 +20,9 @@ export interface LoadSummary {
 
 export interface RunLoadOptions {
   signal?: AbortSignal;
-  /** Called about once a second with the summary so far. */
+  /** Called every `progressEveryMs` (default 1000) with the summary so far. */
   onProgress?: (summary: LoadSummary) => void;
+  progressEveryMs?: number;
 }
 
 /** Keeps a uniform sample of at most `capacity` latencies (Vitter's reservoir), for percentiles. */
@@ -105,7 +106,9 @@ export async function runLoad(options: LoadOptions, run: RunLoadOptions = {}): P
   const deadline = options.durationMs === undefined ? undefined : setTimeout(onAbort, options.durationMs);
   const tally = new Tally();
   const progress =
-    run.onProgress === undefined ? undefined : setInterval(() => run.onProgress?.(tally.summary()), 1000);
+    run.onProgress === undefined
+      ? undefined
+      : setInterval(() => run.onProgress?.(tally.summary()), run.progressEveryMs ?? 1000);
   // A request count, when given, ends the run too; a duration alone runs until it elapses.
   let remaining = options.requests ?? (options.durationMs === undefined ? 200 : Number.POSITIVE_INFINITY);
   const headers = Object.fromEntries(options.headers.map(([n, v]) => [n.toLowerCase(), v]));
