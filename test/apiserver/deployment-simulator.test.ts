@@ -1,6 +1,12 @@
 // client-node's models are classes, but its API takes and returns plain JSON; the tests build bodies as literals.
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment */
-import { AppsV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { kubeConfigFor, startTestApiServer, type TestApiServer } from './index.js';
@@ -132,5 +138,74 @@ describe('deployment simulation', () => {
     await create('other', 1);
     await waitFor('other ready', async () => (await read('other')).status?.readyReplicas === 1);
     expect((await read('quiet')).metadata?.resourceVersion).toBe(settled.metadata?.resourceVersion);
+  });
+});
+
+describe('pod simulation', () => {
+  let withPods: TestApiServer;
+
+  beforeAll(async () => {
+    withPods = await startTestApiServer({
+      deployments: { readyDelayMs: 20, pods: true },
+      standardCrds: false,
+    });
+  });
+
+  afterAll(async () => {
+    await withPods.stop();
+  });
+
+  it('keeps ready pods per replica, replaces them on a new template, and collects them with the Deployment', async () => {
+    const config = kubeConfigFor(withPods);
+    const client = config.makeApiClient(AppsV1Api);
+    const core = config.makeApiClient(CoreV1Api);
+    const pods = async () =>
+      (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=pw' })).items;
+    await client.createNamespacedDeployment({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'pw' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'pw' } },
+          template: {
+            metadata: { labels: { app: 'pw' } },
+            spec: { containers: [{ name: 'app', image: 'app:1' }] },
+          },
+        },
+      },
+    });
+    const first = await waitFor('two ready pods', async () => {
+      const list = await pods();
+      const ready = list.filter((pod) =>
+        pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return ready.length === 2 ? list : undefined;
+    });
+    expect(first[0]?.metadata?.ownerReferences?.[0]?.kind).toBe('Deployment');
+    expect(first[0]?.metadata?.labels?.['pod-template-hash']).toBeTruthy();
+    const firstHash = first[0]?.metadata?.labels?.['pod-template-hash'];
+
+    await client.patchNamespacedDeployment(
+      {
+        name: 'pw',
+        namespace: 'default',
+        body: {
+          spec: { replicas: 3, template: { spec: { containers: [{ name: 'app', image: 'app:2' }] } } },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    const second = await waitFor('three new pods', async () => {
+      const list = await pods();
+      return list.length === 3 &&
+        list.every((pod) => pod.metadata?.labels?.['pod-template-hash'] !== firstHash)
+        ? list
+        : undefined;
+    });
+    expect(second.map((pod) => pod.spec?.containers[0]?.image)).toEqual(['app:2', 'app:2', 'app:2']);
+
+    await client.deleteNamespacedDeployment({ name: 'pw', namespace: 'default' });
+    await waitFor('pods collected', async () => (await pods()).length === 0);
   });
 });

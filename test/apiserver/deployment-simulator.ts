@@ -1,5 +1,6 @@
 import { clone, isObject, stringMap, type JsonObject } from './json.js';
 import type { ResourceService } from './objects.js';
+import { PodSimulator } from './pod-simulator.js';
 import { identityOf, objectId } from './store.js';
 
 export type RolloutBehaviour = 'healthy' | 'stuck' | 'unready';
@@ -9,6 +10,8 @@ export interface DeploymentSimulationOptions {
   enabled?: boolean;
   /** How long pods take to "become ready" after a spec change, in ms (default 50). */
   readyDelayMs?: number;
+  /** Also keep Pods for each Deployment, owned by it and Ready as the rollout says (default false). */
+  pods?: boolean;
 }
 
 const DEPLOYMENTS = 'apps/deployments';
@@ -52,6 +55,7 @@ export class DeploymentSimulator {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly enabled: boolean;
   private readonly delayMs: number;
+  private readonly pods: PodSimulator | undefined;
 
   constructor(
     private readonly service: ResourceService,
@@ -59,6 +63,7 @@ export class DeploymentSimulator {
   ) {
     this.enabled = options.enabled ?? true;
     this.delayMs = options.readyDelayMs ?? 50;
+    this.pods = options.pods === true ? new PodSimulator(service) : undefined;
   }
 
   /** Makes the named Deployment behave as asked from now on, and re-evaluates it. */
@@ -99,6 +104,7 @@ export class DeploymentSimulator {
     status.conditions = keepUnchangedConditions(current.status, status.conditions);
     next.status = status;
     this.service.systemUpdate(DEPLOYMENTS, next);
+    this.pods?.sync(current, behaviour === 'healthy' ? 'all' : behaviour === 'unready' ? 'none' : 'stuck');
   }
 
   private statusFor(deployment: JsonObject, behaviour: RolloutBehaviour): JsonObject {
