@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createJudge } from './judge.js';
 import type { JudgeObservation } from './observation.js';
 import { JudgeSpec } from './schema.js';
+import { Random } from './sim/random.js';
 
 /** Cumulative observation with latency moments from `n` requests at a fixed geometric mean and spread. */
 function arm(requests: number, errors: number, geoMeanMs?: number, sigma = 0.3) {
@@ -85,6 +86,28 @@ describe('createJudge', () => {
     expect(d.reason).toMatch(
       /^canary is 12 ms ± \S+ ms slower than primary \(112 ms vs 100 ms typical; mSPRT \S+ ≥ 20\)$/,
     );
+  });
+
+  it('with the default windows model, learns the spread over windows before failing a slower canary', () => {
+    const judge = createJudge({ errors: { enabled: false } });
+    const rng = new Random(4);
+    const c = { requests: 0, errors: 0, latency: { count: 0, sumMs: 0 } };
+    const p = { requests: 0, errors: 0, latency: { count: 0, sumMs: 0 } };
+    const decisions = Array.from({ length: 12 }, () => {
+      c.requests += 100;
+      p.requests += 900;
+      c.latency = { count: c.requests, sumMs: c.latency.sumMs + 100 * 130 * Math.exp(0.05 * rng.normal()) };
+      p.latency = { count: p.requests, sumMs: p.latency.sumMs + 900 * 100 * Math.exp(0.02 * rng.normal()) };
+      return judge.observe({ canary: { ...c }, primary: { ...p } });
+    });
+    expect(decisions[0]?.evidence.latency?.upperMs).toBeNull();
+    expect(decisions[0]?.reason).toMatch(/canary \S+ ms \(interval not bounded yet\) slower$/);
+    const failed = decisions.findIndex((d) => d.verdict === 'fail');
+    expect(failed).toBeGreaterThan(0);
+    const evidence = decisions[failed]?.evidence.latency;
+    expect(evidence?.lowerMs).toBeGreaterThan(0);
+    expect(evidence?.effectMs).toBeGreaterThan(20);
+    expect(evidence?.effectMs).toBeLessThan(40);
   });
 
   it('keeps failing once failed, even if later data looks fine', () => {

@@ -35,12 +35,13 @@ export interface LatencyEvidence {
   threshold: number;
   /** Estimated difference at the primary's typical latency, and the confidence-sequence bounds. */
   effectMs: number;
-  lowerMs: number;
-  upperMs: number;
+  /** null while the confidence sequence is still unbounded on that side (the first windows). */
+  lowerMs: number | null;
+  upperMs: number | null;
   /** The same as ratios of geometric-mean latency, canary / primary. */
   effectRatio: number;
-  lowerRatio: number;
-  upperRatio: number;
+  lowerRatio: number | null;
+  upperRatio: number | null;
   /** Geometric-mean latency of the primary and the canary's estimate on the same footing. */
   primaryMs: number;
   canaryMs: number;
@@ -192,11 +193,11 @@ function latencyOutcome(
       statistic: finiteExp(estimate.logStatistic),
       threshold,
       effectMs: ms(estimate.effect),
-      lowerMs: ms(estimate.lower),
-      upperMs: ms(estimate.upper),
+      lowerMs: bounded(ms(estimate.lower)),
+      upperMs: bounded(ms(estimate.upper)),
       effectRatio: Math.exp(estimate.effect),
-      lowerRatio: Math.exp(estimate.lower),
-      upperRatio: Math.exp(estimate.upper),
+      lowerRatio: bounded(Math.exp(estimate.lower)),
+      upperRatio: bounded(Math.exp(estimate.upper)),
       primaryMs,
       canaryMs: primaryMs * Math.exp(estimate.effect),
       marginMs: ms(marginLog),
@@ -261,8 +262,15 @@ function errorFailure(e: ErrorEvidence): string {
   );
 }
 
+/** JSON has no infinity: an unbounded side of the interval is reported as null. */
+function bounded(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
 function plusMinus(l: LatencyEvidence): string {
-  return `${formatMs(Math.abs(l.effectMs))} ± ${formatMs((l.upperMs - l.lowerMs) / 2)}`;
+  const size = formatMs(Math.abs(l.effectMs));
+  if (l.upperMs === null || l.lowerMs === null) return `${size} (interval not bounded yet)`;
+  return `${size} ± ${formatMs((l.upperMs - l.lowerMs) / 2)}`;
 }
 
 function latencyFailure(l: LatencyEvidence): string {
@@ -278,7 +286,8 @@ function passEarly(e: ErrorEvidence | undefined, l: LatencyEvidence | undefined)
     parts.push(
       `error-rate ratio below ${formatRatio(e.margin)} (Bayes factor ${formatFactor(e.nonInferiorityBayesFactor)} ≥ ${formatFactor(e.threshold)})`,
     );
-  if (l) parts.push(`latency at most ${formatMs(l.upperMs)} slower (margin ${formatMs(l.marginMs)})`);
+  if (l)
+    parts.push(`latency at most ${formatMs(l.upperMs ?? Infinity)} slower (margin ${formatMs(l.marginMs)})`);
   return `no regression beyond the margins: ${parts.join('; ')}`;
 }
 
