@@ -338,4 +338,11 @@ describe('the sequential judge', () => {
     );
     expect(noStart.checks[0]?.message).toMatch(/run start is unknown/);
   });
+
+  it('reads nothing when the judge is disabled', async () => {
+    const c = canary([], { metricsServer: 'http://127.0.0.1:1' });
+    c.spec.analysis = { judge: JudgeSpec.parse({ enabled: false }) };
+    const result = await port().evaluate(c, { ...context, runStartedAt });
+    expect(result).toEqual({ checks: [] });
+  });
 });

@@ -84,7 +84,8 @@ export class MetricsEvaluator {
       (analysis?.metrics ?? []).map((m) => evaluateMetric(canary, m, this.sources, context.now)),
     );
     const spec = analysis?.judge;
-    if (spec === undefined) return { metrics };
+    // A disabled judge reads nothing: no queries, no state.
+    if (spec === undefined || spec.enabled === false) return { metrics };
     try {
       const observation = await this.observe(canary, context);
       const judge = this.judgeFactory(spec, context.judgeState);
