@@ -11,6 +11,7 @@ import { tokenIdentity } from './auth.js';
 import { createDashboardServer, type DashboardServer } from './server.js';
 import { buildUi } from './static-files.js';
 import { launchBrowser, type Browser } from './testing/browser.js';
+import { lowContrastTexts } from './testing/contrast.js';
 import { simulateRollout, type SimulatedRollout } from './testing/rollout.js';
 
 const TOKEN = 'e2e-secret-token';
@@ -108,6 +109,15 @@ describe('dashboard in Chromium', () => {
     await shot(page, 'detail-progressing');
   });
 
+  it('draws every text with enough contrast (WCAG AA)', async () => {
+    expect(await page.evaluate(lowContrastTexts)).toEqual([]);
+    // The check itself tells faint text from large text that needs less.
+    const probe = await browser.context.newPage();
+    await probe.setContent('<p style="color:#aaa">faint</p><p>fine</p><h1 style="color:#888">large</h1>');
+    expect(await probe.evaluate(lowContrastTexts)).toEqual([{ text: 'faint', ratio: 2.32, needed: 4.5 }]);
+    await probe.close();
+  });
+
   it('refuses an action without the right token, visibly, and applies nothing', async () => {
     await page.click('.actions button:has-text("Abort")');
     await page.locator('dialog[open] button.danger').click();
@@ -136,6 +146,14 @@ describe('dashboard in Chromium', () => {
     expect(rollout.received).toMatchObject([{ action: { type: 'abort' }, by }]);
     await page.locator('#event-log', { hasText: `by ${by}` }).waitFor(WAIT);
     await shot(page, 'aborted');
+  });
+
+  it('opens a gate after confirmation, with the token kept for the tab', async () => {
+    await page.click('#webhooks button:has-text("Open approve-promotion")');
+    await page.locator('dialog[open] button:has-text("Open gate approve-promotion")').click();
+    await page.locator('#action-outcome', { hasText: 'gate approve-promotion opened' }).waitFor(WAIT);
+    await page.locator('#webhooks button:has-text("Close approve-promotion")').waitFor(WAIT);
+    expect(rollout.received.at(-1)).toMatchObject({ type: 'gate', gate: 'approve-promotion', open: true });
   });
 
   it('can be used from the keyboard alone', async () => {
