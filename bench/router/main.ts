@@ -8,7 +8,7 @@
  * Every proxy runs with ONE worker thread/process (Node's event loop is one thread), on loopback;
  * the upstreams are a separate single-worker nginx answering a 2-byte body.
  *
- *   npx tsx bench/router/main.ts [--seconds N] [--json]
+ *   npx tsx bench/router/main.ts [--seconds N] [--rounds N] [--json]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,12 @@ interface Measured {
 }
 
 const args = process.argv.slice(2);
-const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 8) || 8;
+const option = (name: string, fallback: number) => {
+  const at = args.indexOf(name);
+  return at < 0 ? fallback : Number(args[at + 1]) || fallback;
+};
+const seconds = option('--seconds', 5);
+const rounds = option('--rounds', 3);
 const asJson = args.includes('--json');
 const dir = mkdtempSync(join(tmpdir(), 'serin-bench-router-'));
 const children: ChildProcess[] = [];
@@ -238,20 +243,51 @@ async function fixedRate(url: string): Promise<{ p50: number; p99: number; rps: 
   return { p50: percentile(times, 50), p99: percentile(times, 99), rps: times.length / seconds, errors };
 }
 
-async function measure(target: Target, split: boolean): Promise<Measured> {
-  log(`measuring ${target.name} ...`);
-  const share = split ? await canaryShare(target.url) : undefined;
-  const latency = await fixedRate(target.url);
-  const rps = await throughput(target.url);
-  return {
-    name: target.name,
-    throughputRps: rps,
-    p50Ms: latency.p50,
-    p99Ms: latency.p99,
-    fixedRateRps: latency.rps,
-    errors: latency.errors,
-    canaryShare: share,
-  };
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * Measures every target `rounds` times, interleaved (direct, Serin, haproxy, nginx, direct, ...),
+ * so that a burst of load from elsewhere on the machine hits all targets alike, and reports the
+ * median of each figure.
+ */
+async function measureAll(targets: [Target, boolean][]): Promise<Measured[]> {
+  const samples = targets.map(() => ({
+    rps: [] as number[],
+    p50: [] as number[],
+    p99: [] as number[],
+    fixed: [] as number[],
+    errors: 0,
+  }));
+  const shares: (number | undefined)[] = [];
+  for (const [target, split] of targets) shares.push(split ? await canaryShare(target.url) : undefined);
+  for (let round = 1; round <= rounds; round++) {
+    for (const [i, [target]] of targets.entries()) {
+      log(`round ${round}/${rounds}: ${target.name} ...`);
+      const sample = samples[i];
+      if (sample === undefined) continue;
+      const latency = await fixedRate(target.url);
+      sample.p50.push(latency.p50);
+      sample.p99.push(latency.p99);
+      sample.fixed.push(latency.rps);
+      sample.errors += latency.errors;
+      sample.rps.push(await throughput(target.url));
+    }
+  }
+  return targets.map(([target], i) => {
+    const sample = samples[i];
+    return {
+      name: target.name,
+      throughputRps: median(sample?.rps ?? []),
+      p50Ms: median(sample?.p50 ?? []),
+      p99Ms: median(sample?.p99 ?? []),
+      fixedRateRps: median(sample?.fixed ?? []),
+      errors: sample?.errors ?? 0,
+      canaryShare: shares[i],
+    };
+  });
 }
 
 function report(results: Measured[]): string {
@@ -302,12 +338,11 @@ async function main(): Promise<void> {
     [await startHaproxy(haproxyPort, v1, v2), true],
     [await startNginxProxy(nginxPort, v1, v2), true],
   ];
-  const results: Measured[] = [];
-  for (const [target, split] of targets) results.push(await measure(target, split));
+  const results = await measureAll(targets);
   if (asJson) {
     console.log(
       JSON.stringify(
-        { date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), seconds, results },
+        { date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), seconds, rounds, results },
         null,
         2,
       ),
@@ -317,7 +352,7 @@ async function main(): Promise<void> {
   console.log(
     `router benchmark, ${new Date().toISOString()}, ${cpus().length} CPUs, load average ${loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')}, ${seconds} s per measurement`,
+      .join(' ')}, ${seconds} s per measurement, median of ${rounds} interleaved rounds`,
   );
   console.log(report(results));
   const serin = results[1];
