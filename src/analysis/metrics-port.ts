@@ -85,7 +85,7 @@ export class MetricsEvaluator {
     );
     const spec = analysis?.judge;
     // A disabled judge reads nothing: no queries, no state.
-    if (spec === undefined || spec.enabled === false) return { metrics };
+    if (spec?.enabled !== true) return { metrics };
     try {
       const observation = await this.observe(canary, context);
       const judge = this.judgeFactory(spec, context.judgeState);
