@@ -34,7 +34,8 @@ export async function runCanary(ctx: TickContext, routes: Routes, early: boolean
   const canaryWeight = clamp(routes.canaryWeight + step);
   await ctx.setRoutes({ primaryWeight: 100 - canaryWeight, canaryWeight, mirrored: false });
   ctx.setPhase('Progressing');
-  await ctx.decide('Advance', `checks passed at ${routes.canaryWeight}%: canary weight ${canaryWeight}%`);
+  const why = routes.canaryWeight === 0 ? 'canary ready' : `checks passed at ${routes.canaryWeight}%`;
+  await ctx.decide('Advance', `${why}: canary weight ${canaryWeight}%`);
 }
 
 /** Blue/green: N iterations with no user traffic (or mirrored), then all traffic to green, then promote. */
