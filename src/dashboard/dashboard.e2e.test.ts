@@ -156,6 +156,15 @@ describe('dashboard in Chromium', () => {
     expect(rollout.received.at(-1)).toMatchObject({ type: 'gate', gate: 'approve-promotion', open: true });
   });
 
+  it('sets the canary weight after confirmation', async () => {
+    await page.locator('#weight-input').fill('25');
+    await page.click('.set-weight button[type=submit]');
+    await page.locator('dialog[open] button:has-text("Set weight to 25%")').click();
+    await page.locator('#action-outcome', { hasText: 'canary weight set to 25%' }).waitFor(WAIT);
+    await page.locator('#current-weight', { hasText: '25% / 75%' }).waitFor(WAIT);
+    expect(rollout.received.at(-1)).toMatchObject({ action: { type: 'set-weight', weight: 25 } });
+  });
+
   it('can be used from the keyboard alone', async () => {
     const kb = await openPage(`${server.url}/`);
     await kb.locator('#canaries a', { hasText: 'podinfo' }).waitFor(WAIT);
