@@ -110,12 +110,12 @@ function queryString(query: RequestOptions['query']): string {
 }
 
 export class KubeClient {
-  readonly counters: RequestCounters = { reads: 0, writes: 0 };
   private readonly server: URL;
 
   constructor(
     readonly config: KubeConfig,
     private readonly timeoutMs = 30_000,
+    readonly counters: RequestCounters = { reads: 0, writes: 0 },
   ) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig: the current context names no cluster');
@@ -176,6 +176,14 @@ export class KubeClient {
       req.on('error', reject);
       req.end(body);
     });
+  }
+
+  /**
+   * A client for one reconcile: it remembers what it read, so the several steps of a tick that
+   * look at the same object cost one GET; any write through it forgets the object written.
+   */
+  scoped(): KubeClient {
+    return new ScopedClient(this.config, this.timeoutMs, this.counters);
   }
 
   /** The object, or `undefined` when it does not exist. */
@@ -348,6 +356,26 @@ export class KubeClient {
 
 function stableEqual(a: unknown, b: unknown): boolean {
   return containsSubset(a, b) && containsSubset(b, a);
+}
+
+class ScopedClient extends KubeClient {
+  private readonly cache = new Map<string, Promise<unknown>>();
+
+  override async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    if (method !== 'GET' || options.query !== undefined) {
+      // `/status` and other subresources belong to the same object.
+      const objectPath = path.replace(/\/(status|scale)$/, '');
+      this.cache.delete(objectPath);
+      return super.request<T>(method, path, options);
+    }
+    let pending = this.cache.get(path) as Promise<T> | undefined;
+    if (!pending) {
+      pending = super.request<T>(method, path, options);
+      this.cache.set(path, pending);
+      pending.catch(() => this.cache.delete(path));
+    }
+    return structuredClone(await pending);
+  }
 }
 
 /** Whether every field of `wanted` has the same value in `actual` (lists compare element-wise, same length). */

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { CanaryDocument, type Canary } from '../api/canary.js';
 import { advance, analysisIntervalMs, strategyOf, terminate } from '../engine/index.js';
-import type { ControlCommand, Ports } from '../engine/ports.js';
+import type { ControlCommand } from '../engine/ports.js';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from './client.js';
 import { COMMAND_ANNOTATION, decodeCommand } from './commands.js';
 import { cleanupOwnedObjects } from './cleanup.js';
@@ -15,21 +15,22 @@ import { ControllerMetrics } from './metrics.js';
 import { canaryNamespace } from './objects.js';
 import { Resources, type ResourceType } from './resources.js';
 import { CanaryScheduler, Limiter } from './scheduler.js';
-import type { DeploymentWorkloads } from './workloads.js';
+import type { ClusterPorts, PortsFactory } from './ports.js';
 
 export const FINALIZER = 'serin.dev/finalizer';
 const DELETION_RETRY_MS = 1_000;
 
 export interface ControllerOptions {
   client: KubeClient;
-  ports: Ports;
-  workloads: DeploymentWorkloads;
+  portsFor: PortsFactory;
   logger: Logger;
   metrics: ControllerMetrics;
   namespace?: string | undefined;
   /** How many Canaries may tick at the same time. */
   concurrency?: number;
   resyncMs?: number;
+  /** Called after every engine tick with its wall time and whether it changed the status. */
+  onTick?: (ms: number, changed: boolean) => void;
 }
 
 interface Entry {
@@ -171,6 +172,7 @@ export class CanaryController {
     const { client, metrics } = this.options;
     const log = this.log.child({ canary: entry.name, namespace: entry.namespace });
     try {
+      const tick = this.options.portsFor(client.scoped());
       const raw = await client.get(entry.type, entry.namespace, entry.name);
       if (!raw) return;
       const { canary, error } = parseCanary(raw);
@@ -182,7 +184,7 @@ export class CanaryController {
       }
       entry.scheduler.setInterval(analysisIntervalMs(canary));
       if (raw.metadata.deletionTimestamp !== undefined) {
-        await this.finalize(entry, canary, log);
+        await this.finalize(entry, canary, log, tick);
         return;
       }
       if (!(await this.ensureFinalizer(entry, canary))) return;
@@ -192,8 +194,9 @@ export class CanaryController {
         name: canary.spec.targetRef.name,
         namespace: entry.namespace,
       });
-      const result = await advance(canary, this.options.ports, commands);
-      end();
+      const result = await advance(canary, tick.ports, commands);
+      const seconds = end();
+      this.options.onTick?.(seconds * 1000, result.changed);
       metrics.observe(canary, result.status, strategyOf(canary), previousPhase);
       if (result.status.phase !== previousPhase) {
         log.info({ phase: result.status.phase, weight: result.status.canaryWeight }, 'phase changed');
@@ -243,17 +246,17 @@ export class CanaryController {
    * without it Serin still scales the target back up before the primary goes away (Flagger
    * leaves it at zero). Then Serin's own objects are removed and the finalizer released.
    */
-  private async finalize(entry: Entry, canary: Canary, log: Logger): Promise<void> {
+  private async finalize(entry: Entry, canary: Canary, log: Logger, tick: ClusterPorts): Promise<void> {
     if (!(canary.metadata.finalizers ?? []).includes(FINALIZER)) return;
     entry.scheduler.setInterval(DELETION_RETRY_MS);
     if (canary.spec.revertOnDeletion === true) {
-      const { done } = await terminate(canary, this.options.ports);
+      const { done } = await terminate(canary, tick.ports);
       if (!done) {
         log.info('waiting for the target to be ready before removing the canary');
         return;
       }
     } else {
-      const readiness = await this.options.workloads.revert(canary);
+      const readiness = await tick.workloads.revert(canary);
       if (!readiness.ready) {
         log.info(
           { reason: readiness.message },

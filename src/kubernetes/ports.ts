@@ -93,10 +93,14 @@ function secretLookup(client: KubeClient) {
   };
 }
 
-export function clusterPorts(options: ClusterPortsOptions): ClusterPorts {
+/**
+ * The ports for one reconcile. `client` is usually a per-tick scoped client (reads shared across
+ * the steps of one tick); metrics, webhooks and alerts are shared by every tick.
+ */
+export type PortsFactory = (client: KubeClient) => ClusterPorts;
+
+export function clusterPorts(options: ClusterPortsOptions): PortsFactory {
   const { client, logger } = options;
-  const workloads = new DeploymentWorkloads(client, { selectorLabels: options.selectorLabels });
-  const status = new KubernetesStatus(client);
   const events = new KubernetesEvents(
     client,
     () => new Date(),
@@ -119,14 +123,20 @@ export function clusterPorts(options: ClusterPortsOptions): ClusterPorts {
       logger.warn(message);
     },
   });
-  const ports: Ports = {
-    workloads,
-    router: new KubernetesRouter(client, options.provider),
-    metrics,
-    webhooks: options.webhooks ?? createWebhookPort(),
-    notifier,
-    status,
-    clock: { now: () => new Date(), random: () => Math.random() },
+  const webhooks = options.webhooks ?? createWebhookPort();
+  const clock = { now: () => new Date(), random: () => Math.random() };
+  return (tickClient) => {
+    const workloads = new DeploymentWorkloads(tickClient, { selectorLabels: options.selectorLabels });
+    const status = new KubernetesStatus(tickClient);
+    const ports: Ports = {
+      workloads,
+      router: new KubernetesRouter(tickClient, options.provider),
+      metrics,
+      webhooks,
+      notifier,
+      status,
+      clock,
+    };
+    return { ports, workloads, status };
   };
-  return { ports, workloads, status };
 }

@@ -36,6 +36,7 @@ export interface RuntimeOptions {
   metrics?: MetricsPort;
   webhooks?: WebhookPort;
   version?: string;
+  onTick?: (ms: number, changed: boolean) => void;
 }
 
 export class ControllerRuntime {
@@ -53,7 +54,7 @@ export class ControllerRuntime {
     this.client = new KubeClient(options.kubeConfig);
     const provider = options.provider ?? 'istio';
     this.metrics = new ControllerMetrics(options.version ?? '0.1.0', provider);
-    const { ports, workloads } = clusterPorts({
+    const portsFor = clusterPorts({
       client: this.client,
       logger: this.logger,
       provider,
@@ -64,13 +65,13 @@ export class ControllerRuntime {
     });
     this.controller = new CanaryController({
       client: this.client,
-      ports,
-      workloads,
+      portsFor,
       logger: this.logger,
       metrics: this.metrics,
       namespace: options.namespace,
       concurrency: options.concurrency,
       resyncMs: options.resyncMs,
+      ...(options.onTick ? { onTick: options.onTick } : {}),
     });
   }
 
