@@ -1,4 +1,4 @@
-export { createJudge, decide } from './judge.js';
+export { createJudge, decide, parseJudgeSpec } from './judge.js';
 export type { Judge, JudgeDecision, JudgeVerdict, ErrorEvidence, LatencyEvidence } from './judge.js';
 export { JudgeSpec, ErrorTestSpec, LatencyTestSpec, parseLatencyChange } from './schema.js';
 export type { JudgeSpecInput, LatencyChange } from './schema.js';

@@ -189,6 +189,12 @@ describe('createJudge', () => {
     expect(() => createJudge({}).observe(observation as JudgeObservation)).toThrow(message);
   });
 
+  it('rejects a malformed spec naming the field', () => {
+    expect(() => createJudge({ latency: { variance: 'pods' } } as never)).toThrow(
+      /^invalid judge spec at latency\.variance: expected windows or requests$/,
+    );
+  });
+
   it('rejects a malformed persisted state naming the field', () => {
     const state = createJudge({}).state();
     expect(() => createJudge({}, { ...state, errors: { ...state.errors, regression: [1, 2] } })).toThrow(

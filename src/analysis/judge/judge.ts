@@ -67,7 +67,7 @@ export interface Judge {
 }
 
 export function createJudge(specInput: JudgeSpecInput | JudgeSpec = {}, persisted?: unknown): Judge {
-  const spec = JudgeSpec.parse(specInput);
+  const spec = parseJudgeSpec(specInput);
   let state = persisted === undefined ? initialJudgeState() : parseJudgeState(persisted);
   return {
     spec,
@@ -96,6 +96,17 @@ function histogramQuantiles(observation: JudgeObservation): LatencyEvidence['qua
     primaryP50Ms: histogramQuantile(0.5, p.buckets),
     primaryP99Ms: histogramQuantile(0.99, p.buckets),
   };
+}
+
+/** Parses `analysis.judge`, with a message naming the first bad field. */
+export function parseJudgeSpec(value: unknown): JudgeSpec {
+  const result = JudgeSpec.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.join('.') ?? '';
+  throw new Error(
+    `invalid judge spec at ${path === '' ? '(root)' : path}: ${issue?.message ?? 'unknown problem'}`,
+  );
 }
 
 /** Folds one scrape's cumulative counts into a new state. */
