@@ -46,6 +46,9 @@ interface CanaryRuntime {
   notReadySince: Partial<Record<Role, number>>;
 }
 
+/** Phases in which the canary copy runs and may take traffic. */
+const ACTIVE_PHASES = new Set(['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising']);
+
 export function canaryKey(canary: Canary): string {
   return `${canary.metadata.namespace ?? 'default'}/${canary.metadata.name}`;
 }
@@ -79,6 +82,15 @@ export class LocalWorkloads implements WorkloadPort {
     }
     if (!rt.primary && !rt.nextPrimary) {
       rt.primary = this.startGroup(canary, 'primary', record);
+    }
+    // After a restart mid-rollout the canary's processes are gone (a Deployment would still be
+    // there): bring them back for as long as the run needs them.
+    if (!rt.canaryGroup && ACTIVE_PHASES.has(canary.status?.phase ?? '')) {
+      rt.canaryGroup = this.startGroup(canary, 'canary', {
+        workload: target.workload,
+        revision,
+        baseDir: target.baseDir,
+      });
     }
     return options.waitForPrimary ? this.isPrimaryReady(canary) : Promise.resolve(ok('initialized'));
   }
