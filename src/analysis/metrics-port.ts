@@ -85,7 +85,9 @@ export class MetricsEvaluator {
     );
     const spec = analysis?.judge;
     // A disabled judge reads nothing: no queries, no state.
-    if (spec?.enabled !== true) return { metrics };
+    // (`enabled` is read as unknown: a spec that skipped schema defaults still runs the judge.)
+    const enabled: unknown = spec?.enabled;
+    if (spec === undefined || enabled === false) return { metrics };
     try {
       const observation = await this.observe(canary, context);
       const judge = this.judgeFactory(spec, context.judgeState);
