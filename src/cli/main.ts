@@ -7,6 +7,7 @@ import { demoCommand } from './commands/demo.js';
 import { gatesCommand } from './commands/gates.js';
 import { getCommand } from './commands/get.js';
 import { installCommand } from './commands/install.js';
+import { lintCommand } from './commands/lint.js';
 import { routeCommand } from './commands/route.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -24,6 +25,7 @@ const commands: CommandModule[] = [
   gatesCommand,
   getCommand,
   installCommand,
+  lintCommand,
   routeCommand,
   runCommand,
   statusCommand,
