@@ -132,3 +132,41 @@ describe('authentication', () => {
     }
   });
 });
+
+describe('controls over HTTP for a server in another process', () => {
+  it('reports and clears request counts, drops watches and expires history, without logging itself', async () => {
+    const remote = await startTestApiServer({ exposeControls: true, standardCrds: false });
+    try {
+      const client = kubeConfigFor(remote).makeApiClient(CoreV1Api);
+      await client.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'x' } } });
+      await client.readNamespacedConfigMap({ name: 'x', namespace: 'default' });
+      const counts = (await (await fetch(`${remote.url}/_serin-test/requests`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(counts).toEqual({ total: 2, writes: 1, byMethod: { POST: 1, GET: 1 } });
+      expect(await (await fetch(`${remote.url}/_serin-test/requests`, { method: 'DELETE' })).json()).toEqual({
+        cleared: 2,
+      });
+      expect(remote.requests).toHaveLength(0);
+      expect(
+        await (await fetch(`${remote.url}/_serin-test/watches/drop`, { method: 'POST' })).json(),
+      ).toEqual({ dropped: 0 });
+      const before = remote.store.oldestWatchableRevision;
+      await fetch(`${remote.url}/_serin-test/history/expire`, { method: 'POST' });
+      expect(remote.store.oldestWatchableRevision).toBeGreaterThan(before);
+      const unknown = await fetch(`${remote.url}/_serin-test/nothing`);
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as { message: string }).message).toContain(
+        'unknown control GET nothing',
+      );
+    } finally {
+      await remote.stop();
+    }
+  });
+
+  it('does not serve the controls unless asked to', async () => {
+    const answer = await fetch(`${server.url}/_serin-test/requests`);
+    expect(answer.status).toBe(404);
+  });
+});

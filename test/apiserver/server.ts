@@ -52,6 +52,11 @@ export interface TestApiServerOptions {
   port?: number;
   /** Most recent requests kept in `requests` (default 100000), so long benchmarks stay bounded. */
   requestLogLimit?: number;
+  /**
+   * Serve a few controls over HTTP under `/_serin-test/`, for a server running in another process
+   * (benchmarks): request counts, clearing them, dropping watches, expiring history. Off by default.
+   */
+  exposeControls?: boolean;
 }
 
 export interface RequestRecord {
@@ -67,6 +72,7 @@ export interface RequestRecord {
 
 const REPOSITORY_CRDS = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
 const MAX_BODY = 10 * 1024 * 1024;
+const CONTROL_PREFIX = '/_serin-test/';
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -296,6 +302,10 @@ export class TestApiServer {
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
+    if (this.options.exposeControls === true && url.pathname.startsWith(CONTROL_PREFIX)) {
+      this.control(method, url.pathname.slice(CONTROL_PREFIX.length), response);
+      return;
+    }
     const record: RequestRecord = {
       method,
       path: url.pathname,
@@ -339,6 +349,28 @@ export class TestApiServer {
       record.status = apiError.code;
       if (!response.headersSent) sendJson(response, apiError.code, apiError.toStatus());
       else response.destroy();
+    }
+  }
+
+  /** The HTTP face of the controls; these requests are not logged. */
+  private control(method: string, action: string, response: ServerResponse): void {
+    const key = `${method} ${action}`;
+    if (key === 'GET requests') {
+      const byMethod: Record<string, number> = {};
+      for (const entry of this.requests) byMethod[entry.method] = (byMethod[entry.method] ?? 0) + 1;
+      sendJson(response, 200, { total: this.requests.length, writes: this.writes().length, byMethod });
+    } else if (key === 'DELETE requests') {
+      const cleared = this.requests.length;
+      this.clearRequests();
+      sendJson(response, 200, { cleared });
+    } else if (key === 'POST watches/drop') {
+      sendJson(response, 200, { dropped: this.dropWatches() });
+    } else if (key === 'POST history/expire') {
+      this.expireHistory();
+      sendJson(response, 200, { expired: true });
+    } else {
+      const message = `unknown control ${key}: use GET|DELETE requests, POST watches/drop, POST history/expire`;
+      sendJson(response, 404, statusBody(404, 'NotFound', message));
     }
   }
 
