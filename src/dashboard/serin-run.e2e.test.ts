@@ -124,9 +124,22 @@ describe('dashboard of a real serin run session', () => {
     traffic = startTraffic(`${started.router}/`);
     writeManifest('v2');
     await page.locator('.summary .phase', { hasText: 'Progressing' }).waitFor(WAIT);
-    for (const weight of [5, 10]) {
-      await page.locator('#current-weight', { hasText: `${weight}% / ${100 - weight}%` }).waitFor(WAIT);
-    }
+    // Live updates may coalesce on a loaded machine: wait for some weight, then for a higher one.
+    const shownWeight = async (above: number): Promise<number> => {
+      const handle = await page.waitForFunction(
+        (min) => {
+          const text = document.querySelector('#current-weight .weight-text')?.textContent ?? '';
+          const weight = Number(/^(\d+)%/.exec(text)?.[1] ?? -1);
+          return weight > min ? weight : undefined;
+        },
+        above,
+        WAIT,
+      );
+      return (await handle.jsonValue()) as number;
+    };
+    const first = await shownWeight(0);
+    const later = await shownWeight(first);
+    expect(later).toBeGreaterThan(first);
     await page.locator('#checks', { hasText: 'request-success-rate' }).waitFor(WAIT);
     await page.screenshot({ path: join(SHOTS, 'serin-run-progressing.png'), fullPage: true });
   });
