@@ -44,14 +44,22 @@ function positiveInt(name: string, value: string, min: number): number {
 }
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: 'string', default: '1000' },
-      seed: { type: 'string', default: '1' },
-      horizon: { type: 'string', default: '900' },
-      rps: { type: 'string', default: '100' },
-    },
-  });
+  let values: { runs: string; seed: string; horizon: string; rps: string };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        runs: { type: 'string', default: '1000' },
+        seed: { type: 'string', default: '1' },
+        horizon: { type: 'string', default: '900' },
+        rps: { type: 'string', default: '100' },
+      },
+    }));
+  } catch (error) {
+    console.error(
+      `${(error as Error).message}\nusage: npx tsx bench/judge/main.ts [--runs N] [--seed S] [--horizon SECONDS] [--rps R]`,
+    );
+    process.exit(2);
+  }
   const horizon = positiveInt('horizon', values.horizon, 60);
   if (horizon % 60 !== 0) {
     console.error(`--horizon: expected whole minutes in seconds (e.g. 900), got "${values.horizon}"`);
