@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -158,6 +159,31 @@ describe('kubectl against the test API server', () => {
     });
     expect(await ok(['apply', '-f', '-'], vs)).toContain('virtualservice.networking.istio.io/web created');
     expect(await ok(['get', 'vs', 'web', '-o', 'jsonpath={.spec.hosts[0]}'])).toBe('web');
+  });
+
+  it('applies install manifests: the repository CRDs again, a ServiceAccount and RBAC', async () => {
+    const crds = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
+    expect(await ok(['apply', '-f', crds])).toContain(
+      'customresourcedefinition.apiextensions.k8s.io/canaries.serin.dev configured',
+    );
+    const rbac = [
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'serin' } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'serin' },
+        rules: [{ apiGroups: ['serin.dev'], resources: ['canaries'], verbs: ['get', 'list', 'watch'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'serin' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'serin' },
+        subjects: [{ kind: 'ServiceAccount', name: 'serin', namespace: 'default' }],
+      },
+    ];
+    const output = await ok(['apply', '-f', '-'], rbac.map((document) => stringify(document)).join('---\n'));
+    expect(output).toContain('clusterrolebinding.rbac.authorization.k8s.io/serin created');
   });
 
   it('streams changes with get -w', async () => {

@@ -183,6 +183,22 @@ const BUILTINS: BuiltinSpec[] = [
       column('Replicas', '.status.currentReplicas', 'integer'),
     ],
   },
+  { group: 'rbac.authorization.k8s.io', versions: ['v1'], plural: 'roles', kind: 'Role' },
+  { group: 'rbac.authorization.k8s.io', versions: ['v1'], plural: 'rolebindings', kind: 'RoleBinding' },
+  {
+    group: 'rbac.authorization.k8s.io',
+    versions: ['v1'],
+    plural: 'clusterroles',
+    kind: 'ClusterRole',
+    namespaced: false,
+  },
+  {
+    group: 'rbac.authorization.k8s.io',
+    versions: ['v1'],
+    plural: 'clusterrolebindings',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+  },
   {
     group: 'coordination.k8s.io',
     versions: ['v1'],
