@@ -138,8 +138,11 @@ describe('createJudge', () => {
     const judge = createJudge({ latency: { enabled: false } });
     judge.observe({ canary: arm(500, 2), primary: arm(4500, 20) });
     const afterReset = judge.observe({ canary: arm(100, 0), primary: arm(5000, 22) });
-    expect(afterReset.evidence.errors?.canaryRequests).toBe(100);
+    // 500 before the reset plus 100 after it; the primary grew from 4500 to 5000.
+    expect(afterReset.evidence.errors?.canaryRequests).toBe(600);
+    expect(afterReset.evidence.errors?.primaryRequests).toBe(5000);
     expect(judge.state().latest.canary).toEqual({ requests: 100, errors: 0 });
+    expect(judge.state().totals.canary).toEqual({ requests: 600, errors: 2 });
   });
 
   it('accepts Istio histogram buckets for latency', () => {

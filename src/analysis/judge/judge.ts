@@ -111,16 +111,12 @@ export function parseJudgeSpec(value: unknown): JudgeSpec {
 
 /** Folds one scrape's cumulative counts into a new state. */
 function fold(state: JudgeState, spec: JudgeSpec, canary: CheckedArm, primary: CheckedArm): JudgeState {
-  const errors = updateErrorTest(
-    state.errors,
-    {
-      canaryRequests: increase(canary.requests, state.latest.canary.requests),
-      canaryErrors: increase(canary.errors, state.latest.canary.errors),
-      primaryRequests: increase(primary.requests, state.latest.primary.requests),
-      primaryErrors: increase(primary.errors, state.latest.primary.errors),
-    },
-    spec.errors,
-  );
+  const window = {
+    canaryRequests: increase(canary.requests, state.latest.canary.requests),
+    canaryErrors: increase(canary.errors, state.latest.canary.errors),
+    primaryRequests: increase(primary.requests, state.latest.primary.requests),
+    primaryErrors: increase(primary.errors, state.latest.primary.errors),
+  };
   const next: JudgeState = {
     ...state,
     observations: state.observations + 1,
@@ -128,7 +124,17 @@ function fold(state: JudgeState, spec: JudgeSpec, canary: CheckedArm, primary: C
       canary: { requests: canary.requests, errors: canary.errors },
       primary: { requests: primary.requests, errors: primary.errors },
     },
-    errors,
+    totals: {
+      canary: {
+        requests: state.totals.canary.requests + window.canaryRequests,
+        errors: state.totals.canary.errors + window.canaryErrors,
+      },
+      primary: {
+        requests: state.totals.primary.requests + window.primaryRequests,
+        errors: state.totals.primary.errors + window.primaryErrors,
+      },
+    },
+    errors: updateErrorTest(state.errors, window, spec.errors),
   };
   if (canary.latency === null || primary.latency === null) return next;
   const c = windowLatency(canary.latency, state.latencyConsumed.canary);
@@ -161,7 +167,7 @@ function enabledTests(spec: JudgeSpec): number {
 
 function errorOutcome(state: JudgeState, spec: JudgeSpec, threshold: number): TestOutcome<ErrorEvidence> {
   const { logBayesFactor, logNonInferiorityBayesFactor } = evaluateErrorTest(state.errors, spec.errors);
-  const { canary, primary } = state.latest;
+  const { canary, primary } = state.totals;
   const rate = (a: { requests: number; errors: number }) => (a.requests > 0 ? a.errors / a.requests : null);
   const canaryErrorRate = rate(canary);
   const primaryErrorRate = rate(primary);
@@ -237,7 +243,7 @@ function evaluateTests(state: JudgeState, spec: JudgeSpec, tests: number): Outco
 }
 
 function minSampleReason(state: JudgeState, spec: JudgeSpec): string | null {
-  const { canary, primary } = state.latest;
+  const { canary, primary } = state.totals;
   const min = spec.minSample.requests;
   if (canary.requests >= min && primary.requests >= min) return null;
   return `waiting for ${min} requests on each arm (canary ${canary.requests}, primary ${primary.requests})`;

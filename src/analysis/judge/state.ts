@@ -21,8 +21,10 @@ const Pooled = z.strictObject({ sumSquares: count(), degreesOfFreedom: count() }
 export const JudgeState = z.strictObject({
   version: z.literal(1),
   observations: z.number().int().min(0),
-  /** Latest cumulative counts seen on each arm. */
+  /** Latest cumulative counter readings on each arm (the next increments are measured from here). */
   latest: z.strictObject({ canary: ArmTotals, primary: ArmTotals }),
+  /** Counts since the start of the run, summed over increments (so counter resets do not lose them). */
+  totals: z.strictObject({ canary: ArmTotals, primary: ArmTotals }),
   /** Cumulative latency moments already folded into the latency test (later windows are measured from here). */
   latencyConsumed: z.strictObject({ canary: Cumulative, primary: Cumulative }),
   errors: z.strictObject({ regression: logLr(), nonInferiority: logLr() }),
@@ -47,6 +49,7 @@ export function initialJudgeState(): JudgeState {
     version: 1,
     observations: 0,
     latest: { canary: { requests: 0, errors: 0 }, primary: { requests: 0, errors: 0 } },
+    totals: { canary: { requests: 0, errors: 0 }, primary: { requests: 0, errors: 0 } },
     latencyConsumed: { canary: { ...NO_LATENCY }, primary: { ...NO_LATENCY } },
     errors: initialErrorTestState(),
     latency: initialLatencyTestState(),
