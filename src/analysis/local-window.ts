@@ -21,8 +21,10 @@ export interface WindowTotals {
 export interface LocalWindowOptions {
   /** How often to sample the source between reads (default 1000 ms). */
   sampleEveryMs?: number;
-  /** How long snapshots are kept (default 1 h). */
+  /** How long snapshots are kept (default 24 h: a run's cumulative counts need its start). */
   retainMs?: number;
+  /** Snapshots younger than this are all kept; older ones are thinned to one a minute (default 15 min). */
+  fineMs?: number;
   /** Reads the time; the source's `takenAtMs` is used for the snapshots themselves. */
   now?: () => number;
 }
@@ -79,7 +81,7 @@ export function totalsBetween(
 }
 
 export class LocalMetricsWindow {
-  private readonly history: LocalMetricsSnapshot[] = [];
+  private history: LocalMetricsSnapshot[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly retainMs: number;
 
@@ -87,7 +89,7 @@ export class LocalMetricsWindow {
     private readonly source: LocalMetricsSource,
     private readonly options: LocalWindowOptions = {},
   ) {
-    this.retainMs = options.retainMs ?? 3_600_000;
+    this.retainMs = options.retainMs ?? 86_400_000;
   }
 
   /** Starts background sampling (unref'd: it never keeps the process alive). */
@@ -109,10 +111,28 @@ export class LocalMetricsWindow {
     const snap = this.source.snapshot();
     const last = this.history.at(-1);
     if (last === undefined || snap.takenAtMs >= last.takenAtMs) this.history.push(snap);
-    const oldest = snap.takenAtMs - this.retainMs;
-    while (this.history.length > 2 && (this.history[1]?.takenAtMs ?? Infinity) <= oldest)
-      this.history.shift();
+    this.prune(snap.takenAtMs);
     return snap;
+  }
+
+  /** Keeps every recent snapshot and one a minute beyond that, so a day costs little memory. */
+  private prune(nowMs: number): void {
+    const fineMs = this.options.fineMs ?? 900_000;
+    let lastMinute = Number.NaN;
+    this.history = this.history.filter((snap) => {
+      const age = nowMs - snap.takenAtMs;
+      if (age > this.retainMs) return false;
+      if (age <= fineMs) return true;
+      const minute = Math.floor(snap.takenAtMs / 60_000);
+      if (minute === lastMinute) return false;
+      lastMinute = minute;
+      return true;
+    });
+  }
+
+  /** How many snapshots are kept (for tests and diagnostics). */
+  get size(): number {
+    return this.history.length;
   }
 
   /** The newest snapshot at or before `timeMs`, else the oldest kept. */
