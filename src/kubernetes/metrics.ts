@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Canary, CanaryStatus } from '../api/canary.js';
+import type { RequestCounters } from './client.js';
 import { canaryNamespace } from './objects.js';
 
 /** Flagger's encoding: 0 Progressing, 2 Failed, 1 everything else (alert on `> 1`). */
@@ -87,19 +88,26 @@ export class ControllerMetrics {
     labelNames: ['namespace'],
     registers: [this.registry],
   });
-  readonly apiRequests = new Gauge({
-    name: 'serin_kubernetes_requests',
-    help: 'Requests made to the Kubernetes API server by kind (read, write).',
-    labelNames: ['kind'],
-    registers: [this.registry],
-  });
   readonly leader = new Gauge({
     name: 'serin_leader',
     help: '1 when this replica holds the leader lease.',
     registers: [this.registry],
   });
 
-  constructor(version: string, provider: string) {
+  constructor(version: string, provider: string, requests?: RequestCounters) {
+    const counters = requests;
+    new Counter({
+      name: 'serin_kubernetes_requests_total',
+      help: 'Requests made to the Kubernetes API server, by kind (read, write).',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        if (!counters) return;
+        this.reset();
+        this.inc({ kind: 'read' }, counters.reads);
+        this.inc({ kind: 'write' }, counters.writes);
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'serin_process_' });
     this.info.set({ version, mesh_provider: provider }, 1);
   }

@@ -53,7 +53,7 @@ export class ControllerRuntime {
     this.logger = options.logger ?? pino({ name: 'serin-controller' });
     this.client = new KubeClient(options.kubeConfig);
     const provider = options.provider ?? 'istio';
-    this.metrics = new ControllerMetrics(options.version ?? '0.1.0', provider);
+    this.metrics = new ControllerMetrics(options.version ?? '0.1.0', provider, this.client.counters);
     const portsFor = clusterPorts({
       client: this.client,
       logger: this.logger,
