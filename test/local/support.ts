@@ -70,14 +70,22 @@ export interface LocalHarness {
 }
 
 /** An in-process `serin run` (real processes, real router) over manifest documents. */
-export async function startLocal(...docs: unknown[]): Promise<LocalHarness> {
+export function startLocal(...docs: unknown[]): Promise<LocalHarness> {
+  return startLocalWith({}, ...docs);
+}
+
+export async function startLocalWith(
+  options: { apiPort?: number; prometheus?: string },
+  ...docs: unknown[]
+): Promise<LocalHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'serin-e2e-'));
   const session = await startSession({
     files: [],
     sources: [{ name: 'test.yaml', text: yamlDocs(...docs), baseDir: dir }],
     stateDir: join(dir, '.serin'),
     routerPort: 0,
-    apiPort: 0,
+    apiPort: options.apiPort ?? 0,
+    prometheus: options.prometheus,
     watch: false,
     buildDashboard: false,
     drainMs: 500,
