@@ -12,6 +12,7 @@ import { createDashboardServer, type DashboardServer } from './server.js';
 import { buildUi } from './static-files.js';
 import { launchBrowser, type Browser } from './testing/browser.js';
 import { lowContrastTexts } from './testing/contrast.js';
+import { sampleCanary } from './testing/fixtures.js';
 import { simulateRollout, type SimulatedRollout } from './testing/rollout.js';
 
 const TOKEN = 'e2e-secret-token';
@@ -31,6 +32,7 @@ beforeAll(async () => {
   uiDir = mkdtempSync(join(tmpdir(), 'serin-dashboard-e2e-'));
   await buildUi(uiDir);
   rollout = simulateRollout();
+  rollout.backend.record(sampleCanary('checkout', 'shop'), { phase: 'Succeeded', canaryWeight: 0 });
   server = await createDashboardServer({ backend: rollout.backend, uiDir, token: TOKEN });
   readOnlyServer = await createDashboardServer({ backend: rollout.backend, uiDir });
   browser = await launchBrowser();
@@ -76,11 +78,22 @@ describe('dashboard in Chromium', () => {
     await shot(page, 'overview');
   });
 
-  it('filters by phase', async () => {
-    await page.selectOption('#filter-phase', 'Progressing');
-    expect(await page.locator('#canaries tbody tr').count()).toBe(1);
-    await page.selectOption('#filter-namespace', '');
+  it('filters by phase and namespace, keeping the filter in the address', async () => {
+    const names = () => page.locator('#canaries tbody tr td:nth-child(2) a').allTextContents();
+    expect(await names()).toEqual(['checkout', 'podinfo']);
+    await page.selectOption('#filter-phase', 'Succeeded');
+    await page.locator('#canaries tbody tr', { hasText: 'podinfo' }).waitFor({ state: 'detached', ...WAIT });
+    expect(await names()).toEqual(['checkout']);
+    expect(page.url()).toContain('#/?phase=Succeeded');
     await page.selectOption('#filter-phase', '');
+    await page.selectOption('#filter-namespace', 'test');
+    await page.locator('#canaries tbody tr', { hasText: 'checkout' }).waitFor({ state: 'detached', ...WAIT });
+    expect(await names()).toEqual(['podinfo']);
+    expect(page.url()).toContain('#/?namespace=test');
+    await page.reload();
+    await page.locator('#canaries tbody tr', { hasText: 'podinfo' }).waitFor(WAIT);
+    expect(await page.inputValue('#filter-namespace')).toBe('test');
+    expect(await names()).toEqual(['podinfo']);
   });
 
   it('follows the rollout live: the weight advances on screen without a reload', async () => {

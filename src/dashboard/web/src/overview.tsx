@@ -100,10 +100,32 @@ function Row({ c }: { c: CanarySummary }) {
   );
 }
 
+interface Filters {
+  namespace: string;
+  phase: string;
+}
+
+function filtersFromHash(): Filters {
+  const query = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  return { namespace: query.get('namespace') ?? '', phase: query.get('phase') ?? '' };
+}
+
 export function Overview() {
   const { data, error } = useLive(api.list, () => true, 'overview');
-  const [namespace, setNamespace] = useState('');
-  const [phase, setPhase] = useState('');
+  const [filters, setFilters] = useState(filtersFromHash);
+  const { namespace, phase } = filters;
+  const update = (next: Filters): void => {
+    setFilters(next);
+    // Kept in the address so a filtered view can be bookmarked or shared.
+    const query = new URLSearchParams(Object.entries(next).filter(([, v]) => v !== '')).toString();
+    history.replaceState(null, '', query === '' ? '#/' : `#/?${query}`);
+  };
+  const setNamespace = (value: string): void => {
+    update({ ...filters, namespace: value });
+  };
+  const setPhase = (value: string): void => {
+    update({ ...filters, phase: value });
+  };
   const items = data ?? [];
   const shown = items
     .filter((c) => (namespace === '' || c.namespace === namespace) && (phase === '' || c.phase === phase))
