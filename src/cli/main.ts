@@ -5,6 +5,7 @@ import { controllerCommand } from './commands/controller.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { demoCommand } from './commands/demo.js';
 import { gatesCommand } from './commands/gates.js';
+import { generateCommand } from './commands/generate.js';
 import { getCommand } from './commands/get.js';
 import { installCommand } from './commands/install.js';
 import { lintCommand } from './commands/lint.js';
@@ -23,6 +24,7 @@ const commands: CommandModule[] = [
   dashboardCommand,
   demoCommand,
   gatesCommand,
+  generateCommand,
   getCommand,
   installCommand,
   lintCommand,

@@ -1,0 +1,219 @@
+import { randomInt } from 'node:crypto';
+import { Command, Option } from '@commander-js/extra-typings';
+import { stringify } from 'yaml';
+import { PHASES, type Canary, type Phase } from '../../api/canary.js';
+import { validateDocument } from '../../api/documents.js';
+import type { VirtualService } from '../../routing/istio/types.js';
+import { readManifests, type Manifest } from '../../routing/manifests.js';
+import { analysisOf, serviceNames } from '../../routing/names.js';
+import { renderCanaryObjects, providerOf, type RoutingProvider } from '../../routing/render/index.js';
+import type { TargetWorkload } from '../../routing/render/kubernetes.js';
+import { planForPhase, type TrafficPlan } from '../../routing/render/plan.js';
+import { parseMatchFlag, renderSplit } from '../../routing/render/split.js';
+import { ExitCode, UsageError, type CommandModule } from '../program.js';
+import { collect, readSources } from '../sources.js';
+
+function print(objects: readonly unknown[], format: string): void {
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(objects.map((o) => stringify(o, { version: '1.1' })).join('---\n'));
+}
+
+function outputFormat(value: string): 'yaml' | 'json' {
+  if (value !== 'yaml' && value !== 'json')
+    throw new UsageError(`-o/--output: expected yaml or json, got "${value}"`);
+  return value;
+}
+
+function parseWeight(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 100)
+    throw new UsageError(`--weight: expected a whole number between 0 and 100, got "${value}"`);
+  return n;
+}
+
+function parsePhase(value: string | undefined): Phase | undefined {
+  if (value === undefined) return undefined;
+  const phase = PHASES.find((p) => p.toLowerCase() === value.toLowerCase());
+  if (!phase) throw new UsageError(`--phase: expected one of ${PHASES.join(', ')}, got "${value}"`);
+  return phase;
+}
+
+function randomCookieValue(): string {
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  return Array.from({ length: 10 }, () => letters[randomInt(letters.length)]).join('');
+}
+
+function findCanary(manifests: readonly Manifest[], name: string | undefined): Canary {
+  const canaries = manifests.filter((m) => m.kind === 'Canary' && (name === undefined || m.name === name));
+  if (canaries.length === 0)
+    throw new UsageError(
+      name ? `no Canary named ${name} in the given files` : 'no Canary in the given files (-f)',
+    );
+  if (canaries.length > 1)
+    throw new UsageError(
+      `several Canaries (${canaries.map((c) => c.name).join(', ')}): choose one with --name`,
+    );
+  const m = canaries[0] as Manifest;
+  const parsed = validateDocument(m.raw, m.index, m.line);
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || parsed.value === undefined) {
+    const lines = errors.map((d) => `${m.file}:${m.line}: ${d.path}: ${d.message}`).join('\n');
+    throw new Error(`Canary ${m.name} is invalid:\n${lines}`);
+  }
+  return parsed.value as Canary;
+}
+
+function planFor(canary: Canary, opts: { weight?: string; phase?: string; mirror?: boolean }): TrafficPlan {
+  const weight = parseWeight(opts.weight);
+  const phase = parsePhase(opts.phase) ?? (weight !== undefined ? 'Progressing' : 'Initialized');
+  const plan = planForPhase(canary, phase, weight);
+  if (opts.mirror === true) plan.mirrored = true;
+  const sa = analysisOf(canary)?.sessionAffinity;
+  if (sa && plan.canaryWeight > 0 && canary.status?.sessionAffinityCookie === undefined) {
+    plan.cookies = {
+      canary: `${sa.cookieName}=${randomCookieValue()}`,
+      ...(sa.primaryCookieName ? { primary: `${sa.primaryCookieName}=${randomCookieValue()}` } : {}),
+    };
+  }
+  return plan;
+}
+
+function generateForCanary(opts: {
+  filename: string[];
+  target?: string;
+  name?: string;
+  provider?: RoutingProvider;
+  weight?: string;
+  phase?: string;
+  mirror?: boolean;
+  output: string;
+}): void {
+  const format = outputFormat(opts.output);
+  const set = readManifests(readSources([...opts.filename, ...(opts.target ? [opts.target] : [])]));
+  if (set.problems.length > 0) {
+    throw new Error(set.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n'));
+  }
+  const canary = findCanary(set.manifests, opts.name);
+  const ns = canary.metadata.namespace;
+  const sameNs = (m: Manifest) => ns === undefined || m.namespace === undefined || m.namespace === ns;
+  const target = set.manifests.find(
+    (m) => m.kind === canary.spec.targetRef.kind && m.name === canary.spec.targetRef.name && sameNs(m),
+  );
+  const apex = serviceNames(canary).apex;
+  const userVs = set.manifests.find((m) => m.kind === 'VirtualService' && m.name === apex && sameNs(m));
+  const objects = renderCanaryObjects(canary, {
+    plan: planFor(canary, opts),
+    provider: opts.provider ?? providerOf(canary),
+    ...(target
+      ? { target: target.raw as unknown as TargetWorkload & { apiVersion: string; kind: string } }
+      : {}),
+    ...(userVs ? { userVirtualService: userVs.raw as unknown as VirtualService } : {}),
+  });
+  print(objects, format);
+}
+
+function parseSubset(value: string): { name: string; weight: number } {
+  const eq = value.lastIndexOf('=');
+  if (eq <= 0) throw new UsageError(`--subset: expected NAME=WEIGHT, got "${value}"`);
+  const weight = Number(value.slice(eq + 1));
+  return { name: value.slice(0, eq), weight };
+}
+
+const splitCommand = new Command('split')
+  .description(
+    'Print the DestinationRule and VirtualService of a manual traffic split between versions (no controller).',
+  )
+  .requiredOption('--service <name>', 'the Kubernetes Service (VirtualService host and destination)')
+  .requiredOption(
+    '--subset <name=weight>',
+    'a version and its weight, e.g. v1=90 (repeatable; weights sum to 100)',
+    collect,
+    [],
+  )
+  .option(
+    '--match <condition=subset>',
+    'send matching requests to a subset, e.g. header:user-agent~.*Chrome.*=v2 (repeatable)',
+    collect,
+    [],
+  )
+  .option(
+    '--gateway <name>',
+    'bind to an Istio Gateway (repeatable; mesh is kept when the Service name is a host)',
+    collect,
+    [],
+  )
+  .option('--host <host>', 'VirtualService host (repeatable; default: the Service name)', collect, [])
+  .option('--port <number>', 'destination port, needed when the Service has several ports')
+  .option('--label <key>', 'pod label that tells the versions apart', 'version')
+  .option('-n, --namespace <ns>', 'namespace of the objects')
+  .option('-o, --output <format>', 'yaml or json', 'yaml')
+  .action((opts) => {
+    const format = outputFormat(opts.output);
+    let port: number | undefined;
+    if (opts.port !== undefined) {
+      port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new UsageError(`--port: expected a port number, got "${opts.port}"`);
+    }
+    try {
+      const objects = renderSplit({
+        service: opts.service,
+        subsets: opts.subset.map(parseSubset),
+        matches: opts.match.map(parseMatchFlag),
+        gateways: opts.gateway,
+        hosts: opts.host,
+        label: opts.label,
+        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        ...(port !== undefined ? { port } : {}),
+      });
+      print(objects, format);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+  });
+
+export const generateCommand: CommandModule = (program) => {
+  const generate = new Command('generate')
+    .description(
+      'Print the Services, primary Deployment, DestinationRules and VirtualService (or HTTPRoute) for a Canary, ready for GitOps.',
+    )
+    .option(
+      '-f, --filename <path>',
+      'file or directory with the Canary (and its target, MetricTemplates, a VirtualService to merge into)',
+      collect,
+      [],
+    )
+    .option('--target <path>', 'the target Deployment manifest (same as another -f)')
+    .option('--name <canary>', 'which Canary, when the files hold several')
+    .addOption(
+      new Option('--provider <provider>', 'routing objects to render').choices([
+        'istio',
+        'gateway-api',
+      ] as const),
+    )
+    .option('--weight <percent>', 'render the canary at this weight (Progressing)')
+    .option('--phase <phase>', `render the objects as they are in this phase (${PHASES.join(', ')})`)
+    .option('--mirror', 'render with traffic mirrored to the canary')
+    .option('-o, --output <format>', 'yaml or json', 'yaml')
+    .action((opts) => {
+      if (opts.filename.length === 0)
+        throw new UsageError('expected -f CANARY.yaml (or the split subcommand)');
+      generateForCanary({
+        filename: opts.filename,
+        output: opts.output,
+        ...(opts.target !== undefined ? { target: opts.target } : {}),
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
+        ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+        ...(opts.weight !== undefined ? { weight: opts.weight } : {}),
+        ...(opts.phase !== undefined ? { phase: opts.phase } : {}),
+        ...(opts.mirror !== undefined ? { mirror: opts.mirror } : {}),
+      });
+      process.exitCode = ExitCode.ok;
+    });
+  generate.addCommand(splitCommand);
+  program.addCommand(generate);
+};
