@@ -198,6 +198,15 @@ describe('malformed requests get a Status naming what is wrong', () => {
       /propagationPolicy must be/,
     ],
     [
+      'bad percent-encoding',
+      'GET',
+      '/api/v1/namespaces/%E0%A4%A/configmaps',
+      undefined,
+      'application/json',
+      400,
+      /not valid percent-encoding/,
+    ],
+    [
       'bad continue token',
       'GET',
       `${CONFIGMAPS}?limit=1&continue=%%%`,

@@ -125,9 +125,8 @@ export function toFieldsV1(paths: Iterable<string>): JsonObject {
       const next = node[segment];
       node = isObject(next) ? next : (node[segment] = {});
     }
-    if (Object.keys(node).length > 0) node['.'] = {};
   }
-  // A node that is a leaf and also has children carries '.'; mark leaves discovered before their children.
+  // A field that is owned itself and also has owned children (a keyed list item) carries '.'.
   for (const path of sorted) {
     let node: JsonObject = root;
     for (const segment of path.split(SEP)) node = node[segment] as JsonObject;

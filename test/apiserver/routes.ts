@@ -1,4 +1,4 @@
-import { ApiError } from './errors.js';
+import { ApiError, badRequest } from './errors.js';
 import type { ResourceRegistry, ResourceType } from './resources.js';
 
 export interface ResourcePath {
@@ -36,7 +36,13 @@ export function parseResourcePath(registry: ResourceRegistry, path: string): Res
   const segments = path
     .split('/')
     .filter((segment) => segment !== '')
-    .map(decodeURIComponent);
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw badRequest(`the request path ${path} is not valid percent-encoding`);
+      }
+    });
   const split = splitGroupVersion(segments);
   if (!split) throw notFoundPath(path);
   const { group, version } = split;

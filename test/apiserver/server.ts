@@ -106,6 +106,26 @@ function sendJson(
   response.end(text);
 }
 
+function requestRecord(request: IncomingMessage, url: URL): RequestRecord {
+  const watch = url.searchParams.get('watch');
+  return {
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    query: url.search,
+    contentType: request.headers['content-type'],
+    fieldManager: url.searchParams.get('fieldManager') ?? undefined,
+    watch: watch === 'true' || watch === '1' || url.pathname.includes('/watch/'),
+    status: 0,
+    time: Date.now(),
+  };
+}
+
+function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ApiError(500, 'InternalError', `Internal error occurred: ${message}`);
+}
+
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -300,32 +320,27 @@ export class TestApiServer {
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      const message = `the request URL ${JSON.stringify(request.url ?? '')} is not valid`;
+      sendJson(response, 400, statusBody(400, 'BadRequest', message));
+      return;
+    }
     const method = request.method ?? 'GET';
     if (this.options.exposeControls === true && url.pathname.startsWith(CONTROL_PREFIX)) {
       this.control(method, url.pathname.slice(CONTROL_PREFIX.length), response);
       return;
     }
-    const record: RequestRecord = {
-      method,
-      path: url.pathname,
-      query: url.search,
-      contentType: request.headers['content-type'],
-      fieldManager: url.searchParams.get('fieldManager') ?? undefined,
-      watch:
-        url.searchParams.get('watch') === 'true' ||
-        url.searchParams.get('watch') === '1' ||
-        url.pathname.includes('/watch/'),
-      status: 0,
-      time: Date.now(),
-    };
+    const record = requestRecord(request, url);
     this.requests.push(record);
     const excess = this.requests.length - (this.options.requestLogLimit ?? 100_000);
     if (excess > 0) this.requests.splice(0, excess);
     try {
       const body = await readBody(request);
       if ((request.headers['content-type'] ?? '').includes('protobuf')) {
-        // kubectl's typed commands try protobuf first; client-go retries as JSON on 415.
+        // kubectl's typed generators (create configmap, ...) send protobuf, which is not decoded here.
         throw new ApiError(
           415,
           'UnsupportedMediaType',
@@ -338,14 +353,7 @@ export class TestApiServer {
       record.status = reply ? reply.status : 200;
       if (reply) sendJson(response, reply.status, reply.body);
     } catch (error) {
-      const apiError =
-        error instanceof ApiError
-          ? error
-          : new ApiError(
-              500,
-              'InternalError',
-              `Internal error occurred: ${error instanceof Error ? error.message : String(error)}`,
-            );
+      const apiError = asApiError(error);
       record.status = apiError.code;
       if (!response.headersSent) sendJson(response, apiError.code, apiError.toStatus());
       else response.destroy();
