@@ -1,0 +1,46 @@
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { runSerin } from '../../../test/support/cli.js';
+import { renderInstall } from './install.js';
+
+const kinds = (text: string) => parseAllDocuments(text).map((d) => (d.toJS() as { kind: string }).kind);
+
+describe('serin install --render', () => {
+  it('prints the CRDs first, then RBAC and the controller', () => {
+    const out = renderInstall({ scope: 'cluster', namespace: 'serin-system' });
+    const k = kinds(out);
+    expect(k.slice(0, 3)).toEqual([
+      'CustomResourceDefinition',
+      'CustomResourceDefinition',
+      'CustomResourceDefinition',
+    ]);
+    expect(k).toEqual(
+      expect.arrayContaining(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'ServiceAccount']),
+    );
+    expect(out).toContain('readOnlyRootFilesystem: true');
+  });
+
+  it('namespace scope: a Role in the watched namespace instead of the ClusterRole', () => {
+    const out = renderInstall({
+      scope: 'namespace',
+      watchNamespace: 'apps',
+      namespace: 'ops',
+      image: 'example/serin:1',
+    });
+    const docs = parseAllDocuments(out).map(
+      (d) => d.toJS() as { kind: string; metadata: { namespace?: string } },
+    );
+    expect(docs.map((d) => d.kind)).not.toContain('ClusterRole');
+    expect(docs.find((d) => d.kind === 'Role' && d.metadata.namespace === 'apps')).toBeDefined();
+    expect(out).toContain('--namespace=apps');
+    expect(out).toContain('image: example/serin:1');
+    expect(docs.find((d) => d.kind === 'Deployment')?.metadata.namespace).toBe('ops');
+  });
+
+  it('asks for --render and for --watch-namespace with namespace scope', async () => {
+    expect((await runSerin(['install'])).code).toBe(2);
+    const r = await runSerin(['install', '--render', '--scope', 'namespace']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--watch-namespace');
+  });
+});

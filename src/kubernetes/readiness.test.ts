@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { deploymentReadiness } from './readiness.js';
+
+const now = new Date('2026-01-01T00:10:00Z');
+const dep = (spec: Record<string, unknown>, status: Record<string, unknown>, generation = 1) => ({
+  metadata: { name: 'web', generation },
+  spec,
+  status: { observedGeneration: 1, ...status },
+});
+
+describe('deploymentReadiness (Flagger isDeploymentReady rules)', () => {
+  it('waits while the new generation is not observed', () => {
+    const r = deploymentReadiness(dep({ replicas: 2 }, {}, 2), 100, 600, now);
+    expect(r).toMatchObject({ ready: false, retriable: true });
+    expect(r.message).toContain('observed');
+  });
+
+  it('is ready when all updated replicas are available', () => {
+    const r = deploymentReadiness(
+      dep({ replicas: 2 }, { replicas: 2, updatedReplicas: 2, availableReplicas: 2 }),
+      100,
+      600,
+      now,
+    );
+    expect(r.ready).toBe(true);
+  });
+
+  it('waits for updated replicas and for old replicas to terminate', () => {
+    expect(
+      deploymentReadiness(
+        dep({ replicas: 3 }, { replicas: 3, updatedReplicas: 1, availableReplicas: 3 }),
+        100,
+        600,
+        now,
+      ).message,
+    ).toContain('1 of 3 updated');
+    expect(
+      deploymentReadiness(
+        dep({ replicas: 2 }, { replicas: 3, updatedReplicas: 2, availableReplicas: 2 }),
+        100,
+        600,
+        now,
+      ).message,
+    ).toContain('pending termination');
+  });
+
+  it('applies the ready threshold to available replicas', () => {
+    const status = { replicas: 4, updatedReplicas: 4, availableReplicas: 2 };
+    expect(deploymentReadiness(dep({ replicas: 4 }, status), 100, 600, now).ready).toBe(false);
+    expect(deploymentReadiness(dep({ replicas: 4 }, status), 50, 600, now).ready).toBe(true);
+  });
+
+  it('is stuck (not retriable) on ProgressDeadlineExceeded', () => {
+    const conditions = [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }];
+    expect(deploymentReadiness(dep({ replicas: 1 }, { conditions }), 100, 600, now)).toMatchObject({
+      ready: false,
+      retriable: false,
+    });
+  });
+
+  it('is stuck when minimum replicas stay unavailable beyond the deadline', () => {
+    const conditions = [
+      {
+        type: 'Available',
+        status: 'False',
+        reason: 'MinimumReplicasUnavailable',
+        lastUpdateTime: '2026-01-01T00:00:00Z',
+      },
+    ];
+    const status = { conditions, replicas: 1, updatedReplicas: 1 };
+    expect(deploymentReadiness(dep({ replicas: 1 }, status), 100, 300, now).retriable).toBe(false);
+    expect(deploymentReadiness(dep({ replicas: 1 }, status), 100, 900, now).retriable).toBe(true);
+  });
+});
