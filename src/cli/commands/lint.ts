@@ -1,7 +1,7 @@
 import { CHECKS, lintManifests, type Finding } from '../../routing/lint/index.js';
 import { readManifests } from '../../routing/manifests.js';
 import { parseOutputFormat, printStructured } from '../output.js';
-import { ExitCode, type CommandModule } from '../program.js';
+import { ExitCode, UsageError, type CommandModule } from '../program.js';
 import { readSources } from '../sources.js';
 
 function printText(findings: readonly Finding[], documents: number): void {
@@ -23,7 +23,7 @@ export const lintCommand: CommandModule = (program) => {
     .description(
       'Check Istio routing, Services, workloads and Canaries offline; exit 1 when an error is found.',
     )
-    .argument('<paths...>', 'manifest files or directories (- for stdin)')
+    .argument('[paths...]', 'manifest files or directories (- for stdin)')
     .option('-n, --namespace <ns>', 'namespace of manifests that do not name one', 'default')
     .option('-o, --output <format>', 'json or yaml instead of text')
     .option('--list-checks', 'print every check code with its title and exit')
@@ -35,6 +35,7 @@ export const lintCommand: CommandModule = (program) => {
         else printStructured(rows, format);
         return;
       }
+      if (paths.length === 0) throw new UsageError('expected at least one FILE|DIR|- to lint');
       const set = readManifests(readSources(paths));
       const findings = lintManifests(set, { defaultNamespace: opts.namespace });
       if (format === 'text') printText(findings, set.manifests.length);
