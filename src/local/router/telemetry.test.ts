@@ -23,7 +23,16 @@ describe('RouterTelemetry', () => {
       durationMs: 7,
     });
     const text = await t.metricsText();
+    expect(text).toContain('# HELP istio_requests_total Requests handled by the Serin router');
     expect(text).toContain('# TYPE istio_requests_total counter');
+    expect(text).toMatch(
+      /istio_request_duration_milliseconds_sum\{[^}]*destination_workload="podinfo"[^}]*\} 7\n/,
+    );
+    expect(text).toMatch(
+      /istio_request_duration_milliseconds_count\{[^}]*destination_workload="podinfo"[^}]*\} 1\n/,
+    );
+    expect(text).toMatch(/istio_request_duration_milliseconds_bucket\{[^}]*le="5"\} 0\n/);
+    expect(text).toMatch(/istio_request_duration_milliseconds_bucket\{[^}]*le="10"\} 1\n/);
     expect(text).toContain('# TYPE istio_request_duration_milliseconds histogram');
     expect(text).toContain(
       'istio_requests_total{reporter="destination",source_workload="loadtester",source_workload_namespace="test",' +
@@ -32,7 +41,7 @@ describe('RouterTelemetry', () => {
         'destination_service_namespace="test",destination_version="v2",destination_canonical_service="podinfo",' +
         'response_code="200",response_flags="-",request_protocol="http",connection_security_policy="none"} 1',
     );
-    const les = [...text.matchAll(/istio_request_duration_milliseconds_bucket\{le="([^"]+)"/g)].map(
+    const les = [...text.matchAll(/istio_request_duration_milliseconds_bucket\{[^}]*le="([^"]+)"/g)].map(
       (m) => m[1],
     );
     expect(les).toEqual([...ISTIO_DURATION_BUCKETS_MS.map(String), '+Inf']);

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Registry, type Metric } from 'prom-client';
 
 /**
  * Envoy's default histogram buckets, which Istio uses for `istio_request_duration_milliseconds`
@@ -77,57 +77,80 @@ export interface TelemetrySnapshot {
   workloads: WorkloadStats[];
 }
 
-interface SeriesChildren {
-  requests: { inc(): void };
-  duration: { observe(value: number): void };
+const REQUESTS_HELP = 'Requests handled by the Serin router, in Istio standard metric form.';
+const DURATION_HELP = 'Request duration in milliseconds, in Istio standard metric form.';
+
+/** One labelled series of both metrics: a request count, per-bucket counts and a duration sum. */
+interface Series {
+  reporter: Reporter;
+  destination: DestinationIdentity;
+  responseCode: number;
+  responseFlags: string;
+  labels: Record<(typeof ISTIO_LABELS)[number], string>;
+  count: number;
+  /** Non-cumulative counts per `ISTIO_DURATION_BUCKETS_MS` slot, the last one for +Inf. */
+  buckets: number[];
+  sumMs: number;
 }
 
-interface Aggregate {
-  stats: WorkloadStats;
-  /** Non-cumulative counts per bucket, made cumulative when a snapshot is taken. */
-  bucketCounts: number[];
+interface MetricValue {
+  value: number;
+  labels: Record<string, string | number>;
+  metricName?: string;
 }
 
 /**
  * Istio-compatible request telemetry. Each request is recorded with `reporter="source"` (what the
  * client side saw, including local faults and connection failures), and each attempt that reached
  * an upstream also with `reporter="destination"` (what the workload served), as Istio's two
- * sidecars would. Label-bound children are cached so the hot path does no label hashing.
+ * sidecars would.
+ *
+ * The hot path only bumps numbers in a series found through the (stable) destination identity
+ * object; prom-client formats the exposition from these series when `/metrics` is read, so no
+ * label hashing happens per request.
  */
 export class RouterTelemetry {
   readonly registry = new Registry();
-  private readonly requests: Counter<(typeof ISTIO_LABELS)[number]>;
-  private readonly duration: Histogram<(typeof ISTIO_LABELS)[number]>;
-  private readonly children = new Map<string, SeriesChildren>();
-  private readonly aggregates = new Map<string, Aggregate>();
+  private readonly byDestination = new WeakMap<DestinationIdentity, Map<string, Series>>();
+  private readonly series: Series[] = [];
 
   constructor(private readonly source: { workload: string; namespace: string }) {
-    this.requests = new Counter({
+    this.registry.registerMetric({
       name: 'istio_requests_total',
-      help: 'Requests handled by the Serin router, in Istio standard metric form.',
-      labelNames: ISTIO_LABELS,
-      registers: [this.registry],
-    });
-    this.duration = new Histogram({
+      help: REQUESTS_HELP,
+      type: 'counter',
+      get: () => Promise.resolve(this.counterObject()),
+    } as unknown as Metric);
+    this.registry.registerMetric({
       name: 'istio_request_duration_milliseconds',
-      help: 'Request duration in milliseconds, in Istio standard metric form.',
-      labelNames: ISTIO_LABELS,
-      buckets: [...ISTIO_DURATION_BUCKETS_MS],
-      registers: [this.registry],
-    });
+      help: DURATION_HELP,
+      type: 'histogram',
+      get: () => Promise.resolve(this.histogramObject()),
+    } as unknown as Metric);
   }
 
   record(entry: RequestRecord): void {
-    const d = entry.destination;
-    const key = `${entry.reporter}|${d.workload}|${d.workloadNamespace}|${d.serviceName}|${d.serviceNamespace}|${d.version}|${d.canonicalService}|${entry.responseCode}|${entry.responseFlags}`;
-    let children = this.children.get(key);
-    if (children === undefined) {
-      children = this.bind(entry);
-      this.children.set(key, children);
+    let forDestination = this.byDestination.get(entry.destination);
+    if (forDestination === undefined) {
+      forDestination = new Map();
+      this.byDestination.set(entry.destination, forDestination);
     }
-    children.requests.inc();
-    children.duration.observe(entry.durationMs);
-    this.aggregate(entry);
+    const key = `${entry.reporter}|${entry.responseCode}|${entry.responseFlags}`;
+    let series = forDestination.get(key);
+    if (series === undefined) {
+      series = this.newSeries(entry);
+      forDestination.set(key, series);
+      this.series.push(series);
+    }
+    series.count += 1;
+    series.sumMs += entry.durationMs;
+    let slot = 0;
+    while (
+      slot < ISTIO_DURATION_BUCKETS_MS.length &&
+      entry.durationMs > (ISTIO_DURATION_BUCKETS_MS[slot] ?? 0)
+    )
+      slot++;
+    series.buckets[slot] = (series.buckets[slot] ?? 0) + 1;
   }
 
   metricsText(): Promise<string> {
@@ -138,67 +161,98 @@ export class RouterTelemetry {
     return this.registry.contentType;
   }
 
+  /** Cumulative counters per reporter and workload (summed over codes, flags and services). */
   snapshot(): TelemetrySnapshot {
-    const workloads = [...this.aggregates.values()].map(({ stats, bucketCounts }) => {
+    const byWorkload = new Map<string, WorkloadStats & { slots: number[] }>();
+    for (const s of this.series) {
+      const d = s.destination;
+      const key = `${s.reporter}|${d.workloadNamespace}|${d.workload}|${d.version}`;
+      let stats = byWorkload.get(key);
+      if (stats === undefined) {
+        stats = {
+          reporter: s.reporter,
+          workload: d.workload,
+          namespace: d.workloadNamespace,
+          version: d.version,
+          requests: 0,
+          nonServerErrors: 0,
+          durationBuckets: [],
+          durationSumMs: 0,
+          slots: s.buckets.map(() => 0),
+        };
+        byWorkload.set(key, stats);
+      }
+      stats.requests += s.count;
+      if (s.responseCode < 500 || s.responseCode > 599) stats.nonServerErrors += s.count;
+      stats.durationSumMs += s.sumMs;
+      const slots = stats.slots;
+      s.buckets.forEach((n, i) => {
+        slots[i] = (slots[i] ?? 0) + n;
+      });
+    }
+    const les = [...ISTIO_DURATION_BUCKETS_MS, Number.POSITIVE_INFINITY];
+    const workloads = [...byWorkload.values()].map(({ slots, ...stats }) => {
       let running = 0;
-      const durationBuckets = stats.durationBuckets.map((bucket, i) => {
-        running += bucketCounts[i] ?? 0;
-        return { le: bucket.le, count: running };
+      const durationBuckets = les.map((le, i) => {
+        running += slots[i] ?? 0;
+        return { le, count: running };
       });
       return { ...stats, durationBuckets };
     });
     return { takenAtMs: Date.now(), workloads };
   }
 
-  private bind(entry: RequestRecord): SeriesChildren {
+  private newSeries(entry: RequestRecord): Series {
     const d = entry.destination;
-    const labels = {
+    return {
       reporter: entry.reporter,
-      source_workload: this.source.workload,
-      source_workload_namespace: this.source.namespace,
-      destination_workload: d.workload,
-      destination_workload_namespace: d.workloadNamespace,
-      destination_service:
-        d.serviceName === 'unknown' ? 'unknown' : `${d.serviceName}.${d.serviceNamespace}.svc.cluster.local`,
-      destination_service_name: d.serviceName,
-      destination_service_namespace: d.serviceNamespace,
-      destination_version: d.version,
-      destination_canonical_service: d.canonicalService,
-      response_code: String(entry.responseCode),
-      response_flags: entry.responseFlags,
-      request_protocol: 'http',
-      // Local mode has no mTLS between router and workloads; Istio reports `unknown` on the source side.
-      connection_security_policy: entry.reporter === 'destination' ? 'none' : 'unknown',
+      destination: d,
+      responseCode: entry.responseCode,
+      responseFlags: entry.responseFlags,
+      labels: {
+        reporter: entry.reporter,
+        source_workload: this.source.workload,
+        source_workload_namespace: this.source.namespace,
+        destination_workload: d.workload,
+        destination_workload_namespace: d.workloadNamespace,
+        destination_service:
+          d.serviceName === 'unknown'
+            ? 'unknown'
+            : `${d.serviceName}.${d.serviceNamespace}.svc.cluster.local`,
+        destination_service_name: d.serviceName,
+        destination_service_namespace: d.serviceNamespace,
+        destination_version: d.version,
+        destination_canonical_service: d.canonicalService,
+        response_code: String(entry.responseCode),
+        response_flags: entry.responseFlags,
+        request_protocol: 'http',
+        // Local mode has no mTLS between router and workloads; Istio reports `unknown` on the source side.
+        connection_security_policy: entry.reporter === 'destination' ? 'none' : 'unknown',
+      },
+      count: 0,
+      buckets: [...ISTIO_DURATION_BUCKETS_MS, 0].map(() => 0),
+      sumMs: 0,
     };
-    return { requests: this.requests.labels(labels), duration: this.duration.labels(labels) };
   }
 
-  private aggregate(entry: RequestRecord): void {
-    const d = entry.destination;
-    const key = `${entry.reporter}|${d.workloadNamespace}|${d.workload}|${d.version}`;
-    let agg = this.aggregates.get(key);
-    if (agg === undefined) {
-      const les = [...ISTIO_DURATION_BUCKETS_MS, Number.POSITIVE_INFINITY];
-      agg = {
-        stats: {
-          reporter: entry.reporter,
-          workload: d.workload,
-          namespace: d.workloadNamespace,
-          version: d.version,
-          requests: 0,
-          nonServerErrors: 0,
-          durationBuckets: les.map((le) => ({ le, count: 0 })),
-          durationSumMs: 0,
-        },
-        bucketCounts: les.map(() => 0),
-      };
-      this.aggregates.set(key, agg);
+  private counterObject() {
+    const values: MetricValue[] = this.series.map((s) => ({ value: s.count, labels: s.labels }));
+    return { name: 'istio_requests_total', help: REQUESTS_HELP, type: 'counter', values, aggregator: 'sum' };
+  }
+
+  private histogramObject() {
+    const name = 'istio_request_duration_milliseconds';
+    const values: MetricValue[] = [];
+    for (const s of this.series) {
+      let running = 0;
+      ISTIO_DURATION_BUCKETS_MS.forEach((le, i) => {
+        running += s.buckets[i] ?? 0;
+        values.push({ value: running, labels: { ...s.labels, le }, metricName: `${name}_bucket` });
+      });
+      values.push({ value: s.count, labels: { ...s.labels, le: '+Inf' }, metricName: `${name}_bucket` });
+      values.push({ value: s.sumMs, labels: s.labels, metricName: `${name}_sum` });
+      values.push({ value: s.count, labels: s.labels, metricName: `${name}_count` });
     }
-    agg.stats.requests += 1;
-    if (entry.responseCode < 500 || entry.responseCode > 599) agg.stats.nonServerErrors += 1;
-    agg.stats.durationSumMs += entry.durationMs;
-    const index = ISTIO_DURATION_BUCKETS_MS.findIndex((le) => entry.durationMs <= le);
-    const slot = index === -1 ? ISTIO_DURATION_BUCKETS_MS.length : index;
-    agg.bucketCounts[slot] = (agg.bucketCounts[slot] ?? 0) + 1;
+    return { name, help: DURATION_HELP, type: 'histogram', values, aggregator: 'sum' };
   }
 }
