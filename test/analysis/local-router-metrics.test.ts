@@ -20,8 +20,10 @@ let prometheus: RunningPrometheus;
 let traffic: NodeJS.Timeout;
 
 /** Every 50 ms: 8 fast successes, 2 slow 503s — a constant mix, so every window sees the same ratios. */
+// One identity object per destination, as the router keeps them (telemetry keys its series by it).
+const destination = { ...UNKNOWN_DESTINATION, workload: 'podinfo', workloadNamespace: 'test' };
+
 function tick(): void {
-  const destination = { ...UNKNOWN_DESTINATION, workload: 'podinfo', workloadNamespace: 'test' };
   for (let i = 0; i < 10; i++) {
     const failed = i >= 8;
     telemetry.record({
