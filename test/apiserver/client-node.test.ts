@@ -2,6 +2,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment */
 import {
   AppsV1Api,
+  AutoscalingV2Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -609,6 +610,40 @@ describe('other kinds', () => {
       ),
     );
     expect(failure.code).toBe(400);
+  });
+
+  it('serves autoscaling/v2 HorizontalPodAutoscalers with a status subresource', async () => {
+    const hpas = kubeConfigFor(server).makeApiClient(AutoscalingV2Api);
+    const created = await hpas.createNamespacedHorizontalPodAutoscaler({
+      namespace: 'crud',
+      body: {
+        metadata: { name: 'web-primary' },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web-primary' },
+          minReplicas: 2,
+          maxReplicas: 4,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } },
+            },
+          ],
+        },
+      },
+    });
+    expect(created.spec?.metrics?.[0]?.resource?.target.averageUtilization).toBe(80);
+    await hpas.patchNamespacedHorizontalPodAutoscalerStatus(
+      {
+        name: 'web-primary',
+        namespace: 'crud',
+        body: { status: { currentReplicas: 3, desiredReplicas: 3 } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const listed = await hpas.listNamespacedHorizontalPodAutoscaler({ namespace: 'crud' });
+    expect(listed.items.map((hpa) => [hpa.metadata?.name, hpa.status?.currentReplicas])).toEqual([
+      ['web-primary', 3],
+    ]);
   });
 
   it('stores core and events.k8s.io Events', async () => {
