@@ -43,9 +43,10 @@ interface Started {
 
 let dir: string;
 let manifest: string;
-let child: ChildProcess;
+let child: ChildProcess | undefined;
 let started: Started;
-let browser: Browser;
+let browser: Browser | undefined;
+const requests: string[] = [];
 let traffic: Traffic | undefined;
 let page: Page;
 const stderr: string[] = [];
@@ -60,7 +61,7 @@ async function detail(): Promise<CanaryDetail | undefined> {
 }
 
 function startRun(): Promise<Started> {
-  child = spawn(
+  const proc = spawn(
     process.execPath,
     [
       'bin/serin.js',
@@ -77,14 +78,15 @@ function startRun(): Promise<Started> {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  child = proc;
+  proc.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: proc.stdout });
     lines.on('line', (line) => {
       if (!line.includes('"started"')) return;
       resolve(JSON.parse(line) as Started);
     });
-    child.once('exit', (code) => {
+    proc.once('exit', (code) => {
       reject(new Error(`serin run exited with ${String(code)}: ${stderr.join('')}`));
     });
   });
@@ -103,14 +105,18 @@ beforeAll(async () => {
     return phase === 'Initialized' || phase === 'Succeeded' ? true : undefined;
   });
   browser = await launchBrowser();
+  browser.context.on('request', (request) => {
+    requests.push(request.url());
+  });
 }, 180_000);
 
 afterAll(async () => {
   await traffic?.stop();
-  await browser.close();
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+  await browser?.close();
+  const proc = child;
+  if (proc?.exitCode === null) {
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
     await exited;
   }
   rmSync(dir, { recursive: true, force: true });
@@ -118,7 +124,7 @@ afterAll(async () => {
 
 describe('dashboard of a real serin run session', () => {
   it('renders the live rollout: the weight advances on screen', async () => {
-    page = await browser.context.newPage();
+    page = await browser!.context.newPage();
     await page.goto(`${started.dashboard}#/canary/default/${NAME}`);
     await page.locator('#canary-title', { hasText: `default/${NAME}` }).waitFor(WAIT);
     traffic = startTraffic(`${started.router}/`);
@@ -160,5 +166,10 @@ describe('dashboard of a real serin run session', () => {
     expect(after?.canaryWeight).toBe(0);
     // The router sends everything to the primary again.
     for (let i = 0; i < 10; i++) expect((await versionOf(`${started.router}/`)).version).toBe('v1');
+  });
+
+  it('made no request outside 127.0.0.1', () => {
+    expect(requests.length).toBeGreaterThan(5);
+    expect(requests.filter((url) => !url.startsWith('http://127.0.0.1:'))).toEqual([]);
   });
 });
