@@ -91,8 +91,22 @@ export class KubernetesRouter implements RouterPort {
     return this.client.get(Resources.virtualService, canaryNamespace(canary), apexName(canary));
   }
 
+  /**
+   * Re-applies the objects with the weights the persisted status records, so a hand edit of the
+   * weights (drift) is undone; without a recorded weight, the live weights are kept.
+   */
   async reconcile(canary: Canary): Promise<void> {
-    await this.setRoutes(canary, await this.getRoutes(canary));
+    const w = canary.status?.canaryWeight;
+    const recorded =
+      canary.status?.phase !== undefined &&
+      typeof w === 'number' &&
+      Number.isInteger(w) &&
+      w >= 0 &&
+      w <= 100;
+    const routes = recorded
+      ? { primaryWeight: 100 - w, canaryWeight: w, mirrored: canary.status?.mirrored === true }
+      : await this.getRoutes(canary);
+    await this.setRoutes(canary, routes);
   }
 
   async getRoutes(canary: Canary): Promise<Routes> {
