@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createMetricsPort } from '../analysis/metrics-port.js';
 import { LocalMetricsWindow, p99, successRate } from '../analysis/local-window.js';
 import { createWebhookPort } from '../analysis/webhooks/webhook-port.js';
+import { createNotifier } from '../notify/notifier.js';
 import type { Canary, CanaryStatus } from '../api/canary.js';
 import { workloadVersion } from '../api/workload.js';
 import {
@@ -136,6 +137,18 @@ export class LocalRuntime {
       savedRoutes: (canary) => this.store.get(canary)?.routes,
       saveRoutes: (canary, routes) => this.store.update(canary, { routes }),
     });
+    // Alerts go to the Canary's AlertProviders from the manifest (Slack, Teams, a webhook, ...).
+    const alerts = createNotifier({
+      providers: (namespace, name) =>
+        Promise.resolve(
+          this.manifest.alertProviders.find(
+            (p) => p.metadata.name === name && (p.metadata.namespace ?? 'default') === namespace,
+          ),
+        ),
+      onError: (message) => {
+        this.note('AlertFailed', message, undefined, 'Warning');
+      },
+    });
     this.ports = {
       workloads: this.workloads,
       router: this.mesh,
@@ -150,7 +163,7 @@ export class LocalRuntime {
         localSource: options.prometheus === undefined ? this.window : undefined,
       }),
       webhooks: createWebhookPort(),
-      notifier: createLocalNotifier(this.events),
+      notifier: createLocalNotifier(this.events, (canary, alert) => alerts.alert(canary, alert)),
       status: this.store.statusPort((canary, status) => {
         this.onStatus(canary, status);
       }),

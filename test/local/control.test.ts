@@ -6,7 +6,9 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkloadDocument } from '../../src/api/workload.js';
 import { workloadRevision } from '../../src/local/workloads/revision.js';
+import { applyCommand } from '../../src/cli/commands/apply.js';
 import { runSerin } from '../support/cli.js';
+import { runCommand } from '../support/in-process-cli.js';
 import {
   canaryDoc,
   demoWorkload,
@@ -26,10 +28,26 @@ import {
 const NAME = 'api';
 
 /** A confirm-promotion gate as a real HTTP server: 403 while closed, 200 once opened. */
-function startGate(): Promise<{ server: Server; url: string; calls: () => number; open: () => void }> {
+function startGate(): Promise<{
+  server: Server;
+  url: string;
+  alerts: string[];
+  calls: () => number;
+  open: () => void;
+}> {
   let open = false;
   let calls = 0;
+  const alerts: string[] = [];
   const server = createServer((req, res) => {
+    if (req.url === '/alerts') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        alerts.push(body);
+        res.writeHead(200).end();
+      });
+      return;
+    }
     req.resume();
     calls++;
     res
@@ -42,6 +60,7 @@ function startGate(): Promise<{ server: Server; url: string; calls: () => number
       resolve({
         server,
         url: `http://127.0.0.1:${port}/gate`,
+        alerts,
         calls: () => calls,
         open: () => {
           open = true;
@@ -66,7 +85,14 @@ describe('gates, the local API and serin apply', () => {
         maxWeight: 50,
         metrics: [successRate(99)],
         webhooks: [{ name: 'approval', type: 'confirm-promotion', url: gate.url }],
+        alerts: [{ name: 'team', severity: 'info', providerRef: { name: 'team-hook' } }],
       }),
+      {
+        apiVersion: 'serin.dev/v1beta1',
+        kind: 'AlertProvider',
+        metadata: { name: 'team-hook', namespace: 'default' },
+        spec: { type: 'generic', address: gate.url.replace('/gate', '/alerts') },
+      },
     );
     token = readFileSync(h.session.info.tokenFile, 'utf8').trim();
     await until('initialization', phaseIs(h, 'Initialized'));
@@ -91,6 +117,10 @@ describe('gates, the local API and serin apply', () => {
     expect(h.status().phase).toBe('WaitingPromotion');
     gate.open();
     expect(await finalPhase(h, revision)).toBe('Succeeded');
+    // The AlertProvider from the manifest heard about it.
+    await until('the promotion alert', () =>
+      gate.alerts.some((a) => a.includes('promotion finished')) ? true : undefined,
+    );
   });
 
   it('serves status over HTTP and refuses actions without the right token', async () => {
@@ -147,7 +177,10 @@ describe('gates, the local API and serin apply', () => {
     const broken = demoWorkload(NAME, 'v5') as { spec: Record<string, unknown> };
     broken.spec.replicas = 0;
     writeFileSync(bad, yamlDocs(broken));
-    const refused = await runSerin(['apply', '-f', bad, '--state-dir', h.session.info.stateDir]);
+    const refused = await runCommand(
+      [applyCommand],
+      ['apply', '-f', bad, '--state-dir', h.session.info.stateDir],
+    );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/spec\.replicas: expected 1 or more replicas/);
     const v4 = workloadRevision(WorkloadDocument.parse(demoWorkload(NAME, 'v4')));
