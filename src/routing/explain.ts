@@ -198,6 +198,11 @@ export function explainRequest(set: ManifestSet, req: ExplainRequest): Explanati
   }
   for (const v of applicable) {
     const selected = compileVirtualService(v.spec, { namespace: ns(v.manifest) }).select({ ...req, gateway });
+    if ((v.spec.http?.length ?? 0) === 0 && (v.spec.tcp?.length ?? 0) > 0) {
+      notes.push(
+        `VirtualService ${v.manifest.name} has only TCP routes (spec.tcp); explain follows HTTP rules`,
+      );
+    }
     e.virtualService ??= {
       name: v.manifest.name,
       ...(v.manifest.namespace ? { namespace: v.manifest.namespace } : {}),

@@ -241,6 +241,44 @@ spec:
     ).toContain('SRN1002:error:6');
   });
 
+  it('actions, mirrors and faults (SRN1170–SRN1173)', () => {
+    const vs = (rule: string) =>
+      `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x}\nspec:\n  hosts: [x]\n  http:\n  - ${rule}\n`;
+    expect(codes(vs('{name: nothing}'))).toEqual(['SRN1172:error:7']);
+    expect(codes(vs('{redirect: {uri: /b}, route: [{destination: {host: x}}]}'))).toEqual([
+      'SRN1173:error:7',
+    ]);
+    expect(
+      codes(
+        vs('{route: [{destination: {host: x}}], mirror: {host: y}, mirrors: [{destination: {host: z}}]}'),
+      ),
+    ).toEqual(['SRN1170:error:7']);
+    expect(
+      codes(vs('{route: [{destination: {host: x}}], mirror: {host: y}, mirrorPercentage: {value: 150}}')),
+    ).toEqual(['SRN1170:error:7']);
+    expect(codes(vs('{route: [{destination: {host: x}}], fault: {abort: {httpStatus: 500}}}'))).toEqual([
+      'SRN1171:warning:7',
+    ]);
+    expect(
+      codes(
+        vs('{route: [{destination: {host: x}}], fault: {delay: {fixedDelay: 1s, percentage: {value: 101}}}}'),
+      ),
+    ).toEqual(['SRN1171:error:7']);
+  });
+
+  it('DestinationRule host without a Service (SRN1202), duplicate subsets (SRN1203), target selector (SRN1606)', () => {
+    expect(codes(clean.replace('  host: web\n', '  host: wbe\n'))).toContain('SRN1202:warning:50');
+    expect(
+      codes(clean.replace('{name: v2, labels: {version: v2}}', '{name: v1, labels: {version: v2}}')),
+    ).toContain('SRN1203:error:53');
+    const canary = `---\napiVersion: serin.dev/v1beta1\nkind: Canary\nmetadata: {name: web, namespace: shop}\nspec:\n  targetRef: {name: web-v1}\n  service: {port: 80}\n`;
+    const noAppLabel = clean.replace(
+      'selector: {matchLabels: {app: web, version: v1}}',
+      'selector: {matchLabels: {role: web, version: v1}}',
+    );
+    expect(codes(noAppLabel + canary)).toContain('SRN1606:error:9');
+  });
+
   it('honours serin.dev/lint-ignore on the object', () => {
     const ignored = clean
       .replace('weight: 90}', 'weight: 80}')
