@@ -4,14 +4,15 @@
  *   (b) Serin's router, (c) haproxy, (d) nginx,
  * in one run on this machine, measured with real load generators:
  *   - hey at a fixed 1,000 requests/s (10 workers x 100/s) for latency: p50/p99 added vs direct;
- *   - wrk at full speed for throughput.
+ *   - wrk at full speed for throughput, and the CPU time each proxy spent per request (from /proc),
+ *     which other load on the machine disturbs far less than latency percentiles.
  * Every proxy runs with ONE worker thread/process (Node's event loop is one thread), on loopback;
  * the upstreams are a separate single-worker nginx answering a 2-byte body.
  *
  *   npx tsx bench/router/main.ts [--seconds N] [--rounds N] [--json]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,8 @@ import { Pool } from 'undici';
 interface Target {
   name: string;
   url: string;
+  /** The proxy's process, whose CPU time per request is measured (none for direct). */
+  pid?: number | undefined;
 }
 
 interface Measured {
@@ -30,6 +33,8 @@ interface Measured {
   fixedRateRps: number;
   errors: number;
   canaryShare: number | undefined;
+  /** CPU time the proxy process spent per request at full speed: barely affected by other load. */
+  cpuMicrosPerRequest: number | undefined;
 }
 
 const args = process.argv.slice(2);
@@ -152,9 +157,14 @@ async function startNginxProxy(port: number, v1: number, v2: number): Promise<Ta
 }
 `;
   writeFileSync(join(dir, 'proxy.conf'), conf);
-  await start('nginx', ['-e', join(dir, 'proxy.startup.log'), '-c', join(dir, 'proxy.conf')]);
+  const { child } = await start('nginx', [
+    '-e',
+    join(dir, 'proxy.startup.log'),
+    '-c',
+    join(dir, 'proxy.conf'),
+  ]);
   await waitForHttp(`http://127.0.0.1:${port}/`);
-  return { name: 'nginx 1.22 (1 worker)', url: `http://127.0.0.1:${port}/` };
+  return { name: 'nginx 1.22 (1 worker)', url: `http://127.0.0.1:${port}/`, pid: child.pid };
 }
 
 async function startHaproxy(port: number, v1: number, v2: number): Promise<Target> {
@@ -177,21 +187,21 @@ backend reviews
   server v2 127.0.0.1:${v2} weight 10
 `;
   writeFileSync(join(dir, 'haproxy.cfg'), conf);
-  await start('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
+  const { child } = await start('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
   await waitForHttp(`http://127.0.0.1:${port}/`);
-  return { name: 'haproxy 2.6 (1 thread)', url: `http://127.0.0.1:${port}/` };
+  return { name: 'haproxy 2.6 (1 thread)', url: `http://127.0.0.1:${port}/`, pid: child.pid };
 }
 
 async function startSerin(v1: number, v2: number): Promise<Target> {
   const script = join(import.meta.dirname, 'serin-router.ts');
-  const { match } = await start(
+  const { match, child } = await start(
     process.execPath,
     ['--import', 'tsx', script, String(v1), String(v2)],
     /LISTENING (\d+)/,
   );
   const port = Number(match?.[1]);
   await waitForHttp(`http://127.0.0.1:${port}/`);
-  return { name: 'Serin router (Node, 1 thread)', url: `http://127.0.0.1:${port}/` };
+  return { name: 'Serin router (Node, 1 thread)', url: `http://127.0.0.1:${port}/`, pid: child.pid };
 }
 
 /** Share of responses from v2 over 2,000 requests: checks that each proxy really splits 90/10. */
@@ -215,11 +225,29 @@ async function canaryShare(url: string): Promise<number> {
   return v2 / total;
 }
 
-async function throughput(url: string): Promise<number> {
-  const out = await run('wrk', ['-t1', '-c32', `-d${seconds}s`, url]);
+/** User + system CPU time of a process so far, in microseconds (from /proc; Linux clock ticks of 10 ms). */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+async function throughput(target: Target): Promise<{ rps: number; cpuPerRequest: number | undefined }> {
+  const before = cpuMicros(target.pid);
+  const out = await run('wrk', ['-t1', '-c32', `-d${seconds}s`, target.url]);
+  const after = cpuMicros(target.pid);
   const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (!m) throw new Error(`cannot read wrk output: ${out}`);
-  return Number(m[1]);
+  const total = /(\d+) requests in/.exec(out);
+  if (!m || !total) throw new Error(`cannot read wrk output: ${out}`);
+  const requests = Number(total[1]);
+  const cpuPerRequest =
+    before === undefined || after === undefined || requests === 0 ? undefined : (after - before) / requests;
+  return { rps: Number(m[1]), cpuPerRequest };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -256,6 +284,7 @@ function median(values: number[]): number {
 async function measureAll(targets: [Target, boolean][]): Promise<Measured[]> {
   const samples = targets.map(() => ({
     rps: [] as number[],
+    cpu: [] as number[],
     p50: [] as number[],
     p99: [] as number[],
     fixed: [] as number[],
@@ -273,7 +302,9 @@ async function measureAll(targets: [Target, boolean][]): Promise<Measured[]> {
       sample.p99.push(latency.p99);
       sample.fixed.push(latency.rps);
       sample.errors += latency.errors;
-      sample.rps.push(await throughput(target.url));
+      const full = await throughput(target);
+      sample.rps.push(full.rps);
+      if (full.cpuPerRequest !== undefined) sample.cpu.push(full.cpuPerRequest);
     }
   }
   return targets.map(([target], i) => {
@@ -286,6 +317,7 @@ async function measureAll(targets: [Target, boolean][]): Promise<Measured[]> {
       fixedRateRps: median(sample?.fixed ?? []),
       errors: sample?.errors ?? 0,
       canaryShare: shares[i],
+      cpuMicrosPerRequest: sample === undefined || sample.cpu.length === 0 ? undefined : median(sample.cpu),
     };
   });
 }
@@ -294,7 +326,11 @@ function report(results: Measured[]): string {
   const direct = results[0];
   const haproxy = results.find((r) => r.name.startsWith('haproxy'));
   if (direct === undefined || haproxy === undefined) return '';
-  const haproxyAdded99 = haproxy.p99Ms - direct.p99Ms;
+  const cpu = (r: Measured) => (r.cpuMicrosPerRequest === undefined ? '-' : r.cpuMicrosPerRequest.toFixed(1));
+  const cpuRatio = (r: Measured) =>
+    r.cpuMicrosPerRequest === undefined || haproxy.cpuMicrosPerRequest === undefined
+      ? '-'
+      : (r.cpuMicrosPerRequest / haproxy.cpuMicrosPerRequest).toFixed(2);
   const rows = results.map((r) => {
     const added50 = r.p50Ms - direct.p50Ms;
     const added99 = r.p99Ms - direct.p99Ms;
@@ -305,7 +341,8 @@ function report(results: Measured[]): string {
       (r.throughputRps / haproxy.throughputRps).toFixed(2),
       `${r.p50Ms.toFixed(2)} / ${r.p99Ms.toFixed(2)}`,
       r === direct ? '-' : `${added50.toFixed(2)} / ${added99.toFixed(2)}`,
-      r === direct || r === haproxy || haproxyAdded99 <= 0 ? '-' : (added99 / haproxyAdded99).toFixed(2),
+      cpu(r),
+      cpuRatio(r),
       String(r.errors),
     ];
   });
@@ -316,7 +353,8 @@ function report(results: Measured[]): string {
     'x haproxy',
     'p50/p99 ms @1k/s',
     'added p50/p99 ms',
-    'added p99 x haproxy',
+    'proxy CPU us/req',
+    'CPU x haproxy',
     'non-200',
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
@@ -364,6 +402,12 @@ async function main(): Promise<void> {
       `goal p99 added latency < 1 ms at 1,000 req/s: ${added.toFixed(2)} ms (${added < 1 ? 'met' : 'NOT met'}); ` +
         `goal throughput >= 0.5 x haproxy: ${(serin.throughputRps / haproxy.throughputRps).toFixed(2)} (${serin.throughputRps >= haproxy.throughputRps / 2 ? 'met' : 'NOT met'})`,
     );
+    if (serin.cpuMicrosPerRequest !== undefined && haproxy.cpuMicrosPerRequest !== undefined) {
+      const ratio = haproxy.cpuMicrosPerRequest / serin.cpuMicrosPerRequest;
+      console.log(
+        `CPU-bound throughput (1 core each, from CPU time per request): Serin ${ratio.toFixed(2)} x haproxy (${ratio >= 0.5 ? 'met' : 'NOT met'})`,
+      );
+    }
   }
 }
 
