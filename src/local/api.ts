@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createGateServer } from '../analysis/gates/server.js';
 import { createDashboardServer, type DashboardServer } from '../dashboard/server.js';
 import { ManifestError, type ManifestSource } from './manifest.js';
 import type { LocalRuntime, RuntimeEvent } from './runtime.js';
@@ -101,6 +102,12 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     ...(options.log ? { log: options.log } : {}),
   });
 
+  const gates = createGateServer({
+    store: runtime.gates,
+    token: options.token,
+    ...(options.log ? { log: options.log } : {}),
+  });
+
   const authorize = (req: IncomingMessage): void => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!match?.[1]) throw new ApiError(401, 'this action needs a token: send Authorization: Bearer <token>');
@@ -155,6 +162,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       } else if (path === '/metrics' && req.method === 'GET') {
         const text = await runtime.router.metrics();
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+      } else if (path.startsWith('/gate/') || path.startsWith('/rollback/')) {
+        // Flagger's load-tester gate API: hooks check without a token, opening needs it.
+        gates(req, res);
       } else if (path.startsWith('/api/local/')) {
         await handleLocal(req, res, path);
       } else {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync, unwatchFile, watchFile } from 'node:f
 import { dirname, join, resolve } from 'node:path';
 import { createMetricsPort } from '../analysis/metrics-port.js';
 import { LocalMetricsWindow, p99, successRate } from '../analysis/local-window.js';
+import { FileGateStore } from '../analysis/gates/store.js';
 import { createWebhookPort } from '../analysis/webhooks/webhook-port.js';
 import { createNotifier } from '../notify/notifier.js';
 import type { Canary, CanaryStatus } from '../api/canary.js';
@@ -91,6 +92,8 @@ export class LocalRuntime {
   readonly router: Router;
   readonly mesh: LocalMesh;
   readonly window: LocalMetricsWindow;
+  /** Gates for `confirm-*` and `rollback` webhooks pointing at the local API's `/gate/check`. */
+  readonly gates: FileGateStore;
   private manifest: Manifest = { canaries: [], workloads: new Map(), templates: [], alertProviders: [] };
   private readonly loops = new Map<string, CanaryLoop>();
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
@@ -103,6 +106,7 @@ export class LocalRuntime {
   constructor(private readonly options: RuntimeOptions) {
     this.store = new StateStore(options.stateDir);
     this.events = new EventLog(join(options.stateDir, 'events.jsonl'));
+    this.gates = new FileGateStore(options.stateDir);
     this.registry = new ProcessRegistry(join(options.stateDir, 'processes.json'));
     this.router = createRouter(
       { services: [] },
@@ -112,8 +116,7 @@ export class LocalRuntime {
     this.backend = createMemoryBackend({
       platform: 'local',
       onAction: (ref, command) => {
-        if ('gate' in command)
-          return { accepted: false, message: 'gates are not available in local mode yet' };
+        if ('gate' in command) return this.setGate(ref, command.gate, command.open, command.by);
         const loop = this.loops.get(`${ref.namespace}/${ref.name}`);
         if (!loop) return { accepted: false, message: `canary ${ref.namespace}/${ref.name} not found` };
         loop.command(command);
@@ -223,6 +226,28 @@ export class LocalRuntime {
     if (!loop) return false;
     loop.command({ id: randomUUID(), action, by });
     return true;
+  }
+
+  /**
+   * A gate action from the dashboard: the hook's type decides which gate (`rollback` hooks use the
+   * rollback gate, every `confirm-*` hook the promotion gate), as the load tester's API does.
+   */
+  private async setGate(
+    ref: { namespace: string; name: string },
+    hookName: string,
+    open: boolean,
+    by: string,
+  ): Promise<{ accepted: boolean; message: string }> {
+    const loop = this.loops.get(`${ref.namespace}/${ref.name}`);
+    const analysis = loop?.current.spec.analysis ?? loop?.current.spec.canaryAnalysis;
+    const hook = analysis?.webhooks?.find((w) => w.name === hookName);
+    if (!loop || !hook)
+      return { accepted: false, message: `no webhook named ${hookName} on ${ref.namespace}/${ref.name}` };
+    const kind = hook.type === 'rollback' ? 'rollback' : 'gate';
+    await this.gates.set(kind, ref.namespace, ref.name, open, by);
+    this.backend.setGate(ref, hookName, open);
+    loop.kick();
+    return { accepted: true, message: `${kind} ${open ? 'opened' : 'closed'}` };
   }
 
   get urls(): { router: string } {

@@ -146,6 +146,33 @@ describe('gates, the local API and serin apply', () => {
     expect(h.status().paused).not.toBe(true);
   });
 
+  it("serves the load tester's gate API, persisted in the state directory", async () => {
+    const api = h.session.info.api;
+    const call = async (path: string, authorization?: string) => {
+      const res = await request(`${api}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ name: NAME, namespace: 'default' }),
+      });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    expect(await call('/gate/check')).toBe(403);
+    expect(await call('/gate/open')).toBe(401);
+    expect(await call('/gate/open', `Bearer ${token}`)).toBe(202);
+    expect(await call('/gate/check')).toBe(200);
+    // The dashboard's gate action closes the same gate.
+    const closed = await h.session.runtime.backend.act(
+      'default',
+      NAME,
+      { type: 'gate', gate: 'approval', open: false },
+      'test',
+    );
+    expect(closed.accepted).toBe(true);
+    expect(await call('/gate/check')).toBe(403);
+    expect(readFileSync(join(h.session.info.stateDir, 'gates.json'), 'utf8')).toContain(NAME);
+  });
+
   it('aborts a rollout through the API with the token', async () => {
     await metricWindowPasses();
     const revision = await h.apply(demoWorkload(NAME, 'v3'));
