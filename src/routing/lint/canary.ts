@@ -104,6 +104,31 @@ function checkRefs(ctx: LintContext, m: Manifest, ns: string): void {
   }
 }
 
+/** SRN1607: in owned mode the VirtualService named like the apex Service is rewritten whole. */
+function checkOwnedVirtualService(ctx: LintContext, m: Manifest, ns: string): void {
+  const service = get(m.raw, 'spec', 'service');
+  if (!isRecord(service) || service.routing === 'merge') return;
+  const target = get(m.raw, 'spec', 'targetRef', 'name');
+  const apex = typeof service.name === 'string' ? service.name : target;
+  if (typeof apex !== 'string') return;
+  const vs = ctx.istio('VirtualService').find((v) => v.name === apex && ctx.namespaceOf(v) === ns);
+  const http =
+    vs && isRecord(vs.raw.spec) && Array.isArray(vs.raw.spec.http) ? (vs.raw.spec.http as unknown[]) : [];
+  const handWritten = http.some((r) => {
+    const dests = get(r, 'route');
+    return Array.isArray(dests) && !dests.some((d) => get(d, 'destination', 'host') === `${apex}-canary`);
+  });
+  if (vs && handWritten) {
+    ctx.report(
+      'SRN1607',
+      m,
+      ['spec', 'service'],
+      `Canary ${m.name} owns VirtualService ${apex} and will replace its rules (${vs.file}:${vs.line})`,
+      'warning',
+    );
+  }
+}
+
 function pathOf(dotted: string): (string | number)[] {
   const out: (string | number)[] = [];
   for (const part of dotted.split('.')) {
@@ -131,6 +156,7 @@ export function checkSerinResources(ctx: LintContext): Set<PodTemplate> {
     const ns = ctx.namespaceOf(m);
     checkTarget(ctx, m, ns, targets);
     checkRefs(ctx, m, ns);
+    checkOwnedVirtualService(ctx, m, ns);
   }
   return targets;
 }

@@ -146,6 +146,10 @@ export const CHECKS = {
     title: 'canary target without a usable selector label',
     hint: 'give spec.selector.matchLabels an app, name or app.kubernetes.io/name label',
   },
+  SRN1607: {
+    title: 'Canary would replace a hand-written VirtualService',
+    hint: 'set spec.service.routing: merge to keep the other rules of this VirtualService, or delete it and let Serin own it',
+  },
 } as const satisfies Record<string, CheckInfo>;
 
 export type CheckCode = keyof typeof CHECKS;

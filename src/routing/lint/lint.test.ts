@@ -215,9 +215,11 @@ spec:
       'SRN1604:error:79',
       'SRN1605:error:81',
     ]);
+    // Named like the hand-written VirtualService "web": owned mode would replace its rules.
     expect(codes(clean + canary('web'))).toEqual([
       'SRN1602:error:72',
       'SRN1603:error:73',
+      'SRN1607:warning:74',
       'SRN1604:error:79',
       'SRN1605:error:81',
     ]);
@@ -277,6 +279,13 @@ spec:
       'selector: {matchLabels: {role: web, version: v1}}',
     );
     expect(codes(noAppLabel + canary)).toContain('SRN1606:error:9');
+  });
+
+  it('a Canary in owned mode next to a hand-written VirtualService of the same name (SRN1607)', () => {
+    const canary = (routing: string) =>
+      `---\napiVersion: serin.dev/v1beta1\nkind: Canary\nmetadata: {name: web, namespace: shop}\nspec:\n  targetRef: {name: web-v1}\n  service: {port: 80, name: web${routing}}\n`;
+    expect(codes(clean + canary(''))).toEqual(['SRN1607:warning:73']);
+    expect(codes(clean + canary(', routing: merge'))).toEqual([]);
   });
 
   it('honours serin.dev/lint-ignore on the object', () => {
