@@ -21,6 +21,8 @@ export interface HandlerEnvironment {
   service: ResourceService;
   watches: Set<WatchStream>;
   bookmarkIntervalMs: number;
+  /** How a watch from a too-old resourceVersion fails: an in-stream ERROR event, or HTTP 410. */
+  watchExpiry: 'event' | 'http';
 }
 
 export interface IncomingCall {
@@ -200,6 +202,7 @@ export class ResourceHandler {
         resourceVersion: call.query.get('resourceVersion') ?? undefined,
         allowBookmarks: call.query.get('allowWatchBookmarks') === 'true',
         bookmarkIntervalMs: this.env.bookmarkIntervalMs,
+        expiredAsHttpStatus: this.env.watchExpiry === 'http',
         timeoutSeconds: timeout === null ? undefined : Number(timeout),
         initialObjects: () => service.list(ref, selectors.labels, selectors.fields),
       },
@@ -207,7 +210,12 @@ export class ResourceHandler {
       (closed) => this.env.watches.delete(closed),
     );
     this.env.watches.add(stream);
-    stream.start();
+    try {
+      stream.start();
+    } catch (error) {
+      this.env.watches.delete(stream);
+      throw error;
+    }
     return undefined;
   }
 

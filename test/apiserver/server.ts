@@ -39,6 +39,11 @@ export interface TestApiServerOptions {
   historyLimit?: number;
   /** How often open watches that asked for bookmarks get one, in ms (default 5000; 0 = only on demand). */
   bookmarkIntervalMs?: number;
+  /**
+   * How a watch from a too-old resourceVersion fails: 'event' (default, what kube-apiserver's watch
+   * cache does: HTTP 200, then an ERROR event with a 410 Status) or 'http' (an HTTP 410 response).
+   */
+  watchExpiry?: 'event' | 'http';
   /** Require `Authorization: Bearer <token>` on every request. */
   token?: string;
   /** Creating into a namespace that does not exist is 404, as on a cluster (default true). */
@@ -161,6 +166,7 @@ export class TestApiServer {
       service: this.service,
       watches: this.watches,
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
+      watchExpiry: options.watchExpiry ?? 'event',
     });
     this.seed();
   }

@@ -141,6 +141,31 @@ describe('watch', () => {
     expect(watch.events[0]).toMatchObject({ type: 'ERROR', code: 410, reason: 'Expired' });
   });
 
+  it('can answer a too-old resourceVersion with HTTP 410 instead, which client-node reports to done()', async () => {
+    const strict = await startTestApiServer({ watchExpiry: 'http', historyLimit: 1, standardCrds: false });
+    try {
+      const client = kubeConfigFor(strict).makeApiClient(CoreV1Api);
+      const old = await client.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'a' } },
+      });
+      await client.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'b' } } });
+      await client.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'c' } } });
+      const error = await new Promise<unknown>((resolve) => {
+        void new Watch(kubeConfigFor(strict)).watch(
+          '/api/v1/namespaces/default/configmaps',
+          { resourceVersion: old.metadata?.resourceVersion },
+          () => undefined,
+          resolve,
+        );
+      });
+      expect(error).toMatchObject({ statusCode: 410 });
+      expect(strict.openWatchCount).toBe(0);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('sends DELETED when an object stops matching the label selector, ADDED when it starts', async () => {
     const start = await configMap('w4', 'selected', { role: 'primary' });
     const watch = await openWatch('/api/v1/namespaces/w4/configmaps', {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 
-import { statusBody } from './errors.js';
+import { ApiError, statusBody } from './errors.js';
 import { identityOf, type EventType, type ObjectStore, type StoredEvent } from './store.js';
 import type { JsonObject } from './json.js';
 
@@ -16,6 +16,8 @@ export interface WatchRequest {
   allowBookmarks: boolean;
   bookmarkIntervalMs: number;
   timeoutSeconds: number | undefined;
+  /** Answer a too-old resourceVersion with HTTP 410 instead of an in-stream ERROR event. */
+  expiredAsHttpStatus: boolean;
   /** Objects that exist now, for a watch without a resourceVersion ("start at most recent"). */
   initialObjects(): JsonObject[];
 }
@@ -34,6 +36,10 @@ export class WatchStream {
   ) {}
 
   start(): void {
+    if (this.request.expiredAsHttpStatus && this.isExpired()) {
+      // Before any header is sent: the caller answers with an HTTP 410 Status instead of a stream.
+      throw new ApiError(410, 'Expired', this.expiredMessage());
+    }
     this.response.writeHead(200, {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-cache, private',
@@ -78,13 +84,24 @@ export class WatchStream {
       : 'expired';
     if (events === 'expired') {
       // A real apiserver answers 200 and then an ERROR event carrying 410 Expired.
-      const oldest = this.store.oldestWatchableRevision + 1;
-      this.write('ERROR', statusBody(410, 'Expired', `too old resource version: ${requested} (${oldest})`));
+      this.write('ERROR', statusBody(410, 'Expired', this.expiredMessage()));
       this.end();
       return false;
     }
     for (const event of events) this.deliver(event);
     return true;
+  }
+
+  private isExpired(): boolean {
+    const requested = this.request.resourceVersion;
+    if (requested === undefined || requested === '' || requested === '0') return false;
+    const revision = Number(requested);
+    return !Number.isInteger(revision) || this.store.eventsSince(this.request.key, revision) === 'expired';
+  }
+
+  private expiredMessage(): string {
+    const oldest = this.store.oldestWatchableRevision + 1;
+    return `too old resource version: ${this.request.resourceVersion ?? ''} (${oldest})`;
   }
 
   /** Translates a store change into what this watch sees: objects entering or leaving the selection. */
