@@ -310,6 +310,33 @@ describe('router data plane', () => {
     }
   });
 
+  it('cuts the client response when the upstream dies mid-body, recorded as UC', async () => {
+    const dying = await startUpstream('dying', (_req, res) => {
+      res.writeHead(200, { 'content-length': '100000' });
+      res.write('partial');
+      setTimeout(() => res.socket?.destroy(), 50).unref();
+    });
+    try {
+      router.update({
+        ...config([]),
+        virtualServices: [],
+        services: [{ name: 'dying', namespace: NS, endpoints: [dying.endpoint()] }],
+      });
+      await expect(client.get('/', { host: 'dying' })).rejects.toThrow();
+      await until(
+        () => router.snapshot().workloads.some((w) => w.reporter === 'source' && w.workload === 'dying'),
+        'the source record',
+      );
+      const metrics = await router.metrics();
+      expect(metrics).toMatch(
+        /reporter="source"[^}]*destination_workload="dying"[^}]*response_code="200",response_flags="UC"/,
+      );
+      expect(metrics).not.toMatch(/destination_workload="dying"[^}]*response_flags="DC"/);
+    } finally {
+      await dying.close();
+    }
+  });
+
   it('answers malformed and oversized requests with 4xx and keeps serving', async () => {
     const port = router.address?.port ?? 0;
     router.update(config(split(100, 0)));

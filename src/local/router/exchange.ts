@@ -20,6 +20,7 @@ export class Exchange {
   target: EndpointTarget | undefined;
   clientGone = false;
   routeTimedOut = false;
+  private cutByRouter = false;
   private recorded = false;
 
   constructor(
@@ -30,8 +31,14 @@ export class Exchange {
   ) {
     res.once('close', () => {
       if (!res.writableFinished) {
-        this.clientGone = true;
-        this.flags.add('DC');
+        // Cut short: by the route timeout, by the router after an upstream failure, or by the client.
+        if (this.routeTimedOut) this.flags.add('UT');
+        // undici destroys the response with the upstream's error when the upstream dies mid-body.
+        else if (this.cutByRouter || res.errored !== null) this.flags.add('UC');
+        else {
+          this.clientGone = true;
+          this.flags.add('DC');
+        }
         this.abort.abort();
       }
       this.recordSource();
@@ -53,7 +60,7 @@ export class Exchange {
     // Drain an unread request body so the client connection can be reused.
     this.req.resume();
     if (this.res.headersSent) {
-      this.res.destroy();
+      this.cut();
       return;
     }
     if (this.clientGone) return;
@@ -65,6 +72,12 @@ export class Exchange {
       ...headers,
     });
     this.res.end(payload);
+  }
+
+  /** Ends a response that has already started, after the upstream failed mid-body. */
+  cut(): void {
+    this.cutByRouter = true;
+    this.res.destroy();
   }
 
   private destination(): DestinationIdentity {

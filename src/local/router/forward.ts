@@ -177,7 +177,7 @@ async function attemptOnce(
     if (seen.status !== 0) {
       // The upstream answered, then the exchange broke mid-body: nothing left to retry.
       recordDestination(telemetry, target, seen.status, ex.clientGone ? 'DC' : 'UC', startedAt);
-      if (!ex.clientGone && !seen.retry) ex.res.destroy();
+      if (!ex.clientGone && !seen.retry) ex.cut();
       return seen.retry && !ex.clientGone
         ? { kind: 'retry-status', status: seen.status }
         : { kind: 'responded' };
