@@ -97,9 +97,18 @@ export function createRouter(initial: RouterConfig, options: RouterOptions = {})
         handler,
       );
       // Malformed requests are answered by node:http with 400 and the socket closed; never rethrown.
-      server.on('clientError', (_error, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-        else socket.destroy();
+      server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+        if (!socket.writable) {
+          socket.destroy();
+          return;
+        }
+        const status =
+          error.code === 'HPE_HEADER_OVERFLOW'
+            ? '431 Request Header Fields Too Large'
+            : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+              ? '408 Request Timeout'
+              : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       });
       return listenOn(server, port, host);
     },
