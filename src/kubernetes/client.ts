@@ -295,8 +295,16 @@ export class KubeClient {
     const path = `${resourcePath(type, namespace)}${queryString({ ...query, watch: true, allowWatchBookmarks: true })}`;
     const opts = await this.options('GET', path, {});
     return new Promise<void>((resolve, reject) => {
+      // Settled exactly once, whatever order node:http reports the end of the stream in.
+      let settled = false;
+      const finish = (error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        if (error && !signal.aborted) reject(error);
+        else resolve();
+      };
       if (signal.aborted) {
-        resolve();
+        finish();
         return;
       }
       const req = this.transport().request({ ...opts, signal }, (res) => {
@@ -305,16 +313,20 @@ export class KubeClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            reject(errorFromBody(code, Buffer.concat(chunks).toString('utf8')));
+            finish(errorFromBody(code, Buffer.concat(chunks).toString('utf8')));
           });
           return;
         }
         let buffer = '';
         res.setEncoding('utf8');
+        const fail = (error: Error): void => {
+          finish(error);
+          res.destroy();
+        };
         res.on('data', (chunk: string) => {
           buffer += chunk;
           let newline = buffer.indexOf('\n');
-          while (newline >= 0) {
+          while (newline >= 0 && !settled) {
             const line = buffer.slice(0, newline).trim();
             buffer = buffer.slice(newline + 1);
             newline = buffer.indexOf('\n');
@@ -323,31 +335,34 @@ export class KubeClient {
             try {
               event = JSON.parse(line) as WatchEvent<T>;
             } catch {
-              req.destroy(new Error(`watch ${type.plural}: the server sent a line that is not JSON`));
+              fail(new Error(`watch ${type.plural}: the server sent a line that is not JSON`));
               return;
             }
             if (event.type === 'ERROR') {
+              // An expired resourceVersion arrives as an in-stream Status with code 410.
               const status = event.object as unknown as { code?: number; reason?: string; message?: string };
-              req.destroy(
-                new ApiError(status.code ?? 500, status.reason ?? '', status.message ?? 'watch error'),
-              );
+              fail(new ApiError(status.code ?? 500, status.reason ?? '', status.message ?? 'watch error'));
               return;
             }
             onEvent(event);
           }
         });
         res.on('end', () => {
-          resolve();
+          finish();
         });
         res.on('error', (e) => {
-          if (signal.aborted) resolve();
-          else reject(e);
+          finish(e);
+        });
+        res.on('close', () => {
+          finish(res.complete ? undefined : new Error(`watch ${type.plural}: connection closed`));
         });
       });
-      req.setTimeout(idleMs, () => req.destroy(new Error(`watch ${type.plural}: no data in ${idleMs}ms`)));
+      req.setTimeout(idleMs, () => {
+        finish(new Error(`watch ${type.plural}: no data in ${idleMs}ms`));
+        req.destroy();
+      });
       req.on('error', (e) => {
-        if (signal.aborted) resolve();
-        else reject(e);
+        finish(e);
       });
       req.end();
     });

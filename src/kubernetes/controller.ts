@@ -125,6 +125,7 @@ export class CanaryController {
   private onEvent(type: ResourceType, event: 'add' | 'update' | 'delete', object: KubeObject): void {
     const ns = object.metadata.namespace ?? 'default';
     const key = this.keyOf(type, ns, object.metadata.name);
+    this.log.debug({ event, canary: object.metadata.name, namespace: ns, group: type.group }, 'canary event');
     if (event === 'delete') {
       const entry = this.entries.get(key);
       this.entries.delete(key);

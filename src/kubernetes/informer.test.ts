@@ -80,6 +80,27 @@ describe('Informer', () => {
     ).toEqual(['before', 'four', 'three']);
   });
 
+  it('relists when a cleanly ended watch resumes from a compacted resourceVersion', async () => {
+    server.expireHistory();
+    server.dropWatches();
+    await client.create(Resources.configMap, configMap('six'));
+    await until('add six', () => events.includes('add:six'));
+  });
+
+  it('relists on an in-stream 410 when the watch resumes from an expired resourceVersion', async () => {
+    // Other kinds move the global resourceVersion past the informer's last ConfigMap event.
+    await client.create(Resources.service, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'moves-rv', namespace: 'default' },
+      spec: { ports: [{ port: 80 }] },
+    });
+    server.expireHistory();
+    server.dropWatches();
+    await client.create(Resources.configMap, configMap('seven'));
+    await until('add seven', () => events.includes('add:seven'));
+  });
+
   it('comes back after the API server was down', async () => {
     await server.goDown();
     await new Promise((r) => setTimeout(r, 500));

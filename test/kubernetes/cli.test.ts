@@ -3,11 +3,16 @@
  * the real controller is driving: get canaries, set-weight, pause/resume, promote, abort, and
  * status --wait exit codes.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { Resources } from '../../src/kubernetes/resources.js';
 import type { ControllerRuntime } from '../../src/kubernetes/runtime.js';
-import { runSerin } from '../support/cli.js';
+import { runSerin, SERIN_BIN } from '../support/cli.js';
 import {
   canary,
   createNamespace,
@@ -57,7 +62,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-describe('serin CLI on a cluster', () => {
+describe('serin CLI on a cluster', { timeout: 150_000 }, () => {
   it('lists canaries as a kubectl-style table, and as JSON', async () => {
     const table = await serin('get', 'canaries', '-n', ns);
     expect(table.code).toBe(0);
@@ -100,6 +105,17 @@ describe('serin CLI on a cluster', () => {
     const wait = await serin('status', 'web', '-n', ns, '--wait', '--timeout', '60s');
     expect(wait.code).toBe(1);
     expect(wait.stderr).toContain('failed');
+  });
+
+  it('works as a kubectl plugin (kubectl-serin on PATH)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serin-plugin-'));
+    symlinkSync(SERIN_BIN, join(dir, 'kubectl-serin'));
+    const { stdout } = await promisify(execFile)('kubectl', ['serin', 'get', 'canaries', '-n', ns], {
+      env: { ...process.env, ...env, PATH: `${dir}${delimiter}${process.env.PATH ?? ''}` },
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/^NAME\s+STATUS/);
+    expect(stdout).toContain('web');
   });
 
   it('reports bad input clearly', async () => {

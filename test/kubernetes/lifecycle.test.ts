@@ -37,7 +37,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-describe('config tracking', () => {
+describe('config tracking', { timeout: 150_000 }, () => {
   it('copies used ConfigMaps and Secrets as -primary and treats a data change as a new revision', async () => {
     await client.create(Resources.configMap, {
       apiVersion: 'v1',
@@ -82,7 +82,7 @@ describe('config tracking', () => {
   });
 });
 
-describe('HPA', () => {
+describe('HPA', { timeout: 150_000 }, () => {
   it('clones the HPA for the primary', async () => {
     await client.create(Resources.deployment, deployment(ns, 'scaled'));
     await client.create(Resources.hpa, {
@@ -118,7 +118,7 @@ describe('HPA', () => {
   });
 });
 
-describe('a new revision mid-run', () => {
+describe('a new revision mid-run', { timeout: 150_000 }, () => {
   it('restarts the analysis at weight 0 and promotes the newest revision', async () => {
     await client.create(Resources.deployment, deployment(ns, 'moving'));
     await client.create(Resources.serinCanary, canary(ns, 'moving', {}, { stepWeight: 10, maxWeight: 40 }));
@@ -137,7 +137,7 @@ describe('a new revision mid-run', () => {
   });
 });
 
-describe('deletion', () => {
+describe('deletion', { timeout: 150_000 }, () => {
   it("without revertOnDeletion: the target gets its replicas back and Serin's objects go", async () => {
     await client.create(Resources.deployment, deployment(ns, 'gone', { replicas: 3 }));
     await client.create(Resources.serinCanary, canary(ns, 'gone'));

@@ -37,7 +37,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-describe('initialization and promotion', () => {
+describe('initialization and promotion', { timeout: 150_000 }, () => {
   it('initializes: primary clone, Services, routing at 100/0, target scaled to zero', async () => {
     await client.create(Resources.deployment, deployment(ns, 'podinfo', { replicas: 3 }));
     await client.create(Resources.serinCanary, canary(ns, 'podinfo'));

@@ -41,7 +41,7 @@ afterAll(async () => {
 const weightOf = async (ns: string, name: string) =>
   (await getCanary(client, ns, name)).status?.canaryWeight as number | undefined;
 
-describe('controller killed mid-rollout', () => {
+describe('controller killed mid-rollout', { timeout: 180_000 }, () => {
   it('a new controller process resumes the rollout from status, without starting over', async () => {
     const ns = await createNamespace(client, 'restart');
     const first = spawnController(cluster.kubeconfigPath, ['--namespace', ns]);
@@ -75,7 +75,7 @@ describe('controller killed mid-rollout', () => {
   });
 });
 
-describe('API server trouble', () => {
+describe('API server trouble', { timeout: 180_000 }, () => {
   it('rides out an outage, 500s and write conflicts, and keeps watching afterwards', async (ctx) => {
     if (!cluster.server) {
       ctx.skip(); // needs fault injection: only the test API server can go down on demand
@@ -112,7 +112,7 @@ describe('API server trouble', () => {
   });
 });
 
-describe('leader election', () => {
+describe('leader election', { timeout: 180_000 }, () => {
   it('one of two controllers leads; when it dies the standby takes over and finishes the rollout', async () => {
     const ns = await createNamespace(client, 'ha');
     const electionArgs = [

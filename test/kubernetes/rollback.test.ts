@@ -81,7 +81,7 @@ afterAll(async () => {
   exporter.close();
 });
 
-describe('rollback on metrics', () => {
+describe('rollback on metrics', { timeout: 150_000 }, () => {
   it('rolls back when the error rate from Prometheus stays above its threshold', async () => {
     await client.create(Resources.deployment, deployment(ns, 'podinfo'));
     await client.create(

@@ -35,7 +35,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-describe('routing objects', () => {
+describe('routing objects', { timeout: 150_000 }, () => {
   it('corrects drift: weights edited by hand are put back', async () => {
     await client.create(Resources.deployment, deployment(ns, 'drift'));
     await client.create(Resources.serinCanary, canary(ns, 'drift'));

@@ -66,7 +66,7 @@ async function runToSuccess(name: string, analysis: Record<string, unknown>): Pr
   return recorder.specsOf(name);
 }
 
-describe('strategies on Istio', () => {
+describe('strategies on Istio', { timeout: 150_000 }, () => {
   it('A/B: requests matching the header go to the canary, the rest to the primary', async () => {
     const specs = await runToSuccess('ab', {
       iterations: 2,
@@ -125,7 +125,7 @@ describe('strategies on Istio', () => {
   });
 });
 
-describe('gates', () => {
+describe('gates', { timeout: 150_000 }, () => {
   it('holds in WaitingPromotion until the confirm-promotion gate opens; hooks get Flagger payloads', async () => {
     await client.create(Resources.deployment, deployment(ns, 'gated'));
     await client.create(
