@@ -38,8 +38,12 @@ async function startServer(): Promise<{ url: string; stop: () => void }> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (c: Buffer) => { resolve(c.toString().trim()); });
-    child.once('exit', (code) => { reject(new Error(`API server exited with ${code}`)); });
+    child.stdout.once('data', (c: Buffer) => {
+      resolve(c.toString().trim());
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`API server exited with ${code}`));
+    });
   });
   return { url, stop: () => child.kill('SIGTERM') };
 }
