@@ -48,6 +48,25 @@ describe('RouterTelemetry', () => {
     expect(ISTIO_DURATION_BUCKETS_MS).toHaveLength(19);
   });
 
+  it('keeps one series per label set when a config update brings new destination objects', async () => {
+    const t = new RouterTelemetry({ workload: 'router', namespace: 'test' });
+    for (let update = 0; update < 3; update++) {
+      const sameWorkload: DestinationIdentity = { ...canary };
+      t.record({
+        reporter: 'destination',
+        destination: sameWorkload,
+        responseCode: 200,
+        responseFlags: '-',
+        durationMs: 3,
+      });
+    }
+    const text = await t.metricsText();
+    const lines = text.split('\n').filter((l) => l.startsWith('istio_requests_total{'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ 3$/);
+    expect(t.snapshot().workloads.map((w) => w.requests)).toEqual([3]);
+  });
+
   it('snapshots cumulative counters per reporter and workload', () => {
     const t = new RouterTelemetry({ workload: 'router', namespace: 'test' });
     for (const [code, ms] of [

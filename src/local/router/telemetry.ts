@@ -112,6 +112,7 @@ interface MetricValue {
 export class RouterTelemetry {
   readonly registry = new Registry();
   private readonly byDestination = new WeakMap<DestinationIdentity, Map<string, Series>>();
+  private readonly byLabels = new Map<string, Series>();
   private readonly series: Series[] = [];
 
   constructor(private readonly source: { workload: string; namespace: string }) {
@@ -138,9 +139,8 @@ export class RouterTelemetry {
     const key = `${entry.reporter}|${entry.responseCode}|${entry.responseFlags}`;
     let series = forDestination.get(key);
     if (series === undefined) {
-      series = this.newSeries(entry);
+      series = this.seriesFor(entry);
       forDestination.set(key, series);
-      this.series.push(series);
     }
     series.count += 1;
     series.sumMs += entry.durationMs;
@@ -200,6 +200,32 @@ export class RouterTelemetry {
       return { ...stats, durationBuckets };
     });
     return { takenAtMs: Date.now(), workloads };
+  }
+
+  /**
+   * The series with these labels. A config update brings new destination objects for the same
+   * workloads; they must keep adding to the same series, or Prometheus sees duplicates.
+   */
+  private seriesFor(entry: RequestRecord): Series {
+    const d = entry.destination;
+    const labelKey = [
+      entry.reporter,
+      d.workload,
+      d.workloadNamespace,
+      d.serviceName,
+      d.serviceNamespace,
+      d.version,
+      d.canonicalService,
+      entry.responseCode,
+      entry.responseFlags,
+    ].join('|');
+    let series = this.byLabels.get(labelKey);
+    if (series === undefined) {
+      series = this.newSeries(entry);
+      this.byLabels.set(labelKey, series);
+      this.series.push(series);
+    }
+    return series;
   }
 
   private newSeries(entry: RequestRecord): Series {
