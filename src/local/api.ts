@@ -3,7 +3,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createGateServer } from '../analysis/gates/server.js';
 import { createDashboardServer, type DashboardServer } from '../dashboard/server.js';
-import { mergeDuplicateSeries } from './exposition.js';
 import { ManifestError, type ManifestSource } from './manifest.js';
 import type { LocalRuntime, RuntimeEvent } from './runtime.js';
 
@@ -161,7 +160,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       if (path === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (path === '/metrics' && req.method === 'GET') {
-        const text = mergeDuplicateSeries(await runtime.router.metrics());
+        const text = await runtime.router.metrics();
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
       } else if (path.startsWith('/gate/') || path.startsWith('/rollback/')) {
         // Flagger's load-tester gate API: hooks check without a token, opening needs it.
