@@ -178,8 +178,15 @@ export class CanaryController {
       if (!raw) return;
       const { canary, error } = parseCanary(raw);
       if (!canary) {
-        if (entry.invalidVersion !== raw.metadata.resourceVersion)
+        if (entry.invalidVersion !== raw.metadata.resourceVersion) {
           log.error({ problems: error }, 'invalid Canary; not reconciling');
+          // `kubectl describe canary` shows why nothing happens, with the field paths.
+          await tick.ports.notifier.event(raw as unknown as Canary, {
+            type: 'Warning',
+            reason: 'InvalidCanary',
+            message: `not reconciled: ${error ?? 'invalid'}`,
+          });
+        }
         entry.invalidVersion = raw.metadata.resourceVersion;
         return;
       }

@@ -97,6 +97,17 @@ describe('initialization and promotion', { timeout: 150_000 }, () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 
+  it('explains an invalid Canary with a Warning event naming the field', async () => {
+    // stepWeight above maxWeight passes the CRD schema but not Serin's cross-field rules.
+    await client.create(Resources.serinCanary, canary(ns, 'broken', {}, { stepWeight: 60, maxWeight: 50 }));
+    const event = await waitFor('an InvalidCanary event', async () => {
+      const events = await client.list(Resources.event, ns);
+      return events.items.find((e) => e.reason === 'InvalidCanary');
+    });
+    expect(event.message).toContain('analysis.stepWeight');
+    expect(event.type).toBe('Warning');
+  });
+
   it('is idle when nothing changes: no writes across several intervals', async () => {
     const c = await getCanary(client, ns, 'podinfo');
     expect(c.status?.phase).toBe('Succeeded');
