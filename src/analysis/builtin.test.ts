@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Canary } from '../api/canary.js';
+import { CanaryDocument, type Canary, type CanaryInput } from '../api/canary.js';
 import { builtinTemplate, DURATION, SUCCESS_RATE } from './builtin.js';
 import { renderTemplate, templateScope } from './template.js';
 
-function canary(overrides: Partial<Canary['spec']> = {}): Canary {
-  return {
+function canary(overrides: Partial<CanaryInput['spec']> = {}): Canary {
+  return CanaryDocument.parse({
     apiVersion: 'flagger.app/v1beta1',
     kind: 'Canary',
     metadata: { name: 'podinfo', namespace: 'default' },
@@ -13,7 +13,7 @@ function canary(overrides: Partial<Canary['spec']> = {}): Canary {
       service: { port: 9898 },
       ...overrides,
     },
-  };
+  });
 }
 
 describe('built-in Istio checks', () => {
@@ -28,7 +28,7 @@ describe('built-in Istio checks', () => {
   });
 
   it('renders the P99 duration exactly as Flagger sends it', () => {
-    const rendered = renderTemplate(builtinTemplate(DURATION), templateScope(canary(), {}));
+    const rendered = renderTemplate(builtinTemplate(DURATION), templateScope(canary(), { interval: '1m' }));
     expect(rendered).toBe(
       ' histogram_quantile( 0.99, sum( rate( istio_request_duration_milliseconds_bucket{ reporter="destination", destination_workload_namespace="default", destination_workload=~"podinfo" }[1m] ) ) by (le) )',
     );

@@ -13,7 +13,7 @@ import { p99, successRate, type LocalMetricsWindow } from './local-window.js';
 import { providerFactory } from './providers/registry.js';
 import { NoDataError, type MetricProvider } from './providers/types.js';
 import { resolveSecret, type SecretLookup } from './secrets.js';
-import { DEFAULT_METRIC_INTERVAL, renderTemplate, templateScope } from './template.js';
+import { renderTemplate, templateScope } from './template.js';
 
 export type TemplateLookup = (namespace: string, name: string) => Promise<MetricTemplate | undefined>;
 
@@ -115,7 +115,7 @@ export async function planMetric(
   metric: CanaryMetric,
   sources: MetricSources,
 ): Promise<Prepared> {
-  const interval = metric.interval ?? DEFAULT_METRIC_INTERVAL;
+  const interval = metric.interval;
   const base: MetricPlan = { name: metric.name, kind: 'query', source: 'prometheus', interval };
   if (metric.templateRef !== undefined) return prepareTemplate(canary, metric, base, sources);
   const server = metricsServerFor(canary, sources);

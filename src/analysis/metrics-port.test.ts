@@ -2,7 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Canary, CanaryMetric } from '../api/canary.js';
+import {
+  CanaryAnalysis,
+  CanaryDocument,
+  type Canary,
+  type CanaryInput,
+  type CanaryMetricInput,
+} from '../api/canary.js';
 import type { MetricTemplate } from '../api/metric-template.js';
 import {
   EXAMPLE_BUCKETS,
@@ -11,7 +17,6 @@ import {
   istioOpenMetrics,
 } from '../../test/support/istio-openmetrics.js';
 import { startPrometheus, type RunningPrometheus } from '../../test/support/prometheus-remote.js';
-import { JudgeSpec } from './judge/index.js';
 import { createMetricsPort, MetricsEvaluator } from './metrics-port.js';
 import type { LocalMetricsSnapshot } from './local-source.js';
 
@@ -46,8 +51,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function canary(metrics: CanaryMetric[], extra: Partial<Canary['spec']> = {}, target = 'podinfo'): Canary {
-  return {
+function canary(
+  metrics: CanaryMetricInput[],
+  extra: Partial<CanaryInput['spec']> = {},
+  target = 'podinfo',
+): Canary {
+  return CanaryDocument.parse({
     apiVersion: 'flagger.app/v1beta1',
     kind: 'Canary',
     metadata: { name: 'podinfo', namespace: 'test' },
@@ -55,10 +64,10 @@ function canary(metrics: CanaryMetric[], extra: Partial<Canary['spec']> = {}, ta
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target },
       service: { port: 9898 },
       metricsServer: prometheus.url,
-      analysis: { metrics },
+      analysis: { stepWeight: 10, metrics },
       ...extra,
     },
-  };
+  });
 }
 
 const templates = new Map<string, MetricTemplate>();
@@ -283,7 +292,7 @@ describe('the same built-ins against the local router counters', () => {
     for (t = 0; t <= 480; t += 15) window.sample();
     t = 480;
     const local = createMetricsPort({ templates: () => Promise.resolve(undefined), localSource: window });
-    const metrics: CanaryMetric[] = [
+    const metrics: CanaryMetricInput[] = [
       { name: 'request-success-rate', thresholdRange: { min: 99 } },
       { name: 'request-duration', thresholdRange: { max: 500 } },
     ];
@@ -313,7 +322,7 @@ describe('the sequential judge', () => {
   it('is fed cumulative canary and primary counts since the run started and fails a worse canary', async () => {
     const evaluator = new MetricsEvaluator({ templates: () => Promise.resolve(undefined) });
     const c = canary([], {});
-    c.spec.analysis = { judge: JudgeSpec.parse({}) };
+    c.spec.analysis = CanaryAnalysis.parse({ judge: {} });
     const result = await evaluator.evaluateDetailed(c, { ...context, runStartedAt });
     // 6 minutes: canary 11 req/s with 1/s 5xx, primary 20.2 req/s with 0.2/s 5xx.
     expect(result.observation?.canary).toMatchObject({ requests: 3960, errors: 360 });
@@ -326,7 +335,7 @@ describe('the sequential judge', () => {
 
   it('reports the judge as unknown when its input cannot be read', async () => {
     const c = canary([], { metricsServer: 'http://127.0.0.1:1' });
-    c.spec.analysis = { judge: JudgeSpec.parse({}) };
+    c.spec.analysis = CanaryAnalysis.parse({ judge: {} });
     const result = await port().evaluate(c, { ...context, runStartedAt });
     expect(result.judge).toBeUndefined();
     expect(result.checks).toEqual([
@@ -341,7 +350,7 @@ describe('the sequential judge', () => {
 
   it('reads nothing when the judge is disabled', async () => {
     const c = canary([], { metricsServer: 'http://127.0.0.1:1' });
-    c.spec.analysis = { judge: JudgeSpec.parse({ enabled: false }) };
+    c.spec.analysis = CanaryAnalysis.parse({ judge: { enabled: false } });
     const result = await port().evaluate(c, { ...context, runStartedAt });
     expect(result).toEqual({ checks: [] });
   });

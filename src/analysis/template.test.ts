@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Canary } from '../api/canary.js';
+import { CanaryMetric, type Canary } from '../api/canary.js';
 import { renderTemplate, TemplateError, templateScope } from './template.js';
 
 const canary = {
@@ -24,8 +24,9 @@ describe('renderTemplate', () => {
     expect(out).toBe('web|shop|web-app|web-svc|web-ingress|web-app|2m|source');
   });
 
-  it('defaults the interval to 1m and service/route to the target', () => {
-    const plain = templateScope({ ...canary, spec: { ...canary.spec, service: { port: 80 } } }, {});
+  it('defaults the interval to 1m (from the schema) and service/route to the target', () => {
+    const metric = CanaryMetric.parse({ name: 'latency' });
+    const plain = templateScope({ ...canary, spec: { ...canary.spec, service: { port: 80 } } }, metric);
     expect(renderTemplate('{{ interval }} {{ service }} {{ route }}', plain)).toBe('1m web-app web-app');
   });
 

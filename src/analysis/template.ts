@@ -74,13 +74,11 @@ export function templateScope(
       service: canary.spec.service.name ?? target,
       ingress: canary.spec.ingressRef?.name ?? target,
       route: canary.spec.routeRef?.name ?? target,
-      interval: metric.interval ?? DEFAULT_METRIC_INTERVAL,
+      interval: metric.interval,
     },
     variables: { ...(metric.templateVariables ?? {}) },
   };
 }
-
-export const DEFAULT_METRIC_INTERVAL = '1m';
 
 /** Collapses every whitespace run to one space, as Flagger does before sending a built-in query. */
 export function collapseWhitespace(query: string): string {

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Canary } from '../api/canary.js';
+import { CanaryWebhook, type Canary } from '../api/canary.js';
 import { makeLoopbackCertificate, type TestCertificate } from '../../test/support/tls.js';
 import { PrometheusClient } from './prometheus/client.js';
 import { createWebhookPort } from './webhooks/webhook-port.js';
@@ -53,11 +53,21 @@ describe('TLS', () => {
       spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'a' }, service: { port: 80 } },
     } as Canary;
     const port = createWebhookPort();
-    const strict = await port.call(canary, { name: 'h', url: `${base}/hook` }, 'Progressing');
+    const strict = await port.call(
+      canary,
+      CanaryWebhook.parse({ name: 'h', url: `${base}/hook` }),
+      'Progressing',
+    );
     expect(strict.ok).toBe(false);
     expect(strict.message).toMatch(/self.signed|certificate/i);
     expect(
-      (await port.call(canary, { name: 'h', url: `${base}/hook`, disableTLS: true }, 'Progressing')).ok,
+      (
+        await port.call(
+          canary,
+          CanaryWebhook.parse({ name: 'h', url: `${base}/hook`, disableTLS: true }),
+          'Progressing',
+        )
+      ).ok,
     ).toBe(true);
   });
 });

@@ -101,7 +101,8 @@ export const ThresholdRange = z.strictObject({
 
 export const CanaryMetric = z.strictObject({
   name: z.string().min(1),
-  interval: duration().optional(),
+  /** The query window (`{{ interval }}`). */
+  interval: duration().default('1m'),
   /** Deprecated in Flagger: a minimum for request-success-rate, a maximum for everything else. */
   threshold: z.number().optional(),
   thresholdRange: ThresholdRange.optional(),
@@ -111,6 +112,7 @@ export const CanaryMetric = z.strictObject({
   templateVariables: stringMap().optional(),
 });
 export type CanaryMetric = z.output<typeof CanaryMetric>;
+export type CanaryMetricInput = z.input<typeof CanaryMetric>;
 
 export const WEBHOOK_TYPES = [
   'confirm-rollout',
@@ -128,13 +130,14 @@ export const CanaryWebhook = z.strictObject({
   name: z.string().min(1),
   type: z.enum(WEBHOOK_TYPES).optional(),
   url: z.url({ error: 'expected an absolute http(s) URL' }),
-  timeout: duration().optional(),
-  retries: z.number().int().min(0).optional(),
+  timeout: duration().default('10s'),
+  retries: z.number().int().min(0).default(0),
   disableTLS: z.boolean().optional(),
   muteAlert: z.boolean().optional(),
   metadata: stringMap().optional(),
 });
 export type CanaryWebhook = z.output<typeof CanaryWebhook>;
+export type CanaryWebhookInput = z.input<typeof CanaryWebhook>;
 
 export const CanaryAlert = z.strictObject({
   name: z.string().min(1),
@@ -174,8 +177,8 @@ export const CanaryAnalysis = z.strictObject({
   mirrorWeight: percent('mirrorWeight').optional(),
   match: z.array(HTTPMatchRequest).optional(),
   sessionAffinity: SessionAffinity.optional(),
-  primaryReadyThreshold: percent('primaryReadyThreshold').optional(),
-  canaryReadyThreshold: percent('canaryReadyThreshold').optional(),
+  primaryReadyThreshold: percent('primaryReadyThreshold').default(100),
+  canaryReadyThreshold: percent('canaryReadyThreshold').default(100),
   metrics: z.array(CanaryMetric).optional(),
   webhooks: z.array(CanaryWebhook).optional(),
   alerts: z.array(CanaryAlert).optional(),
@@ -258,7 +261,7 @@ export const CanarySpec = z
     analysis: CanaryAnalysis.optional(),
     /** Deprecated alias from flagger.app/v1alpha3; `analysis` wins when both are set. */
     canaryAnalysis: CanaryAnalysis.optional(),
-    progressDeadlineSeconds: z.number().int().min(1).optional(),
+    progressDeadlineSeconds: z.number().int().min(1).default(600),
     skipAnalysis: z.boolean().optional(),
     suspend: z.boolean().optional(),
     revertOnDeletion: z.boolean().optional(),

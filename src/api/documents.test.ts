@@ -62,6 +62,23 @@ describe('Canary documents', () => {
     expect(doc!.value).toBeUndefined();
   });
 
+  it("applies Flagger's defaults from the schema, so every module reads the same values", () => {
+    const [doc] = parseSource(
+      minimal(`  targetRef: {name: podinfo}
+  service: {port: 80}
+  analysis:
+    stepWeight: 10
+    metrics: [{name: request-success-rate, thresholdRange: {min: 99}}]
+    webhooks: [{name: load, url: "http://tester/"}]`),
+    ).documents;
+    const canary = doc!.value as Canary;
+    expect(canary.spec.progressDeadlineSeconds).toBe(600);
+    expect(canary.spec.analysis).toMatchObject({ primaryReadyThreshold: 100, canaryReadyThreshold: 100 });
+    expect(canary.spec.analysis?.metrics?.[0]?.interval).toBe('1m');
+    expect(canary.spec.analysis?.webhooks?.[0]).toMatchObject({ timeout: '10s', retries: 0 });
+    expect(canary.spec.targetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' });
+  });
+
   it('names a missing required field', () => {
     const [doc] = parseSource(minimal('  service: {port: 80}')).documents;
     expect(doc!.diagnostics).toContainEqual({

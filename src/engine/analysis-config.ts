@@ -27,7 +27,6 @@ export interface ResolvedAnalysis {
 const FLAGGER_MIN_INTERVAL_MS = 10_000;
 const SERIN_MIN_INTERVAL_MS = 1_000;
 const DEFAULT_INTERVAL_MS = 60_000;
-const DEFAULT_PROGRESS_DEADLINE_S = 600;
 
 export function isFlaggerDocument(canary: Canary): boolean {
   return canary.apiVersion.startsWith(`${FLAGGER_GROUP}/`);
@@ -80,7 +79,7 @@ export function resolveAnalysis(canary: Canary): ResolvedAnalysis {
     iterations: a?.iterations ?? 0,
     mirror: a?.mirror ?? false,
     skipAnalysis: canary.spec.skipAnalysis === true || a === undefined,
-    progressDeadlineMs: (canary.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_S) * 1000,
+    progressDeadlineMs: canary.spec.progressDeadlineSeconds * 1000,
     webhooks: a?.webhooks ?? [],
   };
 }

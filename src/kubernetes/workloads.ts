@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Canary } from '../api/canary.js';
+import { analysisOf } from '../engine/analysis-config.js';
 import type { Readiness, Revision, WorkloadPort } from '../engine/ports.js';
 import { isConflict, type KubeClient, type KubeObject } from './client.js';
 import {
@@ -36,7 +37,6 @@ import {
 export const DEFAULT_SELECTOR_LABELS = ['app', 'name', 'app.kubernetes.io/name'];
 /** Changes on every promotion so the primary rolls even when only configs changed. */
 export const PROMOTION_ID_ANNOTATION = 'serin.dev/promotion-id';
-const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 
 export interface Deployment extends KubeObject {
   spec: Json & { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template: Json };
@@ -187,11 +187,7 @@ export class DeploymentWorkloads implements WorkloadPort {
   }
 
   private deadline(canary: Canary): number {
-    return canary.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
-  }
-
-  private analysis(canary: Canary): NonNullable<Canary['spec']['analysis']> {
-    return canary.spec.analysis ?? canary.spec.canaryAnalysis ?? {};
+    return canary.spec.progressDeadlineSeconds;
   }
 
   async isPrimaryReady(canary: Canary): Promise<Readiness> {
@@ -200,13 +196,13 @@ export class DeploymentWorkloads implements WorkloadPort {
     if (primary.spec.replicas === 0) {
       return { ready: false, retriable: true, message: `${primary.metadata.name} has 0 replicas` };
     }
-    const threshold = this.analysis(canary).primaryReadyThreshold ?? 100;
+    const threshold = analysisOf(canary)?.primaryReadyThreshold ?? 100;
     return deploymentReadiness(primary, threshold, this.deadline(canary), this.now());
   }
 
   async isCanaryReady(canary: Canary): Promise<Readiness> {
     const target = await this.target(canary);
-    const threshold = this.analysis(canary).canaryReadyThreshold ?? 100;
+    const threshold = analysisOf(canary)?.canaryReadyThreshold ?? 100;
     return deploymentReadiness(target, threshold, this.deadline(canary), this.now());
   }
 

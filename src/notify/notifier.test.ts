@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertProvider, AlertProviderType } from '../api/alert-provider.js';
-import type { Canary, CanaryAlert } from '../api/canary.js';
+import { CanaryDocument, type Canary, type CanaryAlert } from '../api/canary.js';
 import { createNotifier } from './notifier.js';
 
 interface Received {
@@ -61,17 +61,17 @@ function provider(
 }
 
 function canary(alerts: CanaryAlert[]): Canary {
-  return {
+  return CanaryDocument.parse({
     apiVersion: 'flagger.app/v1beta1',
     kind: 'Canary',
     metadata: { name: 'podinfo', namespace: 'test' },
     spec: {
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
       service: { port: 9898 },
-      analysis: { alerts },
+      analysis: { stepWeight: 10, alerts },
     },
     status: { phase: 'Failed' },
-  };
+  });
 }
 
 const fixedNow = () => new Date('2026-01-02T03:04:05Z');

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Canary, CanaryMetric } from '../../src/api/canary.js';
+import { CanaryDocument, type Canary, type CanaryMetricInput } from '../../src/api/canary.js';
 import { LocalMetricsWindow } from '../../src/analysis/local-window.js';
 import type { LocalMetricsSource } from '../../src/analysis/local-source.js';
 import { createMetricsPort } from '../../src/analysis/metrics-port.js';
@@ -56,13 +56,13 @@ afterAll(async () => {
   await new Promise((r) => exporter.close(r));
 });
 
-const metrics: CanaryMetric[] = [
+const metrics: CanaryMetricInput[] = [
   { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '10s' },
   { name: 'request-duration', thresholdRange: { max: 500 }, interval: '10s' },
 ];
 
 function canary(metricsServer?: string): Canary {
-  return {
+  return CanaryDocument.parse({
     apiVersion: 'serin.dev/v1beta1',
     kind: 'Canary',
     metadata: { name: 'podinfo', namespace: 'test' },
@@ -70,9 +70,9 @@ function canary(metricsServer?: string): Canary {
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
       service: { port: 80 },
       metricsServer,
-      analysis: { metrics },
+      analysis: { stepWeight: 10, metrics },
     },
-  };
+  });
 }
 
 describe('local router metrics against a real Prometheus', () => {

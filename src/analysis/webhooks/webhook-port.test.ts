@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Canary, CanaryWebhook } from '../../api/canary.js';
+import { CanaryDocument, CanaryWebhook, type CanaryWebhookInput } from '../../api/canary.js';
 import { createWebhookPort } from './webhook-port.js';
 
 interface Received {
@@ -49,7 +49,7 @@ beforeEach(() => {
   script = {};
 });
 
-const canary = {
+const canary = CanaryDocument.parse({
   apiVersion: 'flagger.app/v1beta1',
   kind: 'Canary',
   metadata: { name: 'podinfo', namespace: 'test' },
@@ -58,14 +58,11 @@ const canary = {
     service: { port: 9898 },
   },
   status: { lastAppliedSpec: 'abc', trackedConfigs: { 'configmap/cfg': '1' } },
-} as Canary;
+});
 
 const port = createWebhookPort({ backoffMs: 20, maxBackoffMs: 100 });
-const hook = (path: string, extra: Partial<CanaryWebhook> = {}): CanaryWebhook => ({
-  name: 'gate',
-  url: `${base}${path}`,
-  ...extra,
-});
+const hook = (path: string, extra: Partial<CanaryWebhookInput> = {}): CanaryWebhook =>
+  CanaryWebhook.parse({ name: 'gate', url: `${base}${path}`, ...extra });
 
 describe('webhook port against a real HTTP receiver', () => {
   it("POSTs Flagger's JSON payload", async () => {
@@ -138,7 +135,11 @@ describe('webhook port against a real HTTP receiver', () => {
   it('reports connection errors without leaking credentials in the URL', async () => {
     const result = await port.call(
       canary,
-      { name: 'x', url: 'http://user:s3cret@127.0.0.1:1/hook?token=abcd1234', retries: 1 },
+      CanaryWebhook.parse({
+        name: 'x',
+        url: 'http://user:s3cret@127.0.0.1:1/hook?token=abcd1234',
+        retries: 1,
+      }),
       'Progressing',
     );
     expect(result.ok).toBe(false);

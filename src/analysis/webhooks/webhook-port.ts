@@ -9,8 +9,6 @@ import type { Canary, CanaryWebhook, WebhookPort, WebhookResult } from '../../en
 import { excerpt, redactUrl } from '../redact.js';
 import { webhookPayload } from './payload.js';
 
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
-
 export interface WebhookPortOptions {
   /** First retry delay; doubles each time up to `maxBackoffMs` (defaults 250 ms and 4 s). */
   backoffMs?: number;
@@ -82,9 +80,9 @@ export function createWebhookPort(options: WebhookPortOptions = {}): WebhookPort
   return {
     async call(canary: Canary, hook: CanaryWebhook, phase: string): Promise<WebhookResult> {
       const body = JSON.stringify(webhookPayload(canary, phase, hook.metadata));
-      const timeoutMs = hook.timeout === undefined ? DEFAULT_WEBHOOK_TIMEOUT_MS : parseDuration(hook.timeout);
+      const timeoutMs = parseDuration(hook.timeout);
       const dispatcher = hook.disableTLS === true ? insecure : undefined;
-      const maxAttempts = 1 + (hook.retries ?? 0);
+      const maxAttempts = 1 + hook.retries;
       let result: Attempt = {};
       let attempts = 0;
       while (attempts < maxAttempts) {

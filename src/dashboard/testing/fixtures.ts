@@ -1,8 +1,8 @@
 /** Canaries for the dashboard's tests and its simulated rollouts. */
-import type { Canary, CanaryStatus } from '../../api/canary.js';
+import { CanaryDocument, type Canary, type CanaryStatus } from '../../api/canary.js';
 
 export function sampleCanary(name = 'podinfo', namespace = 'test', status?: CanaryStatus): Canary {
-  return {
+  return CanaryDocument.parse({
     apiVersion: 'serin.dev/v1',
     kind: 'Canary',
     metadata: { name, namespace, creationTimestamp: '2026-01-01T00:00:00Z' },
@@ -25,5 +25,5 @@ export function sampleCanary(name = 'podinfo', namespace = 'test', status?: Cana
       },
     },
     ...(status ? { status } : {}),
-  };
+  });
 }
