@@ -3,6 +3,7 @@
  * optional leader election, and stops them in order. Used by the CLI and by the end-to-end suites
  * (which run the real controller in-process).
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
@@ -13,7 +14,10 @@ import { LeaderElector } from './lease.js';
 import { ControllerMetrics } from './metrics.js';
 import { clusterPorts } from './ports.js';
 import type { Provider } from './router.js';
-import { startHealthServer, type HealthServer } from './server.js';
+import { createGateServer } from '../analysis/gates/server.js';
+import { LoadTasks } from '../analysis/loadgen/tasks.js';
+import { ConfigMapGateStore } from './gate-store.js';
+import { serve, startHealthServer, type HealthServer } from './server.js';
 
 export interface RuntimeOptions {
   kubeConfig: KubeConfig;
@@ -21,6 +25,10 @@ export interface RuntimeOptions {
   provider?: Provider;
   metricsServer?: string | undefined;
   metricsAddr?: string | undefined;
+  /** Serve the gate API (Flagger load tester's paths, gates kept in ConfigMaps) on this address. */
+  gatesAddr?: string | undefined;
+  /** Bearer token for opening and closing gates over HTTP; without one only kubectl can change them. */
+  gatesToken?: string | undefined;
   logger?: Logger;
   leaderElect?: boolean;
   leaseNamespace?: string;
@@ -46,6 +54,7 @@ export class ControllerRuntime {
   readonly logger: Logger;
   private elector: LeaderElector | undefined;
   private server: HealthServer | undefined;
+  private gateServer: HealthServer | undefined;
   private leading = false;
   private stopping = false;
 
@@ -95,6 +104,7 @@ export class ControllerRuntime {
       );
       this.logger.info({ url: this.server.url }, 'serving /metrics, /healthz and /readyz');
     }
+    await this.startGates();
     if (this.options.leaderElect !== true) {
       await this.lead();
       return;
@@ -122,6 +132,26 @@ export class ControllerRuntime {
     this.elector.start();
   }
 
+  get gatesUrl(): string | undefined {
+    return this.gateServer?.url;
+  }
+
+  /** Every replica serves gates: their state lives in the cluster, not in the process. */
+  private async startGates(): Promise<void> {
+    if (this.options.gatesAddr === undefined) return;
+    const handler = createGateServer({
+      store: new ConfigMapGateStore(this.client, this.options.namespace),
+      // No token configured: nobody can open a gate over HTTP; kubectl (and its RBAC) still can.
+      token: this.options.gatesToken ?? randomBytes(32).toString('hex'),
+      loadTasks: new LoadTasks(),
+      log: (line) => {
+        this.logger.info({ component: 'gates' }, line);
+      },
+    });
+    this.gateServer = await serve(this.options.gatesAddr, handler);
+    this.logger.info({ url: this.gateServer.url }, 'serving the gate API');
+  }
+
   private async lead(): Promise<void> {
     if (this.stopping || this.leading) return;
     this.leading = true;
@@ -143,5 +173,6 @@ export class ControllerRuntime {
     await this.elector?.stop();
     this.leading = false;
     await this.server?.close();
+    await this.gateServer?.close();
   }
 }

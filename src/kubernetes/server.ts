@@ -13,7 +13,6 @@ export async function startHealthServer(
   registry: Registry,
   ready: () => boolean,
 ): Promise<HealthServer> {
-  const [host, portText] = splitAddress(address);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
@@ -43,6 +42,16 @@ export async function startHealthServer(
     res.writeHead(404);
     res.end();
   });
+  return listen(server, address);
+}
+
+/** Serves any handler on `host:port` (the gate API uses it too). */
+export function serve(address: string, handler: http.RequestListener): Promise<HealthServer> {
+  return listen(http.createServer(handler), address);
+}
+
+async function listen(server: http.Server, address: string): Promise<HealthServer> {
+  const [host, portText] = splitAddress(address);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(Number(portText), host, resolve);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Option } from '@commander-js/extra-typings';
 import pino from 'pino';
 import { parseDuration } from '../../api/common.js';
@@ -21,6 +22,18 @@ function durationFlag(flag: string, value: string): number {
   }
 }
 
+function readTokenFile(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new UsageError(`--gates-token-file: cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (token === '') throw new UsageError(`--gates-token-file: ${path} is empty`);
+  return token;
+}
+
 export const controllerCommand: CommandModule = (program) => {
   program
     .command('controller')
@@ -34,6 +47,16 @@ export const controllerCommand: CommandModule = (program) => {
       '--metrics-addr <addr>',
       'serve /metrics, /healthz, /readyz on this address',
       env('SERIN_METRICS_ADDR') ?? ':8080',
+    )
+    .option(
+      '--gates-addr <addr>',
+      'serve the gate API (confirm-* and rollback gates, load tasks) on this address (env SERIN_GATES_ADDR)',
+      env('SERIN_GATES_ADDR') ?? ':8081',
+    )
+    .option(
+      '--gates-token-file <path>',
+      'a file with the bearer token that opens and closes gates over HTTP (env SERIN_GATES_TOKEN_FILE)',
+      env('SERIN_GATES_TOKEN_FILE'),
     )
     .addOption(
       new Option(
@@ -75,9 +98,11 @@ export const controllerCommand: CommandModule = (program) => {
     .action(async (opts) => {
       try {
         splitAddress(opts.metricsAddr);
+        splitAddress(opts.gatesAddr);
       } catch (error) {
-        throw new UsageError((error as Error).message);
+        throw new UsageError((error as Error).message.replace('--metrics-addr', 'address'));
       }
+      const gatesToken = readTokenFile(opts.gatesTokenFile);
       let url: URL;
       try {
         url = new URL(opts.metricsServer);
@@ -97,6 +122,8 @@ export const controllerCommand: CommandModule = (program) => {
         provider: opts.provider,
         metricsServer: url.toString().replace(/\/$/, ''),
         metricsAddr: opts.metricsAddr,
+        gatesAddr: opts.gatesAddr,
+        gatesToken,
         logger,
         leaderElect: opts.leaderElect,
         leaseDurationMs: durationFlag('--leader-elect-lease-duration', opts.leaderElectLeaseDuration),
