@@ -17,7 +17,17 @@ const TOKEN = 'gate-token-for-tests';
 beforeAll(async () => {
   api = await startTestApiServer();
   client = new KubeClient(kubeConfigFor({ url: api.url }));
-  await client.create(Resources.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+  await client.create(Resources.namespace, {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'shop' },
+  });
+  await client.create(Resources.serinCanary, {
+    apiVersion: 'serin.dev/v1beta1',
+    kind: 'Canary',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: { targetRef: { name: 'web' }, service: { port: 80 }, analysis: { stepWeight: 10 } },
+  });
   http = createServer(createGateServer({ store: new ConfigMapGateStore(client), token: TOKEN }));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;

@@ -60,15 +60,28 @@ export class ConfigMapGateStore implements GateStore {
     return state;
   }
 
+  /**
+   * Gates of every namespace that has Canaries. Reading the Canaries' namespaces first keeps the
+   * controller's RBAC to `get` on ConfigMaps (no cluster-wide ConfigMap `list`).
+   */
   async list(): Promise<GateState[]> {
-    const maps = await this.client.list<ConfigMap>(Resources.configMap, this.namespace, {
-      fieldSelector: `metadata.name=${GATES_CONFIGMAP}`,
-    });
-    return maps.items.flatMap((map) =>
-      Object.entries(map.data ?? {}).flatMap(([key, text]) => {
-        const state = parseEntry(map.metadata.namespace ?? '', key, text);
-        return state ? [state] : [];
-      }),
-    );
+    const namespaces = new Set<string>();
+    for (const type of [Resources.serinCanary, Resources.flaggerCanary]) {
+      try {
+        const canaries = await this.client.list(type, this.namespace);
+        for (const c of canaries.items) namespaces.add(c.metadata.namespace ?? 'default');
+      } catch (error) {
+        if (!isNotFound(error)) throw error; // that group's CRD is not installed
+      }
+    }
+    const states: GateState[] = [];
+    for (const namespace of [...namespaces].sort()) {
+      const map = await this.client.get<ConfigMap>(Resources.configMap, namespace, GATES_CONFIGMAP);
+      for (const [key, text] of Object.entries(map?.data ?? {})) {
+        const state = parseEntry(namespace, key, text);
+        if (state) states.push(state);
+      }
+    }
+    return states;
   }
 }
