@@ -9,12 +9,12 @@ import { connect, findCanary } from '../../kubernetes/cli-support.js';
 import { UsageError, type CommandModule } from '../program.js';
 
 const DESCRIPTIONS: Record<ActionName, string> = {
-  promote: 'promote the canary now, skipping the rest of the analysis',
-  abort: 'roll the canary back now',
-  pause: 'hold the rollout at its current weight',
-  resume: 'continue a paused rollout',
-  'set-weight': 'route N percent of traffic to the canary (0-100) and hold there',
-  retry: 'run the analysis again for the current revision after a failure',
+  promote: 'Promote the canary now, skipping the rest of the analysis',
+  abort: 'Roll the canary back now',
+  pause: 'Hold the rollout at its current weight',
+  resume: 'Continue a paused rollout',
+  'set-weight': 'Route N percent of traffic to the canary (0-100) and hold there',
+  retry: 'Run the analysis again for the current revision after a failure',
 };
 
 function whoAmI(): string {

@@ -37,7 +37,7 @@ function readTokenFile(path: string | undefined): string | undefined {
 export const controllerCommand: CommandModule = (program) => {
   program
     .command('controller')
-    .description('run the Kubernetes controller: watch Canaries and drive their rollouts')
+    .description('Run the Kubernetes controller: watch Canaries and drive their rollouts')
     .option(
       '-n, --namespace <ns>',
       'watch one namespace only (env SERIN_NAMESPACE; default: all)',

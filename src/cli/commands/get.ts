@@ -9,7 +9,7 @@ const KINDS = new Set(['canaries', 'canary', 'cd']);
 export const getCommand: CommandModule = (program) => {
   program
     .command('get')
-    .description('list canaries on the cluster, like kubectl get')
+    .description('List canaries on the cluster, like kubectl get')
     .argument('<kind>', 'what to list: canaries')
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context namespace)')
     .option('-A, --all-namespaces', 'list across all namespaces')

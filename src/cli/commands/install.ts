@@ -72,7 +72,7 @@ export function renderInstall(o: RenderOptions): string {
 export const installCommand: CommandModule = (program) => {
   program
     .command('install')
-    .description('print the manifests that install Serin on a cluster (pipe to kubectl apply -f -)')
+    .description('Print the manifests that install Serin on a cluster (pipe to kubectl apply -f -)')
     .option('--render', 'print the manifests: CRDs, RBAC, the controller Deployment')
     .addOption(
       new Option('--scope <scope>', 'cluster-wide, or one namespace with a Role')

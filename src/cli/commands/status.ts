@@ -22,7 +22,7 @@ function parseTimeout(text: string): number {
 export const statusCommand: CommandModule = (program) => {
   program
     .command('status')
-    .description("show a canary's progress; --watch follows it, --wait exits 0 on Succeeded and 1 on Failed")
+    .description("Show a canary's progress; --watch follows it, --wait exits 0 on Succeeded and 1 on Failed")
     .argument('<name>', 'canary name')
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context namespace)')
     .option('-w, --watch', 'keep showing the progress until interrupted')
