@@ -12,7 +12,17 @@ export interface ControllerProcess {
 export function spawnController(kubeconfigPath: string, args: string[]): ControllerProcess {
   const child = spawn(
     process.execPath,
-    [SERIN_BIN, 'controller', '--kubeconfig', kubeconfigPath, '--metrics-addr', '127.0.0.1:0', ...args],
+    [
+      SERIN_BIN,
+      'controller',
+      '--kubeconfig',
+      kubeconfigPath,
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--gates-addr',
+      '127.0.0.1:0',
+      ...args,
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
