@@ -7,13 +7,12 @@
  */
 import type { Canary } from '../api/canary.js';
 import type { RouterPort, Routes } from '../engine/ports.js';
+import { mergeVirtualServiceSpec } from '../routing/merge.js';
+import { serviceNames } from '../routing/names.js';
+import { readRoutes } from '../routing/read-routes.js';
+import { renderHttpRoute } from '../routing/render/gateway-api.js';
+import { renderDestinationRules, renderVirtualService } from '../routing/render/istio.js';
 import { isConflict, type KubeClient, type KubeObject } from './client.js';
-import {
-  renderDestinationRules,
-  renderHttpRoute,
-  renderVirtualService,
-  weightedRoute,
-} from './istio-render.js';
 import {
   apexName,
   canaryNamespace,
@@ -21,6 +20,7 @@ import {
   isOwnedBy,
   isRecord,
   primaryServiceName,
+  withoutFluxKeys,
   type Json,
 } from './objects.js';
 import { Resources } from './resources.js';
@@ -44,21 +44,19 @@ function hostOf(dest: Json): string | undefined {
   return isRecord(d) && typeof d.host === 'string' ? d.host.split('.')[0] : undefined;
 }
 
-/** The weights of the first route that splits between primary and canary. */
+/**
+ * The split of a live VirtualService, read by src/routing's `readRoutes`. A VirtualService that
+ * does not exist yet, or has no route of Serin's (one the user had before Serin took it over, or
+ * a merge-mode object before the first merge), reads as all traffic on the primary: that is what
+ * the cluster serves, and the next `setRoutes` writes Serin's routes.
+ */
 export function readIstioRoutes(canary: Canary, vs: KubeObject | undefined): Routes {
   if (!vs || !isRecord(vs.spec)) return DEFAULT_ROUTES;
-  const primary = primaryServiceName(canary);
-  const canaryHost = canaryServiceName(canary);
-  for (const http of records(vs.spec.http)) {
-    const dests = records(http.route);
-    const p = dests.find((d) => hostOf(d) === primary);
-    const c = dests.find((d) => hostOf(d) === canaryHost);
-    if (!p || !c) continue;
-    const pw = typeof p.weight === 'number' ? p.weight : 0;
-    const cw = typeof c.weight === 'number' ? c.weight : 0;
-    return { primaryWeight: pw, canaryWeight: cw, mirrored: http.mirror !== undefined };
+  try {
+    return readRoutes(vs.spec, serviceNames(canary), canaryNamespace(canary));
+  } catch {
+    return DEFAULT_ROUTES;
   }
-  return DEFAULT_ROUTES;
 }
 
 function readHttpRouteWeights(canary: Canary, route: KubeObject | undefined): Routes {
@@ -75,6 +73,11 @@ function readHttpRouteWeights(canary: Canary, route: KubeObject | undefined): Ro
     };
   }
   return DEFAULT_ROUTES;
+}
+
+/** src/routing omits the namespace when the Canary has none (offline output); on a cluster it is the Canary's. */
+function withNamespace(canary: Canary, object: KubeObject): KubeObject {
+  return { ...object, metadata: { ...object.metadata, namespace: canaryNamespace(canary) } };
 }
 
 export class KubernetesRouter implements RouterPort {
@@ -121,20 +124,31 @@ export class KubernetesRouter implements RouterPort {
 
   async setRoutes(canary: Canary, routes: Routes): Promise<void> {
     if (providerOf(canary, this.defaultProvider) === 'gateway-api') {
-      await this.client.applyIfChanged(Resources.httpRoute, renderHttpRoute(canary, routes), {
-        exactSpec: true,
-      });
+      await this.client.applyIfChanged(
+        Resources.httpRoute,
+        withNamespace(canary, renderHttpRoute(canary, routes) as unknown as KubeObject),
+        {
+          exactSpec: true,
+        },
+      );
       return;
     }
     for (const dr of renderDestinationRules(canary)) {
-      await this.client.applyIfChanged(Resources.destinationRule, dr, { exactSpec: true });
+      await this.client.applyIfChanged(
+        Resources.destinationRule,
+        withNamespace(canary, dr as unknown as KubeObject),
+        {
+          exactSpec: true,
+        },
+      );
     }
     if (this.merge(canary)) await this.mergeRoutes(canary, routes);
     else await this.applyOwnedVirtualService(canary, routes);
   }
 
   private async applyOwnedVirtualService(canary: Canary, routes: Routes): Promise<void> {
-    const desired = renderVirtualService(canary, routes);
+    const desired = withNamespace(canary, renderVirtualService(canary, routes) as unknown as KubeObject);
+    desired.metadata.annotations = withoutFluxKeys(desired.metadata.annotations);
     const live = await this.liveVirtualService(canary);
     if (live && !isOwnedBy(live, canary)) {
       // Taking over a VirtualService the user had: keep its spec so revertOnDeletion can restore it,
@@ -150,29 +164,25 @@ export class KubernetesRouter implements RouterPort {
     await this.client.applyIfChanged(Resources.virtualService, desired, { exactSpec: true });
   }
 
-  /** Merge mode: rewrite only the destinations of the routes that target the canary's hosts. */
+  /** Merge mode: src/routing's merge rewrites only Serin's route of the user's VirtualService. */
   private async mergeRoutes(canary: Canary, routes: Routes): Promise<void> {
-    const hosts = new Set([apexName(canary), primaryServiceName(canary), canaryServiceName(canary)]);
+    const ns = canaryNamespace(canary);
     for (let attempt = 0; ; attempt++) {
       const live = await this.liveVirtualService(canary);
       if (!live || !isRecord(live.spec)) {
         throw new Error(
-          `service.routing is merge but VirtualService ${canaryNamespace(canary)}/${apexName(canary)} does not exist`,
+          `service.routing is merge but VirtualService ${ns}/${apexName(canary)} does not exist`,
         );
       }
       const next = structuredClone(live);
-      const spec = next.spec as Json;
-      let touched = 0;
-      for (const http of records(spec.http)) {
-        if (!records(http.route).some((d) => hosts.has(hostOf(d) ?? ''))) continue;
-        http.route = weightedRoute(canary, routes);
-        touched++;
+      try {
+        next.spec = mergeVirtualServiceSpec(live.spec, canary, routes, ns);
+      } catch (error) {
+        throw new Error(`VirtualService ${ns}/${apexName(canary)}: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
-      if (touched === 0)
-        throw new Error(
-          `VirtualService ${apexName(canary)}: no http route sends traffic to ${apexName(canary)}`,
-        );
-      if (JSON.stringify(spec) === JSON.stringify(live.spec)) return;
+      if (JSON.stringify(next.spec) === JSON.stringify(live.spec)) return;
       try {
         await this.client.replace(Resources.virtualService, next);
         return;
@@ -207,8 +217,9 @@ export class KubernetesRouter implements RouterPort {
         await this.client.delete(Resources.virtualService, ns, apexName(canary));
       }
     }
-    for (const dr of renderDestinationRules(canary))
-      await this.client.delete(Resources.destinationRule, ns, dr.metadata.name);
+    const names = serviceNames(canary);
+    for (const name of [names.primary, names.canary])
+      await this.client.delete(Resources.destinationRule, ns, name);
   }
 
   private async restoreMergedRoutes(canary: Canary, live: KubeObject): Promise<void> {

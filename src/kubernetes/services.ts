@@ -1,60 +1,28 @@
 /**
- * The three Services of a canary (Flagger's conventions): `<svc>-canary` selects the target's pods,
- * `<svc>-primary` the primary's, and the apex `<svc>` the primary's once it exists. Written with
- * server-side apply: ports and selector are Serin's; on a Service the user already had, its other
- * fields (labels, annotations, node ports) stay untouched because Serin never sends them.
+ * Applies the three Services of a canary, rendered by src/routing (`<svc>-canary` selects the
+ * target's pods, `<svc>-primary` and the apex `<svc>` the primary's). Written with server-side
+ * apply: on a Service the user already had, Serin sends only ports and selector, so its other
+ * fields (labels, annotations, node ports) stay untouched.
  */
 import type { Canary } from '../api/canary.js';
+import { renderServices, type Selector } from '../routing/render/kubernetes.js';
+import { serviceNames } from '../routing/names.js';
 import type { KubeClient, KubeObject } from './client.js';
-import {
-  apexName,
-  canaryNamespace,
-  canaryServiceName,
-  ownerReferenceTo,
-  primaryServiceName,
-  withoutFluxKeys,
-  type Json,
-} from './objects.js';
+import { apexName, canaryNamespace, type Json } from './objects.js';
 import { Resources } from './resources.js';
 
-export interface Selector {
-  label: string;
-  value: string;
+export type { Selector };
+
+function rendered(canary: Canary, sel: Selector, name: string): KubeObject {
+  const svc = renderServices(canary, undefined, sel).find((s) => s.metadata.name === name);
+  if (!svc) throw new Error(`Service ${name} was not rendered`);
+  return svc as KubeObject;
 }
 
-function ports(canary: Canary): Json[] {
-  const s = canary.spec.service;
-  const port: Json = {
-    name: s.portName ?? 'http',
-    protocol: 'TCP',
-    port: s.port,
-    targetPort: s.targetPort ?? s.port,
-  };
-  if (s.appProtocol !== undefined) port.appProtocol = s.appProtocol;
-  return [port];
-}
-
-function service(
-  canary: Canary,
-  name: string,
-  selector: Record<string, string>,
-  meta:
-    | { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined }
-    | undefined,
-  owned: boolean,
-  labelKey: string,
-): KubeObject {
-  const spec: Json = { type: 'ClusterIP', selector, ports: ports(canary) };
-  if (canary.spec.service.headless === true) spec.clusterIP = 'None';
-  if (canary.spec.service.trafficDistribution !== undefined)
-    spec.trafficDistribution = canary.spec.service.trafficDistribution;
-  const metadata: KubeObject['metadata'] = { name, namespace: canaryNamespace(canary) };
-  if (owned) {
-    metadata.labels = { ...(meta?.labels ?? {}), [labelKey]: name };
-    metadata.annotations = withoutFluxKeys(meta?.annotations);
-    metadata.ownerReferences = [ownerReferenceTo(canary)];
-  }
-  return { apiVersion: 'v1', kind: 'Service', metadata, spec };
+/** A Service the user created keeps its own metadata and gets no owner reference. */
+function unowned(svc: KubeObject): KubeObject {
+  const { name, namespace } = svc.metadata;
+  return { ...svc, metadata: { name, ...(namespace !== undefined ? { namespace } : {}) } };
 }
 
 /** Applies `<svc>-canary` and `<svc>-primary`. */
@@ -63,22 +31,9 @@ export async function applyCanaryAndPrimaryServices(
   canary: Canary,
   sel: Selector,
 ): Promise<void> {
-  const s = canary.spec.service;
-  await client.applyIfChanged(
-    Resources.service,
-    service(canary, canaryServiceName(canary), { [sel.label]: sel.value }, s.canary, true, sel.label),
-  );
-  await client.applyIfChanged(
-    Resources.service,
-    service(
-      canary,
-      primaryServiceName(canary),
-      { [sel.label]: `${sel.value}-primary` },
-      s.primary,
-      true,
-      sel.label,
-    ),
-  );
+  const names = serviceNames(canary);
+  await client.applyIfChanged(Resources.service, rendered(canary, sel, names.canary));
+  await client.applyIfChanged(Resources.service, rendered(canary, sel, names.primary));
 }
 
 /**
@@ -93,17 +48,8 @@ export async function applyApexService(client: KubeClient, canary: Canary, sel: 
     (existing.metadata.ownerReferences ?? []).some(
       (r) => r.kind === 'Canary' && r.uid === canary.metadata.uid,
     );
-  await client.applyIfChanged(
-    Resources.service,
-    service(
-      canary,
-      name,
-      { [sel.label]: `${sel.value}-primary` },
-      canary.spec.service.apex,
-      owned,
-      sel.label,
-    ),
-  );
+  const svc = rendered(canary, sel, name);
+  await client.applyIfChanged(Resources.service, owned ? svc : unowned(svc));
 }
 
 /** On revert: the apex Service selects the target's pods again (if it outlives the Canary). */
@@ -111,10 +57,11 @@ export async function pointApexAtTarget(client: KubeClient, canary: Canary, sel:
   const name = apexName(canary);
   const existing = await client.get(Resources.service, canaryNamespace(canary), name);
   if (!existing) return;
+  const ports = (rendered(canary, sel, name).spec as Json | undefined)?.ports;
   await client.applyIfChanged(Resources.service, {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace: canaryNamespace(canary) },
-    spec: { selector: { [sel.label]: sel.value }, ports: ports(canary) },
+    spec: { selector: { [sel.label]: sel.value }, ports },
   });
 }

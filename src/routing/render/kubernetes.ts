@@ -135,11 +135,15 @@ function servicePorts(canary: Canary, target: TargetWorkload | undefined): Recor
 
 /**
  * The apex, primary and canary Services as Flagger writes them: the apex and `-primary` select
- * the primary pods, `-canary` selects the target's own pods.
+ * the primary pods, `-canary` selects the target's own pods. `sel` overrides the selector label
+ * when the caller found it another way (the controller's configurable selector labels).
  */
-export function renderServices(canary: Canary, target?: TargetWorkload): KubeObject[] {
+export function renderServices(
+  canary: Canary,
+  target?: TargetWorkload,
+  sel: Selector = selectorOf(canary, target),
+): KubeObject[] {
   const names = serviceNames(canary);
-  const sel = selectorOf(canary, target);
   const s = canary.spec.service;
   const make = (name: string, selectorValue: string, custom: typeof s.apex): KubeObject => ({
     apiVersion: 'v1',
