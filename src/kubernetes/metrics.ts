@@ -3,7 +3,7 @@
  * values and thresholds and API request counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Canary, CanaryStatus } from '../api/canary.js';
+import { PHASES, type Canary, type CanaryStatus } from '../api/canary.js';
 import type { RequestCounters } from './client.js';
 import { canaryNamespace } from './objects.js';
 
@@ -122,19 +122,7 @@ export class ControllerMetrics {
     const name = canary.spec.targetRef.name;
     const namespace = canaryNamespace(canary);
     this.status.set({ name, namespace }, statusValue(status.phase));
-    for (const phase of [
-      'Initializing',
-      'Initialized',
-      'Waiting',
-      'Progressing',
-      'WaitingPromotion',
-      'Promoting',
-      'Finalising',
-      'Succeeded',
-      'Failed',
-      'Terminating',
-      'Terminated',
-    ]) {
+    for (const phase of PHASES) {
       this.phase.set({ name, namespace, phase }, phase === status.phase ? 1 : 0);
     }
     const w = status.canaryWeight ?? 0;
