@@ -26,10 +26,9 @@ import {
 import { analysisOf, strategyOf } from '../engine/analysis-config.js';
 import { isNotFound, KubeClient, type KubeObject } from './client.js';
 import { buildCommand, COMMAND_ANNOTATION, encodeCommand } from './commands.js';
+import { ConfigMapGateStore } from './gate-store.js';
 import { Informer } from './informer.js';
 import { Resources, type ResourceType } from './resources.js';
-
-export const GATE_REFUSAL = 'gates are served by the gate server (serin gates); open them there';
 
 export interface KubernetesDashboardBackendOptions {
   /** Watch one namespace only; all namespaces by default. */
@@ -234,9 +233,9 @@ class KubernetesBackend implements KubernetesDashboardBackend {
   }
 
   async act(namespace: string, name: string, action: DashboardAction, by: string): Promise<ActionResult> {
-    if (action.type === 'gate') return { accepted: false, message: GATE_REFUSAL };
     const found = await this.find(namespace, name);
     if (!found) return { accepted: false, message: `canary ${namespace}/${name} not found` };
+    if (action.type === 'gate') return this.setGate(asCanary(found.object), action.gate, action.open, by);
     const weight = action.type === 'set-weight' ? action.weight : undefined;
     const command = buildCommand(action.type, { weight, by, reason: 'dashboard' });
     // A merge patch of one annotation, as the CLI sends: GitOps tools that own the spec have nothing to revert.
@@ -247,6 +246,19 @@ class KubernetesBackend implements KubernetesDashboardBackend {
       accepted: true,
       message: `${describeAction(action)} requested (command ${command.id}); the controller applies it`,
     };
+  }
+
+  /**
+   * Opens or closes the gate a webhook checks, in the ConfigMap the controller's gate API reads:
+   * a `rollback` hook's gate is the rollback gate, every other hook's the promotion gate.
+   */
+  private async setGate(canary: Canary, hookName: string, open: boolean, by: string): Promise<ActionResult> {
+    const { namespace = 'default', name } = canary.metadata;
+    const hook = analysisOf(canary)?.webhooks?.find((w) => w.name === hookName);
+    if (!hook) return { accepted: false, message: `no webhook named ${hookName} on ${namespace}/${name}` };
+    const kind = hook.type === 'rollback' ? 'rollback' : 'gate';
+    await new ConfigMapGateStore(this.client).set(kind, namespace, name, open, by);
+    return { accepted: true, message: `${kind} ${open ? 'opened' : 'closed'} for ${namespace}/${name}` };
   }
 
   private async start(): Promise<void> {

@@ -11,12 +11,12 @@ import { KubeClient } from '../../src/kubernetes/client.js';
 import { COMMAND_ANNOTATION, decodeCommand } from '../../src/kubernetes/commands.js';
 import {
   createKubernetesDashboardBackend,
-  GATE_REFUSAL,
   type KubernetesDashboardBackend,
 } from '../../src/kubernetes/dashboard-backend.js';
 import { Resources } from '../../src/kubernetes/resources.js';
 import { createDashboardServer } from '../../src/dashboard/server.js';
 import { canary, createNamespace, getCanary, useCluster, waitFor, type Cluster } from './support.js';
+import { ConfigMapGateStore } from '../../src/kubernetes/gate-store.js';
 
 const STATUS = {
   phase: 'Progressing',
@@ -183,7 +183,7 @@ describe('Kubernetes dashboard backend', () => {
     expect((await backend.list())[0]?.canaryWeight).toBe(40);
   });
 
-  it('files abort as the command annotation the controller reads, and refuses gates', async () => {
+  it('files abort as the command annotation the controller reads', async () => {
     const result = await backend.act(namespace, 'web', { type: 'abort' }, 'alice');
     expect(result.accepted).toBe(true);
     const stored = await getCanary(client, namespace, 'web');
@@ -191,11 +191,27 @@ describe('Kubernetes dashboard backend', () => {
     expect(command?.action).toEqual({ type: 'abort' });
     expect(command?.by).toBe('alice');
     expect(result.message).toContain(command?.id);
-    expect(await backend.act(namespace, 'web', { type: 'gate', gate: 'g', open: true }, 'alice')).toEqual({
-      accepted: false,
-      message: GATE_REFUSAL,
-    });
     expect((await backend.act(namespace, 'absent', { type: 'abort' }, 'alice')).accepted).toBe(false);
+  });
+
+  it("opens and closes a webhook's gate in the ConfigMap the controller's gate API reads", async () => {
+    const store = new ConfigMapGateStore(client);
+    expect(await store.isOpen('gate', namespace, 'web')).toBe(false);
+    const opened = await backend.act(
+      namespace,
+      'web',
+      { type: 'gate', gate: 'load-test', open: true },
+      'alice',
+    );
+    expect(opened).toEqual({ accepted: true, message: `gate opened for ${namespace}/web` });
+    expect(await store.isOpen('gate', namespace, 'web')).toBe(true);
+    expect((await store.list()).find((g) => g.name === 'web')?.by).toBe('alice');
+    await backend.act(namespace, 'web', { type: 'gate', gate: 'load-test', open: false }, 'bob');
+    expect(await store.isOpen('gate', namespace, 'web')).toBe(false);
+    expect(await backend.act(namespace, 'web', { type: 'gate', gate: 'nope', open: true }, 'alice')).toEqual({
+      accepted: false,
+      message: `no webhook named nope on ${namespace}/web`,
+    });
   });
 
   it('serves the dashboard API over HTTP with this backend', async () => {
