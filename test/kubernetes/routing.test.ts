@@ -5,34 +5,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { Resources } from '../../src/kubernetes/resources.js';
-import type { ControllerRuntime } from '../../src/kubernetes/runtime.js';
 import {
   canary,
-  createNamespace,
   deployment,
   setImage,
-  startController,
-  useCluster,
   waitFor,
   waitForPhase,
-  type Cluster,
+  startControllerSuite,
+  type ControllerSuite,
 } from './support.js';
 
-let cluster: Cluster;
+let suite: ControllerSuite;
 let client: KubeClient;
-let controller: ControllerRuntime;
 let ns: string;
 
 beforeAll(async () => {
-  cluster = await useCluster();
-  client = new KubeClient(cluster.kubeConfig);
-  ns = await createNamespace(client, 'routing');
-  controller = await startController(cluster, { namespace: ns });
+  suite = await startControllerSuite('routing');
+  ({ client, ns } = suite);
 }, 60_000);
 
 afterAll(async () => {
-  await controller.stop();
-  await cluster.stop();
+  await suite.stop();
 });
 
 describe('routing objects', { timeout: 150_000 }, () => {

@@ -156,6 +156,32 @@ export async function startController(
   return runtime;
 }
 
+export interface ControllerSuite {
+  cluster: Cluster;
+  client: KubeClient;
+  ns: string;
+  controller: ControllerRuntime;
+  stop(): Promise<void>;
+}
+
+/** The usual suite setup: a cluster, a fresh namespace, and a controller watching only it. */
+export async function startControllerSuite(namespacePrefix: string): Promise<ControllerSuite> {
+  const cluster = await useCluster();
+  const client = new KubeClient(cluster.kubeConfig);
+  const ns = await createNamespace(client, namespacePrefix);
+  const controller = await startController(cluster, { namespace: ns });
+  return {
+    cluster,
+    client,
+    ns,
+    controller,
+    stop: async () => {
+      await controller.stop();
+      await cluster.stop();
+    },
+  };
+}
+
 export async function getObject(
   client: KubeClient,
   type: ResourceType,
