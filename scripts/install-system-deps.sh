@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suites and benchmarks run against: a real Prometheus, Chromium for the
 # dashboard, haproxy and nginx as routing peers, wrk and hey as load generators, kubectl as a
-# second client of the test API server. Idempotent; needs root (or sudo) on Debian 12.
+# second client of the test API server, Go to build the regexp oracle (Istio validates regexes with
+# Go). Idempotent; needs root (or sudo) on Debian 12.
 set -euo pipefail
-packages=(prometheus chromium haproxy nginx-light wrk hey)
+packages=(prometheus chromium haproxy nginx-light wrk hey golang-go)
 # Any kubectl will do; Debian's kubernetes-client conflicts with other kubectl packages.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 missing=()

@@ -7,6 +7,7 @@
  */
 import { compileVirtualService, pickDestination, type RequestAttributes } from '../../src/routing/match.js';
 import type { VirtualServiceSpec } from '../../src/routing/istio/types.js';
+import { compileRe2 } from '../../src/routing/re2.js';
 
 const spec: VirtualServiceSpec = {
   hosts: ['reviews'],
@@ -86,3 +87,37 @@ const every = measure('compiled per request', (r) =>
   pickDestination(compileVirtualService(spec, { namespace: 'default' }).select(r)?.route ?? {}),
 );
 console.log(`ratio: compiled once is ${(once / every).toFixed(1)}x the per-request compile`);
+
+/**
+ * A pathological pattern in a header match must not stall the router: RE2 matches in time linear
+ * in the value. Printed as time per character at growing lengths (flat means linear), beside
+ * JavaScript's own backtracking engine on the same pattern at lengths where it still finishes.
+ */
+function timePerMatch(test: (value: string) => boolean, value: string, repeat: number): number {
+  const start = performance.now();
+  for (let i = 0; i < repeat; i++) test(value);
+  return (performance.now() - start) / repeat;
+}
+
+const evil = '(a+)+b';
+const re2 = compileRe2(evil);
+const backtracking = new RegExp(`^(?:${evil})$`);
+console.log(`\npathological regex ${evil} against "aaa…a" (no match):`);
+let first: number | undefined;
+for (const length of [1_000, 10_000, 100_000]) {
+  const value = 'a'.repeat(length);
+  const ms = timePerMatch((v) => re2.test(v), value, Math.max(3, 300_000 / length));
+  const perChar = (ms * 1e6) / length;
+  first ??= perChar;
+  console.log(
+    `  RE2        ${String(length).padStart(7)} chars: ${ms.toFixed(3)} ms, ${perChar.toFixed(1)} ns/char (${(perChar / first).toFixed(2)}x the 1,000-char cost per char)`,
+  );
+}
+for (const length of [16, 20, 22]) {
+  const value = 'a'.repeat(length);
+  const js = timePerMatch((v) => backtracking.test(v), value, 3);
+  const ours = timePerMatch((v) => re2.test(v), value, 10_000);
+  console.log(
+    `  JS RegExp  ${String(length).padStart(7)} chars: ${js.toFixed(3)} ms (${(js / Math.max(ours, 1e-6)).toFixed(0)}x RE2 on the same value)`,
+  );
+}

@@ -1,4 +1,4 @@
-import { compileRe2FullMatch, Re2SyntaxError } from './re2.js';
+import { compileRe2, Re2SyntaxError, type Re2Pattern } from './re2.js';
 import type {
   Destination,
   HTTPMatchRequest,
@@ -80,9 +80,9 @@ function compileStringMatch(m: StringMatch, path: string, ignoreCase = false): V
     return (v) => v !== undefined && (ignoreCase ? v.toLowerCase() : v).startsWith(want);
   }
   if (m.regex !== undefined) {
-    let re: RegExp;
+    let re: Re2Pattern;
     try {
-      re = compileRe2FullMatch(m.regex);
+      re = compileRe2(m.regex);
     } catch (error) {
       if (error instanceof Re2SyntaxError)
         throw new VirtualServiceCompileError(`${path}.regex`, error.message);

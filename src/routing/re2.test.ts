@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRe2FullMatch, isValidRe2, re2Error } from './re2.js';
+import { compileRe2, isValidRe2, re2Error } from './re2.js';
 
 describe('RE2 validation', () => {
   it.each([
@@ -10,6 +10,8 @@ describe('RE2 validation', () => {
     '\\Aabc\\z',
     '[[:alpha:]]+',
     '\\Qa.b\\E',
+    '/api/(?:v1|v2)/.*',
+    '$*',
     '\\pL+',
     '\\p{Greek}',
     'a{2,5}',
@@ -22,10 +24,11 @@ describe('RE2 validation', () => {
   });
 
   it.each([
-    ['foo(?=bar)', 'lookahead'],
-    ['(?<!foo)bar', 'lookahead and lookbehind'],
-    ['(a)\\1', 'backreference'],
-    ['(?>abc)', 'atomic'],
+    ['foo(?=bar)', 'invalid or unsupported Perl syntax'],
+    ['(?<!foo)bar', 'invalid named capture'],
+    ['(a)\\1', 'invalid escape sequence'],
+    ['(?>abc)', 'invalid or unsupported Perl syntax'],
+    ['\\C', 'invalid escape sequence'],
     ['a**', 'nested repetition'],
     ['a++', 'nested repetition'],
     ['a{1001}', 'repeat count'],
@@ -40,26 +43,39 @@ describe('RE2 validation', () => {
   });
 
   it('matches the whole value only, as Istio documents for "\\d+$"', () => {
-    const re = compileRe2FullMatch('\\d+$');
+    const re = compileRe2('\\d+$');
     expect(re.test('123')).toBe(true);
     expect(re.test('a123')).toBe(false);
     expect(re.test('123a')).toBe(false);
   });
 
   it('keeps alternation inside the anchors', () => {
-    const re = compileRe2FullMatch('a|b');
+    const re = compileRe2('a|b');
     expect(re.test('a')).toBe(true);
     expect(re.test('ab')).toBe(false);
   });
 
   it('translates RE2-only syntax to equivalent JavaScript', () => {
-    expect(compileRe2FullMatch('(?i)CHROME').test('chrome')).toBe(true);
-    expect(compileRe2FullMatch('[[:digit:]]{3}').test('123')).toBe(true);
-    expect(compileRe2FullMatch('[[:digit:]]{3}').test('12a')).toBe(false);
-    expect(compileRe2FullMatch('\\Qa.b\\E').test('a.b')).toBe(true);
-    expect(compileRe2FullMatch('\\Qa.b\\E').test('axb')).toBe(false);
-    expect(compileRe2FullMatch('(?P<v>v\\d)').test('v1')).toBe(true);
-    expect(compileRe2FullMatch('a{,').test('a{,')).toBe(true);
-    expect(compileRe2FullMatch('\\x41\\x{42}').test('AB')).toBe(true);
+    expect(compileRe2('(?i)CHROME').test('chrome')).toBe(true);
+    expect(compileRe2('[[:digit:]]{3}').test('123')).toBe(true);
+    expect(compileRe2('[[:digit:]]{3}').test('12a')).toBe(false);
+    expect(compileRe2('\\Qa.b\\E').test('a.b')).toBe(true);
+    expect(compileRe2('\\Qa.b\\E').test('axb')).toBe(false);
+    expect(compileRe2('(?P<v>v\\d)').test('v1')).toBe(true);
+    expect(compileRe2('a{,').test('a{,')).toBe(true);
+    expect(compileRe2('\\x41\\x{42}').test('AB')).toBe(true);
+  });
+
+  it('anchors the whole value even when (?m) or an unterminated \\Q is in the pattern', () => {
+    expect(compileRe2('(?m)^a$').test('a\nb')).toBe(false);
+    expect(compileRe2('(?m)^a$').test('a')).toBe(true);
+    expect(compileRe2('\\Qa)b').test('a)b')).toBe(true);
+  });
+
+  it('rewrites every match with RE2 group references, keeping $ literal', () => {
+    const re = compileRe2('/v(\\d)/');
+    expect(re.replaceAll('/v1/x/v2/', '/w\\1/')).toBe('/w1/x/w2/');
+    expect(compileRe2('a').replaceAll('banana', '$')).toBe('b$n$n$');
+    expect(compileRe2('a').replaceAll('banana', '\\\\')).toBe('b\\n\\n\\');
   });
 });

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../api/common.js';
-import { compileRe2FullMatch } from '../../routing/re2.js';
+import { compileRe2, type Re2Pattern } from '../../routing/re2.js';
 import type {
   CorsPolicy,
   HTTPFaultInjection,
@@ -79,9 +79,9 @@ function compileOriginMatch(m: StringMatch, path: string): (origin: string) => b
     return (o) => o.startsWith(prefix);
   }
   if (m.regex !== undefined) {
-    let re: RegExp;
+    let re: Re2Pattern;
     try {
-      re = compileRe2FullMatch(m.regex);
+      re = compileRe2(m.regex);
     } catch (error) {
       throw new Error(`${path}.regex: ${(error as Error).message}`, { cause: error });
     }
@@ -121,12 +121,10 @@ export function compileRewrite(rewrite: HTTPRewrite | undefined, path: string): 
   if (rewrite === undefined) return undefined;
   const uri = rewrite.uri;
   const regexRewrite = rewrite.uriRegexRewrite;
-  let regex: RegExp | undefined;
+  let regex: Re2Pattern | undefined;
   if (regexRewrite !== undefined) {
     try {
-      // Envoy replaces every occurrence, so drop the whole-string anchors and search globally.
-      const full = compileRe2FullMatch(regexRewrite.match);
-      regex = new RegExp(full.source.slice('^(?:'.length, -')$'.length), `${full.flags.replace('g', '')}g`);
+      regex = compileRe2(regexRewrite.match);
     } catch (error) {
       throw new Error(`${path}.uriRegexRewrite.match: ${(error as Error).message}`, { cause: error });
     }
@@ -138,8 +136,7 @@ export function compileRewrite(rewrite: HTTPRewrite | undefined, path: string): 
       const pathOnly = q < 0 ? pathWithQuery : pathWithQuery.slice(0, q);
       const query = q < 0 ? '' : pathWithQuery.slice(q);
       if (regex !== undefined && regexRewrite !== undefined) {
-        // RE2 uses \1 for groups in rewrites; JavaScript uses $1.
-        return pathOnly.replace(regex, regexRewrite.rewrite.replace(/\\(\d)/g, '$$$1')) + query;
+        return regex.replaceAll(pathOnly, regexRewrite.rewrite) + query;
       }
       if (uri === undefined) return pathWithQuery;
       if (matchedPrefix !== undefined && pathOnly.startsWith(matchedPrefix)) {
