@@ -416,7 +416,8 @@ describe('status subresource and generation', () => {
     metadata: { name: 'podinfo' },
     spec: {
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
-      analysis: { interval: '1m' },
+      service: { port: 9898 },
+      analysis: { interval: '1m', threshold: 5, stepWeight: 10 },
     },
     status: { phase: 'Ignored' },
   };

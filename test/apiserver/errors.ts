@@ -87,3 +87,21 @@ export function invalid(kind: string, group: string, name: string, field: string
 export function methodNotAllowed(message: string): ApiError {
   return new ApiError(405, 'MethodNotAllowed', message);
 }
+
+/** 422 Invalid with one cause per field error, worded as kube-apiserver's `NewInvalid`. */
+export function invalidFields(
+  kind: string,
+  group: string,
+  name: string,
+  causes: { reason: string; field: string; message: string }[],
+): ApiError {
+  const qualifiedKind = group === '' ? kind : `${kind}.${group}`;
+  const listed = causes.map((cause) => `${cause.field}: ${cause.message}`);
+  const summary = listed.length === 1 ? (listed[0] ?? '') : `[${listed.join(', ')}]`;
+  return new ApiError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${summary}`, {
+    name,
+    group,
+    kind,
+    causes: causes.map((cause) => ({ reason: cause.reason, message: cause.message, field: cause.field })),
+  });
+}

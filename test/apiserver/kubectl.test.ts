@@ -146,7 +146,11 @@ describe('kubectl against the test API server', () => {
       apiVersion: 'flagger.app/v1beta1',
       kind: 'Canary',
       metadata: { name: 'web' },
-      spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } },
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        service: { port: 80 },
+        analysis: { interval: '1m', threshold: 5, stepWeight: 10 },
+      },
     });
     expect(await ok(['apply', '-f', '-'], canary)).toContain('canary.flagger.app/web created');
     const table = await ok(['get', 'canaries.flagger.app']);

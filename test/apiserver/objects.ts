@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { applyCreateDefaults, checkLeaseTimes } from './defaults.js';
-import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
+import { alreadyExists, ApiError, badRequest, conflict, invalid, invalidFields, notFound } from './errors.js';
 import { clone, deepEqual, isObject, scalarText, stringField, type JsonObject } from './json.js';
 import { recordUpdate, serverSideApply, type FieldScope } from './managed-fields.js';
 import {
@@ -11,6 +11,7 @@ import {
   type ResourceRegistry,
   type ResourceType,
 } from './resources.js';
+import { applySchemaDefaults, pruneObject, validateObject } from './structural-schema.js';
 import { fieldsMatch, labelsMatch, type FieldRequirement, type LabelRequirement } from './selectors.js';
 import { identityOf, type ObjectStore } from './store.js';
 
@@ -71,10 +72,28 @@ export class ResourceService {
     private readonly options: { requireNamespaces: boolean; garbageCollection: boolean },
   ) {}
 
-  /** The object as a client asked for it: the requested apiVersion and kind. */
+  /**
+   * The object as a client asked for it: the requested apiVersion and kind, pruned and defaulted
+   * by that version's schema, as kube-apiserver does when it reads a custom resource from etcd.
+   */
   present(type: ResourceType, version: string, object: JsonObject): JsonObject {
     const { apiVersion: _apiVersion, kind: _kind, ...rest } = clone(object);
-    return { apiVersion: apiVersionOf(type.group, version), kind: type.kind, ...rest };
+    const presented = { apiVersion: apiVersionOf(type.group, version), kind: type.kind, ...rest };
+    const schema = type.schemas?.[version];
+    return schema ? applySchemaDefaults(pruneObject(presented, schema), schema) : presented;
+  }
+
+  /** Write path of a schema'd custom resource: prune, default, then validate (422 naming each field). */
+  private conform(ref: ResourceRef, object: JsonObject): JsonObject {
+    const schema = ref.type.schemas?.[ref.version];
+    if (!schema) return object;
+    const conformed = applySchemaDefaults(pruneObject(object, schema), schema);
+    const causes = validateObject(conformed, schema);
+    if (causes.length > 0) {
+      const name = stringField(meta(conformed), 'name') ?? '';
+      throw invalidFields(ref.type.kind, ref.type.group, name, causes);
+    }
+    return conformed;
   }
 
   get(ref: ResourceRef, name: string): JsonObject {
@@ -172,7 +191,7 @@ export class ResourceService {
     if (type.plural === 'leases') checkLeaseTimes(object);
     object.apiVersion = apiVersionOf(type.group, ref.version);
     object.kind = type.kind;
-    return JSON.parse(JSON.stringify(object)) as JsonObject;
+    return this.conform(ref, JSON.parse(JSON.stringify(object)) as JsonObject);
   }
 
   private placeInNamespace(ref: ResourceRef, metadata: JsonObject): void {
@@ -322,10 +341,11 @@ export class ResourceService {
     if (type.plural === 'leases') checkLeaseTimes(next);
     next.apiVersion = apiVersionOf(type.group, ref.version);
     next.kind = type.kind;
-    if (typeof previousMeta.generation === 'number' && !deepEqual(specPart(previous), specPart(next))) {
-      nextMeta.generation = previousMeta.generation + 1;
+    const conformed = this.conform(ref, JSON.parse(JSON.stringify(next)) as JsonObject);
+    if (typeof previousMeta.generation === 'number' && !deepEqual(specPart(previous), specPart(conformed))) {
+      meta(conformed).generation = previousMeta.generation + 1;
     }
-    return JSON.parse(JSON.stringify(next)) as JsonObject;
+    return conformed;
   }
 
   private commit(ref: ResourceRef, previous: JsonObject, next: JsonObject, dryRun: boolean): JsonObject {

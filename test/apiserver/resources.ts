@@ -37,6 +37,8 @@ export interface ResourceType {
   custom: boolean;
   /** Name of the CRD that registered this resource. */
   crdName?: string;
+  /** The CRD's `openAPIV3Schema` per served version: pruning, defaulting and validation. */
+  schemas?: Record<string, JsonObject>;
 }
 
 export function typeKey(group: string, plural: string): string {
@@ -282,6 +284,16 @@ function required(value: string | undefined, field: string): string {
   return value;
 }
 
+function schemasOf(versions: JsonObject[]): Record<string, JsonObject> {
+  const schemas: Record<string, JsonObject> = {};
+  for (const version of versions) {
+    const schema = getPath(version, 'schema.openAPIV3Schema');
+    const name = stringField(version, 'name');
+    if (name !== undefined && isObject(schema)) schemas[name] = schema;
+  }
+  return schemas;
+}
+
 /** Turns an `apiextensions.k8s.io/v1` CustomResourceDefinition into the resource it serves. */
 export function resourceTypeFromCrd(crd: JsonObject): ResourceType {
   const spec = isObject(crd.spec) ? crd.spec : {};
@@ -314,6 +326,7 @@ export function resourceTypeFromCrd(crd: JsonObject): ResourceType {
     ),
     custom: true,
     crdName: stringField(isObject(crd.metadata) ? crd.metadata : undefined, 'name') ?? '',
+    schemas: schemasOf(ordered),
   };
 }
 

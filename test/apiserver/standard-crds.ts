@@ -1,3 +1,4 @@
+import { stockFlaggerCanaryCrd } from './flagger-crd.js';
 import type { JsonObject } from './json.js';
 
 interface CrdSpec {
@@ -103,16 +104,12 @@ const CANARY_COLUMNS: JsonObject[] = [
   { name: 'LastTransitionTime', type: 'string', jsonPath: '.status.lastTransitionTime' },
 ];
 
-/** Flagger's Canary, so Flagger manifests can be applied unchanged. */
+/**
+ * Flagger's Canary with Flagger's published schema, so Flagger manifests apply unchanged and
+ * whatever Flagger's CRD does not declare is pruned, as on a cluster with Flagger installed.
+ */
 export function flaggerCanaryCrd(): JsonObject {
-  return crdObject({
-    group: 'flagger.app',
-    kind: 'Canary',
-    plural: 'canaries',
-    versions: ['v1beta1'],
-    categories: ['all'],
-    columns: CANARY_COLUMNS,
-  });
+  return stockFlaggerCanaryCrd();
 }
 
 /** Serin's Canary as a stand-in, used only when deploy/crds does not provide the generated one. */
