@@ -8,6 +8,8 @@ import { CanaryDocument, type Canary } from '../api/canary.js';
 import { advance, analysisIntervalMs, strategyOf, terminate } from '../engine/index.js';
 import type { ControlCommand } from '../engine/ports.js';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from './client.js';
+import { withCompleteStatus } from './canary-state.js';
+import { reportPrunedSpec, withSpecExtensions } from './spec-extensions.js';
 import { COMMAND_ANNOTATION, decodeCommand } from './commands.js';
 import { cleanupOwnedObjects } from './cleanup.js';
 import { Informer } from './informer.js';
@@ -45,7 +47,10 @@ interface Entry {
 }
 
 /** Validates a live object; errors name the field. */
-export function parseCanary(raw: KubeObject): { canary?: Canary; error?: string } {
+export function parseCanary(live: KubeObject): { canary?: Canary; error?: string } {
+  const extended = withSpecExtensions(live);
+  if ('error' in extended) return { error: extended.error };
+  const raw = extended.object;
   const result = CanaryDocument.safeParse(raw);
   if (result.success)
     return { canary: { ...result.data, metadata: { ...raw.metadata, ...result.data.metadata } } };
@@ -174,8 +179,9 @@ export class CanaryController {
     const log = this.log.child({ canary: entry.name, namespace: entry.namespace });
     try {
       const tick = this.options.portsFor(client.scoped());
-      const raw = await client.get(entry.type, entry.namespace, entry.name);
-      if (!raw) return;
+      const live = await client.get(entry.type, entry.namespace, entry.name);
+      if (!live) return;
+      const raw = await withCompleteStatus(client, entry.type, live);
       const { canary, error } = parseCanary(raw);
       if (!canary) {
         if (entry.invalidVersion !== raw.metadata.resourceVersion) {
@@ -191,6 +197,7 @@ export class CanaryController {
         return;
       }
       entry.scheduler.setInterval(analysisIntervalMs(canary));
+      await reportPrunedSpec(tick.ports.notifier, raw, canary);
       if (raw.metadata.deletionTimestamp !== undefined) {
         await this.finalize(entry, canary, log, tick);
         return;

@@ -2,10 +2,13 @@
  * StatusPort on the Canary's status subresource. The status is written with PUT against the live
  * resourceVersion and retried on conflict (someone edited the spec or metadata in between); only
  * `.status` changes through the subresource, so a retry never overwrites the user's spec.
+ * For a group whose CRD would prune Serin's fields (Flagger's), the complete status goes to the
+ * companion first and the Canary gets the fields its CRD declares (canary-state.ts, ADR 0009).
  */
 import type { Canary, CanaryStatus } from '../api/canary.js';
 import type { Condition } from '../api/common.js';
 import type { StatusPort } from '../engine/ports.js';
+import { flaggerProjection, needsCompanion, writeCompanion } from './canary-state.js';
 import { isConflict, type KubeClient } from './client.js';
 import { canaryNamespace } from './objects.js';
 import { canaryTypeFor } from './resources.js';
@@ -56,12 +59,15 @@ export class KubernetesStatus implements StatusPort {
     const type = canaryTypeFor(canary.apiVersion);
     const ns = canaryNamespace(canary);
     const next = withReadyCondition(status, this.now());
+    const companion = needsCompanion(type);
+    if (companion) await writeCompanion(this.client, canary, next);
+    const onCanary = companion ? flaggerProjection(next) : next;
     for (let attempt = 1; ; attempt++) {
       const live = await this.client.get(type, ns, canary.metadata.name);
       if (!live) return; // deleted meanwhile: nothing to record
       try {
         this.writes++;
-        await this.client.replace(type, { ...live, status: next }, 'status');
+        await this.client.replace(type, { ...live, status: onCanary }, 'status');
         canary.status = next;
         return;
       } catch (error) {
