@@ -1,7 +1,8 @@
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runSerin } from '../../../test/support/cli.js';
-import { renderInstall } from './install.js';
+import { runCommand } from '../../../test/support/in-process-cli.js';
+import { installCommand, renderInstall } from './install.js';
 
 const kinds = (text: string) => parseAllDocuments(text).map((d) => (d.toJS() as { kind: string }).kind);
 
@@ -35,6 +36,19 @@ describe('serin install --render', () => {
     expect(out).toContain('--namespace=apps');
     expect(out).toContain('image: example/serin:1');
     expect(docs.find((d) => d.kind === 'Deployment')?.metadata.namespace).toBe('ops');
+  });
+
+  it("leaves Flagger's CRD alone by default; --flagger-crd superset adds Serin's superset first", async () => {
+    const names = (text: string) =>
+      parseAllDocuments(text).map((d) => (d.toJS() as { metadata: { name: string } }).metadata.name);
+    expect(names(renderInstall({ scope: 'cluster', namespace: 'serin-system' }))).not.toContain(
+      'canaries.flagger.app',
+    );
+    const superset = renderInstall({ scope: 'cluster', namespace: 'serin-system', flaggerCrd: 'superset' });
+    expect(names(superset)[0]).toBe('canaries.flagger.app');
+    const bad = await runCommand([installCommand], ['install', '--render', '--flagger-crd', 'replace']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--flagger-crd');
   });
 
   it('asks for --render and for --watch-namespace with namespace scope', async () => {

@@ -22,8 +22,13 @@ function kustomizationResources(deploy: string): string[] {
   return resources.map(String);
 }
 
+/** `keep`: leave canaries.flagger.app to Flagger (stock CRD, Serin's state in companions); `superset`: install Serin's. */
+export const FLAGGER_CRD_MODES = ['keep', 'superset'] as const;
+export type FlaggerCrdMode = (typeof FLAGGER_CRD_MODES)[number];
+
 interface RenderOptions {
   scope: 'cluster' | 'namespace';
+  flaggerCrd?: FlaggerCrdMode;
   watchNamespace?: string | undefined;
   namespace: string;
   image?: string | undefined;
@@ -56,6 +61,7 @@ function adjust(doc: Doc, o: RenderOptions): Doc | undefined {
 export function renderInstall(o: RenderOptions): string {
   const deploy = findDeployDirectory();
   const files = kustomizationResources(deploy);
+  if (o.flaggerCrd === 'superset') files.unshift('flagger/canaries.flagger.app.yaml');
   if (o.scope === 'namespace') files.push('namespaced/role.yaml');
   const docs: Doc[] = [];
   for (const file of files) {
@@ -79,6 +85,14 @@ export const installCommand: CommandModule = (program) => {
         .choices(['cluster', 'namespace'] as const)
         .default('cluster' as const),
     )
+    .addOption(
+      new Option(
+        '--flagger-crd <mode>',
+        "keep: leave Flagger's canaries.flagger.app CRD as it is (Flagger still installed or not); superset: install Serin's superset of it (only once Flagger is gone)",
+      )
+        .choices(FLAGGER_CRD_MODES)
+        .default('keep' as const),
+    )
     .option('--watch-namespace <ns>', 'with --scope namespace: the namespace the controller watches')
     .option('--namespace <ns>', 'namespace the controller runs in', 'serin-system')
     .option('--image <ref>', 'controller image')
@@ -93,6 +107,7 @@ export const installCommand: CommandModule = (program) => {
       process.stdout.write(
         renderInstall({
           scope: opts.scope,
+          flaggerCrd: opts.flaggerCrd,
           watchNamespace: opts.watchNamespace,
           namespace: opts.namespace,
           image: opts.image,
