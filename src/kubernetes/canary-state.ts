@@ -106,23 +106,36 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
- * The live Canary with its complete status: for a group whose CRD prunes Serin's fields, the
- * companion's status replaces the Canary's (it is written first, so it is never behind). When the
- * Canary's status is not the projection of the companion (a crash between the two writes), the
- * projection is written again.
+ * The Canary with its complete status, read-only (for the CLI): for a group whose CRD prunes
+ * Serin's fields, the companion's status replaces the Canary's; it is written first, so it is
+ * never behind.
+ */
+export async function readCompleteStatus<T extends KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  raw: T,
+): Promise<T> {
+  if (!needsCompanion(type)) return raw;
+  const complete = await readCompanion(client, raw);
+  return complete ? { ...raw, status: complete } : raw;
+}
+
+/**
+ * What the controller reads before a tick: the complete status, and when the Canary's status is
+ * not the projection of the companion (a crash between the two writes) the projection is written
+ * again.
  */
 export async function withCompleteStatus(
   client: KubeClient,
   type: ResourceType,
   raw: KubeObject,
 ): Promise<KubeObject> {
-  if (!needsCompanion(type)) return raw;
-  const complete = await readCompanion(client, raw);
-  if (!complete) return raw;
-  const projection = flaggerProjection(complete);
+  const complete = await readCompleteStatus(client, type, raw);
+  if (complete === raw) return raw;
+  const projection = flaggerProjection((complete.status ?? {}) as CanaryStatus);
   const live = flaggerProjection((raw.status ?? {}) as CanaryStatus);
   if (!sameJson(projection, live)) {
     await client.replace(type, { ...raw, status: projection }, 'status');
   }
-  return { ...raw, status: complete };
+  return complete;
 }

@@ -1,4 +1,5 @@
 /** What the cluster-facing CLI commands share: connecting like kubectl and finding Canaries. */
+import { readCompleteStatus } from './canary-state.js';
 import { KubeClient, isNotFound, loadKubeConfig, type KubeObject } from './client.js';
 import { Resources, type ResourceType } from './resources.js';
 
@@ -24,7 +25,7 @@ export type CanaryObject = KubeObject & { spec?: Record<string, unknown>; status
 
 const CANARY_TYPES: ResourceType[] = [Resources.serinCanary, Resources.flaggerCanary];
 
-/** The Canary in Serin's group, else in Flagger's. */
+/** The Canary in Serin's group, else in Flagger's, with its complete status (companion included). */
 export async function findCanary(
   client: KubeClient,
   namespace: string,
@@ -33,7 +34,7 @@ export async function findCanary(
   for (const type of CANARY_TYPES) {
     try {
       const canary = await client.get<CanaryObject>(type, namespace, name);
-      if (canary) return { canary, type };
+      if (canary) return { canary: await readCompleteStatus(client, type, canary), type };
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
