@@ -54,7 +54,7 @@ afterAll(async () => {
 
 describe('state of flagger.app Canaries', () => {
   it("lists exactly the status fields Flagger's CRD declares", () => {
-    const status = (flaggerCanarySchema().properties as Record<string, { properties: object }>).status;
+    const { status } = flaggerCanarySchema().properties as { status: { properties: object } };
     expect([...FLAGGER_STATUS_FIELDS].sort()).toEqual(Object.keys(status.properties).sort());
   });
 
