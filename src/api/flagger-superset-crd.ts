@@ -1,5 +1,5 @@
 /**
- * The superset `canaries.flagger.app` CRD (ADR 0009): Serin's own Canary schema, served in
+ * The superset `canaries.flagger.app` CRD (ADR 0010): Serin's own Canary schema, served in
  * Flagger's group, for clusters that no longer run Flagger. It keeps every field Serin reads and
  * writes, where Flagger's stock CRD prunes Serin's spec and status fields. Never install it while
  * Flagger runs: Flagger's chart owns `canaries.flagger.app` and would put its own back.

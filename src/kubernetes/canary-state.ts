@@ -1,5 +1,5 @@
 /**
- * Where a Canary's status lives so that a real API server keeps all of it (ADR 0009).
+ * Where a Canary's status lives so that a real API server keeps all of it (ADR 0010).
  *
  * Serin's `serin.dev` CRD declares Serin's whole status. Flagger's stock `flagger.app` CRD declares
  * only Flagger's status fields, and the API server prunes everything else on every write: the

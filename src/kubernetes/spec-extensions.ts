@@ -1,5 +1,5 @@
 /**
- * Serin-only spec fields on Canaries whose CRD would prune them (ADR 0009). Flagger's stock CRD
+ * Serin-only spec fields on Canaries whose CRD would prune them (ADR 0010). Flagger's stock CRD
  * drops `analysis.judge`, `analysis.unknownThreshold`, `service.routing` and any other field it
  * does not declare; the supported place for them is the `serin.dev/spec` annotation, a JSON object
  * merged over `spec` before validation. Fields a user applied that the API server pruned are

@@ -3,7 +3,7 @@
  * resourceVersion and retried on conflict (someone edited the spec or metadata in between); only
  * `.status` changes through the subresource, so a retry never overwrites the user's spec.
  * For a group whose CRD would prune Serin's fields (Flagger's), the complete status goes to the
- * companion first and the Canary gets the fields its CRD declares (canary-state.ts, ADR 0009).
+ * companion first and the Canary gets the fields its CRD declares (canary-state.ts, ADR 0010).
  */
 import type { Canary, CanaryStatus } from '../api/canary.js';
 import type { Condition } from '../api/common.js';

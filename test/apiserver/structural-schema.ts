@@ -16,7 +16,11 @@
  * Not modelled: CEL `x-kubernetes-validations`, validation ratcheting of unchanged fields,
  * `x-kubernetes-list-type` uniqueness, `multipleOf`, `minProperties`/`maxProperties`, formats
  * other than `date-time`.
+ *
+ * `pattern` is Go's regexp, unanchored, as kube-openapi runs it: through re2js, a port of Go's engine.
  */
+import { RE2JS } from 're2js';
+
 import { clone, isObject, type JsonObject, type JsonValue } from './json.js';
 
 export type Schema = JsonObject;
@@ -179,6 +183,23 @@ function shown(value: JsonValue): string {
   return String(value);
 }
 
+const compiledPatterns = new Map<string, RE2JS | undefined>();
+
+/** Go's `regexp.MatchString`; a pattern Go cannot compile would have been refused with the CRD. */
+function matchesPattern(pattern: string, value: string): boolean {
+  if (!compiledPatterns.has(pattern)) {
+    let compiled: RE2JS | undefined;
+    try {
+      compiled = RE2JS.compile(pattern);
+    } catch {
+      compiled = undefined;
+    }
+    compiledPatterns.set(pattern, compiled);
+  }
+  const compiled = compiledPatterns.get(pattern);
+  return compiled === undefined || compiled.matcher(value).find();
+}
+
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 class Validator {
@@ -232,7 +253,7 @@ class Validator {
   }
 
   private string(value: string, schema: Schema, path: string): void {
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) {
+    if (typeof schema.pattern === 'string' && !matchesPattern(schema.pattern, value)) {
       this.add(
         'FieldValueInvalid',
         path,
