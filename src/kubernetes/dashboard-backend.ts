@@ -27,6 +27,7 @@ import { analysisOf, strategyOf } from '../engine/analysis-config.js';
 import { isNotFound, KubeClient, type KubeObject } from './client.js';
 import { buildCommand, COMMAND_ANNOTATION, encodeCommand } from './commands.js';
 import { ConfigMapGateStore } from './gate-store.js';
+import { readCompleteStatus } from './canary-state.js';
 import { Informer } from './informer.js';
 import { Resources, type ResourceType } from './resources.js';
 
@@ -338,7 +339,9 @@ class KubernetesBackend implements KubernetesDashboardBackend {
     await this.ready();
     for (const informer of this.informers) {
       const object = informer.get(namespace, name);
-      if (object) return { object, type: informer.type };
+      // A flagger.app Canary's checks and decisions live in its companion (canary-state.ts).
+      if (object)
+        return { object: await readCompleteStatus(this.client, informer.type, object), type: informer.type };
     }
     return undefined;
   }

@@ -8,7 +8,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLAGGER_STATUS_FIELDS, stateName } from '../../src/kubernetes/canary-state.js';
+import { findCanary } from '../../src/kubernetes/cli-support.js';
 import { KubeClient, type KubeObject } from '../../src/kubernetes/client.js';
+import { createKubernetesDashboardBackend } from '../../src/kubernetes/dashboard-backend.js';
 import { encodeCommand } from '../../src/kubernetes/commands.js';
 import { COMMAND_ANNOTATION } from '../../src/kubernetes/commands.js';
 import { Resources, type ResourceType } from '../../src/kubernetes/resources.js';
@@ -193,6 +195,16 @@ describe.concurrent.each(GROUPS)('Flagger scenarios on %s Canaries', { timeout: 
     if (group === 'flagger.app')
       expect(onCanary.every((f) => (FLAGGER_STATUS_FIELDS as readonly string[]).includes(f))).toBe(true);
     await waitFor('target at zero', async () => (await replicasOf(client, ns, name)) === 0);
+    // What users read: `serin status` (findCanary) and the dashboard show the decisions too.
+    const found = await findCanary(client, ns, name);
+    expect(JSON.stringify(found.canary.status?.decisions)).toContain('Promote');
+    const dashboard = createKubernetesDashboardBackend(cluster.kubeConfig, { namespace: ns });
+    try {
+      const detail = await dashboard.get(ns, name);
+      expect(detail?.decisions.map((d) => d.action)).toContain('Promote');
+    } finally {
+      await dashboard.close();
+    }
   });
 
   it('rollback: a failing rollout webhook fails the run after threshold checks', async () => {
