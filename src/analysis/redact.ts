@@ -17,6 +17,32 @@ export function redactUrl(raw: string): string {
   return url.toString();
 }
 
+/** Fields whose values are secrets wherever they appear; the controller's log redaction uses the same list. */
+export const SECRET_KEYS: readonly string[] = ['token', 'password', 'authorization'];
+
+const SECRET_KEY = new RegExp(`^(?:${SECRET_KEYS.join('|')})$`, 'i');
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
+
+/**
+ * A copy of a read model (a Canary's spec and status, a status view) for answering a read API:
+ * every URL as {@link redactUrl} shows it in the logs, every secret field replaced. Reading never
+ * reveals more than the logs do.
+ */
+export function redactForRead<T>(value: T): T {
+  return redactValue(value, 0) as T;
+}
+
+function redactValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return URL_LIKE.test(value) ? redactUrl(value) : value;
+  if (value === null || typeof value !== 'object' || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && typeof item === 'string' ? 'REDACTED' : redactValue(item, depth + 1);
+  }
+  return out;
+}
+
 /** Only scheme, host and port: for addresses that are secrets as a whole (alert webhooks). */
 export function urlOrigin(raw: string): string {
   try {

@@ -1,6 +1,7 @@
 /** Server-sent events: every connected browser hears which Canary changed, plus heartbeats. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CanaryChange } from './backend.js';
+import type { EndpointGuard } from '../http/guard.js';
 import { SECURITY_HEADERS } from './http.js';
 
 export interface EventHub {
@@ -11,20 +12,18 @@ export interface EventHub {
   readonly size: number;
 }
 
-export function createEventHub(options: { heartbeatMs: number; maxClients: number }): EventHub {
-  const clients = new Set<ServerResponse>();
+export function createEventHub(options: { heartbeatMs: number; guard: EndpointGuard }): EventHub {
+  const clients = new Map<ServerResponse, () => void>();
   const heartbeat = setInterval(() => {
-    for (const res of clients) res.write(`: heartbeat ${new Date().toISOString()}\n\n`);
+    for (const res of clients.keys()) res.write(`: heartbeat ${new Date().toISOString()}\n\n`);
   }, options.heartbeatMs);
   heartbeat.unref();
 
   return {
     connect(req, res) {
-      if (clients.size >= options.maxClients) {
-        res.writeHead(503, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain', 'Retry-After': '10' });
-        res.end('too many live connections\n');
-        return;
-      }
+      // The stream budget is the server's: the next ordinary request is still answered.
+      const release = options.guard.openStream(res);
+      if (release === undefined) return;
       res.writeHead(200, {
         ...SECURITY_HEADERS,
         'Content-Type': 'text/event-stream; charset=utf-8',
@@ -34,20 +33,24 @@ export function createEventHub(options: { heartbeatMs: number; maxClients: numbe
         'X-Accel-Buffering': 'no',
       });
       res.write('retry: 2000\n\nevent: ready\ndata: {}\n\n');
-      clients.add(res);
+      clients.set(res, release);
       const drop = (): void => {
         clients.delete(res);
+        release();
       };
       req.on('close', drop);
       res.on('error', drop);
     },
     broadcast(change) {
       const frame = `event: change\ndata: ${JSON.stringify({ namespace: change.namespace, name: change.name })}\n\n`;
-      for (const res of clients) res.write(frame);
+      for (const res of clients.keys()) res.write(frame);
     },
     closeAll() {
       clearInterval(heartbeat);
-      for (const res of clients) res.end();
+      for (const [res, release] of clients) {
+        res.end();
+        release();
+      }
       clients.clear();
     },
     get size() {

@@ -2,8 +2,10 @@
  * The dashboard server: a JSON API, a server-sent-events stream and the built web UI, on one
  * port, over any {@link DashboardBackend}. Read-only unless a token is configured.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { redactForRead } from '../analysis/redact.js';
+import { createEndpointGuard, createGuardedServer, type EndpointGuard } from '../http/guard.js';
 import { createAuthorizer, type Authorizer } from './auth.js';
 import type { DashboardBackend } from './backend.js';
 import { createEventHub, type EventHub } from './events.js';
@@ -27,10 +29,13 @@ export interface DashboardServerOptions {
   uiDir?: string;
   /** Builds the UI on start when it is missing (needs Vite). Defaults to true for the default `uiDir`. */
   buildUiIfMissing?: boolean;
-  /** Host header names accepted; defaults to loopback names when bound to loopback, any otherwise. */
+  /** Host names answered besides loopback names (and, off loopback, addresses and cluster names). */
   allowedHosts?: readonly string[];
   heartbeatMs?: number;
+  /** Most live event streams (default 32). */
   maxEventClients?: number;
+  /** The policy of the server this handler is mounted in, when it is mounted in another one. */
+  guard?: EndpointGuard;
   log?: (line: string) => void;
 }
 
@@ -43,18 +48,13 @@ export interface DashboardServer {
 }
 
 const BODY_LIMIT = 16 * 1024;
-const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
 
 interface Context {
   backend: DashboardBackend;
   auth: Authorizer;
   events: EventHub;
   uiDir: string;
-  allowedHosts: readonly string[] | undefined;
+  guard: EndpointGuard;
   log: (line: string) => void;
 }
 
@@ -95,7 +95,8 @@ async function handleApi(
     sendJson(res, 200, { items: await ctx.backend.history(namespace, name) });
     return;
   }
-  sendJson(res, 200, detail);
+  // The spec carries webhook URLs, which can carry credentials: shown as the logs show them.
+  sendJson(res, 200, redactForRead(detail));
 }
 
 async function handleAction(
@@ -117,17 +118,23 @@ async function handleAction(
   sendJson(res, result.accepted ? 202 : 409, { ...result, by });
 }
 
-function checkHost(ctx: Context, req: IncomingMessage): void {
-  if (!ctx.allowedHosts) return;
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-  // Refusing foreign Host names stops DNS-rebinding pages from reading a loopback dashboard.
-  if (!ctx.allowedHosts.includes(host)) throw new HttpError(403, `unexpected Host header "${host}"`);
+function requestPath(req: IncomingMessage): string {
+  let path: string;
+  try {
+    path = new URL(req.url ?? '/', 'http://dashboard.invalid').pathname;
+    decodeURIComponent(path);
+  } catch {
+    throw new HttpError(400, 'the request path has a malformed percent-escape');
+  }
+  return path;
 }
 
 async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    checkHost(ctx, req);
-    const path = new URL(req.url ?? '/', 'http://dashboard.invalid').pathname;
+    // Refusing foreign Host names stops DNS-rebinding pages from reading a loopback dashboard.
+    const refused = ctx.guard.refusal(req, req.url?.startsWith('/api/events') === true);
+    if (refused !== undefined) throw new HttpError(403, refused);
+    const path = requestPath(req);
     if (path === '/api' || path.startsWith('/api/')) {
       await handleApi(ctx, req, res, path);
       return;
@@ -183,18 +190,9 @@ export async function createDashboardHandler(
   const uiDir = options.uiDir ?? DEFAULT_UI_DIR;
   await prepareUi(options, uiDir, log);
   const auth = createAuthorizer(options);
-  const events = createEventHub({
-    heartbeatMs: options.heartbeatMs ?? 15_000,
-    maxClients: options.maxEventClients ?? 64,
-  });
-  const ctx: Context = {
-    backend: options.backend,
-    auth,
-    events,
-    uiDir,
-    allowedHosts: options.allowedHosts ?? (isLoopback(host) ? LOOPBACK_HOSTS : undefined),
-    log,
-  };
+  const guard = options.guard ?? guardFor(options, host);
+  const events = createEventHub({ heartbeatMs: options.heartbeatMs ?? 15_000, guard });
+  const ctx: Context = { backend: options.backend, auth, events, uiDir, guard, log };
   const unsubscribe = options.backend.subscribe((change) => {
     events.broadcast(change);
   });
@@ -208,11 +206,20 @@ export async function createDashboardHandler(
   };
 }
 
+function guardFor(options: Omit<DashboardServerOptions, 'port'>, host: string): EndpointGuard {
+  return createEndpointGuard({
+    bindHost: host,
+    allowedHosts: options.allowedHosts,
+    maxStreams: options.maxEventClients,
+  });
+}
+
 /** Starts the server and resolves once it listens. */
 export async function createDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
-  const dashboard = await createDashboardHandler(options);
-  const server = createServer(dashboard.handle);
+  const guard = options.guard ?? guardFor(options, host);
+  const dashboard = await createDashboardHandler({ ...options, guard });
+  const server = createGuardedServer(guard, dashboard.handle);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

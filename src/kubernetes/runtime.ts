@@ -15,9 +15,10 @@ import { ControllerMetrics } from './metrics.js';
 import { clusterPorts } from './ports.js';
 import type { Provider } from './router.js';
 import { createGateServer } from '../analysis/gates/server.js';
+import type { LoadLimits } from '../analysis/loadgen/limits.js';
 import { LoadTasks } from '../analysis/loadgen/tasks.js';
 import { ConfigMapGateStore } from './gate-store.js';
-import { serve, startHealthServer, type HealthServer } from './server.js';
+import { serve, startHealthServer, type EndpointPolicy, type HealthServer } from './server.js';
 
 export interface RuntimeOptions {
   kubeConfig: KubeConfig;
@@ -29,6 +30,12 @@ export interface RuntimeOptions {
   gatesAddr?: string | undefined;
   /** Bearer token for opening and closing gates over HTTP; without one only kubectl can change them. */
   gatesToken?: string | undefined;
+  /** Bounds on the load tasks the gate API runs (defaults in src/analysis/loadgen/limits.ts). */
+  loadLimits?: Partial<LoadLimits> | undefined;
+  /** Host names the endpoints answer besides addresses, loopback and cluster-internal names. */
+  allowedHosts?: readonly string[] | undefined;
+  /** The namespace the controller runs in: `<service>.<namespace>` Host names are answered. */
+  podNamespace?: string | undefined;
   logger?: Logger;
   leaderElect?: boolean;
   leaseNamespace?: string;
@@ -55,6 +62,7 @@ export class ControllerRuntime {
   private elector: LeaderElector | undefined;
   private server: HealthServer | undefined;
   private gateServer: HealthServer | undefined;
+  private loadTasks: LoadTasks | undefined;
   private leading = false;
   private stopping = false;
 
@@ -99,8 +107,11 @@ export class ControllerRuntime {
 
   async start(): Promise<void> {
     if (this.options.metricsAddr !== undefined) {
-      this.server = await startHealthServer(this.options.metricsAddr, this.metrics.registry, () =>
-        this.ready(),
+      this.server = await startHealthServer(
+        this.options.metricsAddr,
+        this.metrics.registry,
+        () => this.ready(),
+        this.endpointPolicy(),
       );
       this.logger.info({ url: this.server.url }, 'serving /metrics, /healthz and /readyz');
     }
@@ -136,19 +147,27 @@ export class ControllerRuntime {
     return this.gateServer?.url;
   }
 
+  private endpointPolicy(): EndpointPolicy {
+    return {
+      allowedHosts: this.options.allowedHosts,
+      namespace: this.options.podNamespace ?? this.options.leaseNamespace ?? this.options.namespace,
+    };
+  }
+
   /** Every replica serves gates: their state lives in the cluster, not in the process. */
   private async startGates(): Promise<void> {
     if (this.options.gatesAddr === undefined) return;
+    this.loadTasks = new LoadTasks({ limits: this.options.loadLimits });
     const handler = createGateServer({
       store: new ConfigMapGateStore(this.client, this.options.namespace),
       // No token configured: nobody can open a gate over HTTP; kubectl (and its RBAC) still can.
       token: this.options.gatesToken ?? randomBytes(32).toString('hex'),
-      loadTasks: new LoadTasks(),
+      loadTasks: this.loadTasks,
       log: (line) => {
         this.logger.info({ component: 'gates' }, line);
       },
     });
-    this.gateServer = await serve(this.options.gatesAddr, handler);
+    this.gateServer = await serve(this.options.gatesAddr, handler, this.endpointPolicy());
     this.logger.info({ url: this.gateServer.url }, 'serving the gate API');
   }
 
@@ -169,10 +188,14 @@ export class ControllerRuntime {
   /** Graceful: stop ticking (running ticks finish), hand back the lease, close the endpoints. */
   async stop(): Promise<void> {
     this.stopping = true;
+    // Load tasks are cancelled first, in parallel with the rest: a pod has 30 s to exit, and a
+    // `hey -z 10m` must not keep it running.
+    const load = this.loadTasks?.stopAll();
     await this.controller.stop();
     await this.elector?.stop();
     this.leading = false;
     await this.server?.close();
     await this.gateServer?.close();
+    await load;
   }
 }

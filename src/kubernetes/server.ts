@@ -1,7 +1,11 @@
 /** The controller's HTTP endpoints: /metrics (Prometheus), /healthz (alive), /readyz (caches synced). */
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { createEndpointGuard, createGuardedServer, type EndpointPolicyOptions } from '../http/guard.js';
+
+/** The endpoint policy (src/http/guard.ts) without the bind address, which comes from `address`. */
+export type EndpointPolicy = Omit<EndpointPolicyOptions, 'bindHost'>;
 
 export interface HealthServer {
   url: string;
@@ -12,8 +16,9 @@ export async function startHealthServer(
   address: string,
   registry: Registry,
   ready: () => boolean,
+  policy: EndpointPolicy = {},
 ): Promise<HealthServer> {
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
       registry
@@ -41,17 +46,18 @@ export async function startHealthServer(
     }
     res.writeHead(404);
     res.end();
-  });
-  return listen(server, address);
+  };
+  return serve(address, handler, policy);
 }
 
-/** Serves any handler on `host:port` (the gate API uses it too). */
-export function serve(address: string, handler: http.RequestListener): Promise<HealthServer> {
-  return listen(http.createServer(handler), address);
-}
-
-async function listen(server: http.Server, address: string): Promise<HealthServer> {
+/** Serves any handler on `host:port` under the endpoint policy (the gate API uses it too). */
+export async function serve(
+  address: string,
+  handler: http.RequestListener,
+  policy: EndpointPolicy = {},
+): Promise<HealthServer> {
   const [host, portText] = splitAddress(address);
+  const server = createGuardedServer(createEndpointGuard({ ...policy, bindHost: host }), handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(Number(portText), host, resolve);
@@ -60,11 +66,13 @@ async function listen(server: http.Server, address: string): Promise<HealthServe
   return {
     url: `http://${host === '' || host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     close: () =>
-      new Promise((resolve) =>
+      new Promise((resolve) => {
         server.close(() => {
           resolve();
-        }),
-      ),
+        });
+        // Keep-alive and stream connections would otherwise hold a shutdown open.
+        server.closeAllConnections();
+      }),
   };
 }
 

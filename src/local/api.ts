@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateServer } from '../analysis/gates/server.js';
+import { redactForRead } from '../analysis/redact.js';
+import { createEndpointGuard, createGuardedServer, type EndpointGuard } from '../http/guard.js';
 import { createDashboardServer, type DashboardServer } from '../dashboard/server.js';
 import { ManifestError, type ManifestSource } from './manifest.js';
 import type { LocalRuntime, RuntimeEvent } from './runtime.js';
@@ -13,6 +15,11 @@ export interface LocalApiOptions {
   host?: string;
   /** Build the dashboard's web UI when it is missing (slow; off in tests). */
   buildDashboard?: boolean;
+  /** Host names answered besides loopback names. */
+  allowedHosts?: readonly string[];
+  /** Most open connections and live event streams (defaults in src/http/guard.ts). */
+  maxConnections?: number;
+  maxStreams?: number;
   log?: (line: string) => void;
 }
 
@@ -83,6 +90,16 @@ function parseApplyBody(text: string): ManifestSource[] {
   });
 }
 
+/** One policy for every route on this port, the dashboard's included. */
+function guardFor(options: LocalApiOptions, host: string): EndpointGuard {
+  return createEndpointGuard({
+    bindHost: host,
+    allowedHosts: options.allowedHosts,
+    maxConnections: options.maxConnections,
+    maxStreams: options.maxStreams,
+  });
+}
+
 /**
  * The local API on one port: `/api/local/*` (status with live per-version numbers, logs, apply, a
  * stream of events), `/metrics` (the router's Istio telemetry, for a Prometheus to scrape), and
@@ -93,11 +110,13 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const { runtime } = options;
   const host = options.host ?? '127.0.0.1';
   const expected = sha256(options.token);
+  const guard = guardFor(options, host);
   const dashboard: DashboardServer = await createDashboardServer({
     backend: runtime.backend,
     token: options.token,
     port: 0,
     host,
+    guard,
     buildUiIfMissing: options.buildDashboard ?? true,
     ...(options.log ? { log: options.log } : {}),
   });
@@ -121,12 +140,13 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
         router: runtime.urls.router,
         api: url,
         dashboard: `${url}/`,
-        canaries: runtime.canaries().map((c) => runtime.view(c)),
+        canaries: runtime.canaries().map((c) => redactForRead(runtime.view(c))),
       });
       return;
     }
     if (path === '/api/local/events' && method === 'GET') {
-      streamEvents(runtime, req, res);
+      const release = guard.openStream(res);
+      if (release !== undefined) streamEvents(runtime, req, res, release);
       return;
     }
     if (path === '/api/local/apply') {
@@ -186,7 +206,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     }
   };
 
-  const server: Server = createServer((req, res) => void handle(req, res));
+  const server: Server = createGuardedServer(guard, (req, res) => void handle(req, res));
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => {
@@ -211,7 +231,12 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
 }
 
 /** Server-sent events: every runtime event (`event`, `status`, `manifest`) as it happens. */
-function streamEvents(runtime: LocalRuntime, req: IncomingMessage, res: ServerResponse): void {
+function streamEvents(
+  runtime: LocalRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  release: () => void,
+): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-store',
@@ -219,7 +244,7 @@ function streamEvents(runtime: LocalRuntime, req: IncomingMessage, res: ServerRe
   });
   res.write(': connected\n\n');
   const send = (event: RuntimeEvent) => {
-    res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    res.write(`event: ${event.type}\ndata: ${JSON.stringify(redactForRead(event))}\n\n`);
   };
   for (const canary of runtime.canaries()) send({ type: 'status', canary: runtime.view(canary) });
   const unsubscribe = runtime.subscribe(send);
@@ -228,5 +253,6 @@ function streamEvents(runtime: LocalRuntime, req: IncomingMessage, res: ServerRe
   req.on('close', () => {
     unsubscribe();
     clearInterval(heartbeat);
+    release();
   });
 }

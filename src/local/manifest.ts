@@ -50,7 +50,10 @@ export function readManifest(sources: readonly ManifestSource[]): Manifest {
   for (const source of sources) {
     const baseDir = source.baseDir ?? dirname(resolve(source.name));
     const { documents, syntaxErrors } = parseSource(source.text);
-    for (const e of syntaxErrors) problems.push(`${source.name}:${e.index}: ${e.message}`);
+    for (const e of syntaxErrors)
+      problems.push(
+        `${source.name}:${e.index}${e.line === undefined ? '' : ` (line ${e.line})`}: ${e.message}`,
+      );
     for (const doc of documents) {
       const where = `${source.name}:${doc.index}`;
       if (doc.family === 'other') {

@@ -1,4 +1,5 @@
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { decodeYaml } from '../api/documents.js';
 
 /**
  * A set of Kubernetes manifests read from files, each document with where it came from, so that
@@ -113,7 +114,12 @@ export function readManifests(sources: readonly { name: string; text: string }[]
         });
         return;
       }
-      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      const decoded = decodeYaml(doc, counter);
+      if ('error' in decoded) {
+        out.problems.push({ file, line: decoded.line ?? start, message: decoded.error });
+        return;
+      }
+      const value = decoded.value;
       if (value === null || value === undefined) return;
       if (!isRecord(value)) {
         out.problems.push({ file, line: start, message: 'expected an object with apiVersion and kind' });

@@ -40,6 +40,9 @@ describe('serin run and serin apply on bad input', () => {
     expect(prom.stderr).toContain('--prometheus: expected an http(s) URL');
     const missing = await runSerin(['run', '-f', join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(2);
+    const none = await runSerin(['run', '--port', '0', '--state-dir', join(dir, '.serin-none')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('-f, --filename: expected a manifest');
   });
 
   it('serin apply says when no instance is running', async () => {

@@ -9,6 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { CommandLineError } from '../loadgen/words.js';
+import { LoadRefused } from '../loadgen/limits.js';
 import type { LoadTasks } from '../loadgen/tasks.js';
 import type { GateKind, GateStore } from './store.js';
 
@@ -129,13 +130,19 @@ export function createGateServer(options: GateServerOptions): RequestListener {
     if (command === undefined) throw new HttpError(400, 'metadata.cmd: expected a hey command line');
     try {
       const { task: started, started: isNew } = options.loadTasks.start(
-        `${payload.name}.${payload.namespace}`,
+        {
+          canary: `${payload.name}.${payload.namespace}`,
+          namespace: payload.namespace,
+          // A caller with the token may load any target; a webhook (no token) only allowed ones.
+          authorised: options.token !== undefined && authorised(req, options.token),
+        },
         command,
       );
       if (isNew) log(`load task ${started.id} started for ${started.canary}`);
       reply(res, 202, { id: started.id, status: isNew ? 'started' : 'already running' });
     } catch (error) {
       if (error instanceof CommandLineError) throw new HttpError(400, `metadata.cmd: ${error.message}`);
+      if (error instanceof LoadRefused) throw new HttpError(error.status, `metadata.cmd: ${error.message}`);
       throw error;
     }
   };

@@ -125,13 +125,15 @@ export async function runLoad(options: LoadOptions, run: RunLoadOptions = {}): P
         ...(options.timeoutMs > 0
           ? { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }
           : {}),
+        // Stopping cuts requests in flight: a shutdown must not wait out their timeouts.
+        signal: stop.signal,
       });
       await response.body.dump();
       tally.latency.add(performance.now() - started);
       const code = String(response.statusCode);
       tally.statusCodes[code] = (tally.statusCodes[code] ?? 0) + 1;
     } catch {
-      tally.errors += 1;
+      if (!stop.signal.aborted) tally.errors += 1;
     }
   }
 
@@ -154,7 +156,7 @@ export async function runLoad(options: LoadOptions, run: RunLoadOptions = {}): P
     clearTimeout(deadline);
     clearInterval(progress);
     run.signal?.removeEventListener('abort', onAbort);
-    await pool.close().catch(() => undefined);
+    await (stop.signal.aborted ? pool.destroy() : pool.close()).catch(() => undefined);
   }
   return tally.summary();
 }

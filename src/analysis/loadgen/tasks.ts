@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { runLoad, type LoadSummary } from './generator.js';
-import { parseHey, type LoadOptions } from './hey.js';
+import { parseHey } from './hey.js';
+import { boundLoad, DEFAULT_LOAD_LIMITS, LoadRefused, type LoadLimits } from './limits.js';
 
 export interface LoadTask {
   id: string;
@@ -17,10 +18,17 @@ export interface LoadTask {
 }
 
 export interface LoadTasksOptions {
-  /** Longest a task may run (default 1 h, as the load tester's `-timeout`). */
-  maxDurationMs?: number;
+  /** Bounds on every task (defaults: {@link DEFAULT_LOAD_LIMITS}). */
+  limits?: Partial<LoadLimits>;
   /** Called when a task ends. */
   onFinished?: (task: LoadTask) => void;
+}
+
+/** Who asked for a task: the Canary (`name.namespace`), its namespace, and whether the token came with it. */
+export interface LoadRequester {
+  canary: string;
+  namespace: string;
+  authorised: boolean;
 }
 
 export class LoadTasks {
@@ -30,14 +38,27 @@ export class LoadTasks {
   >();
   private readonly finished: LoadTask[] = [];
 
-  constructor(private readonly options: LoadTasksOptions = {}) {}
+  readonly limits: LoadLimits;
 
-  /** Parses and starts a `hey` command for a canary; throws CommandLineError for a bad line. */
-  start(canary: string, command: string): { task: LoadTask; started: boolean } {
-    const options = this.bounded(parseHey(command));
+  constructor(private readonly options: LoadTasksOptions = {}) {
+    this.limits = { ...DEFAULT_LOAD_LIMITS, ...options.limits };
+  }
+
+  /**
+   * Parses and starts a `hey` command for a canary; throws CommandLineError for a bad line and
+   * LoadRefused for one over the limits.
+   */
+  start(requester: LoadRequester, command: string): { task: LoadTask; started: boolean } {
+    const { canary } = requester;
+    const options = boundLoad(parseHey(command), this.limits, requester);
     const id = createHash('sha256').update(`${canary}\n${command}`).digest('hex').slice(0, 12);
     const existing = this.running.get(id);
     if (existing !== undefined) return { task: existing.task, started: false };
+    if (this.running.size >= this.limits.maxTasks)
+      throw new LoadRefused(
+        429,
+        `${this.running.size} load tasks are running, the limit (--loadgen-max-tasks); try again when one ends`,
+      );
     const task: LoadTask = { id, canary, command, startedAt: new Date().toISOString() };
     const controller = new AbortController();
     const done = runLoad(options, { signal: controller.signal })
@@ -56,16 +77,11 @@ export class LoadTasks {
     return { task, started: true };
   }
 
-  private bounded(options: LoadOptions): LoadOptions {
-    const max = this.options.maxDurationMs ?? 3_600_000;
-    return { ...options, durationMs: Math.min(options.durationMs ?? max, max) };
-  }
-
   list(): { running: LoadTask[]; finished: LoadTask[] } {
     return { running: [...this.running.values()].map((r) => r.task), finished: [...this.finished] };
   }
 
-  /** Stops every task and waits for them to end. */
+  /** Stops every task, cutting requests in flight, and waits for them to end (on shutdown). */
   async stopAll(): Promise<void> {
     const all = [...this.running.values()];
     for (const r of all) r.controller.abort();

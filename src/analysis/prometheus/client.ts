@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { excerpt, redactUrl } from '../redact.js';
+import { splitCredentials } from '../url-credentials.js';
 import { parseSampleValue, QueryResponse } from './response.js';
 
 export type PrometheusAuth =
@@ -44,6 +45,8 @@ export const DEFAULT_PROMETHEUS_TIMEOUT_MS = 5000;
 export class PrometheusClient {
   private dispatcher: Promise<Dispatcher> | undefined;
   readonly endpoint: string;
+  /** Basic auth from the address's userinfo, sent as Go's client would when no auth is configured. */
+  private readonly userinfoAuth: string | undefined;
 
   constructor(private readonly options: PrometheusClientOptions) {
     let base: URL;
@@ -59,7 +62,13 @@ export class PrometheusClient {
         `invalid Prometheus address "${redactUrl(options.address)}": expected http or https`,
       );
     }
-    this.endpoint = new URL(`${base.pathname.replace(/\/$/, '')}/api/v1/query`, base).toString();
+    const { url: withoutUserinfo, authorization } = splitCredentials(base.toString());
+    this.userinfoAuth = authorization;
+    const bare = new URL(withoutUserinfo);
+    // The address's own query string (a tenant, a proxy's key) stays, as Flagger keeps it.
+    const endpoint = new URL(`${bare.pathname.replace(/\/$/, '')}/api/v1/query`, bare);
+    endpoint.search = bare.search;
+    this.endpoint = endpoint.toString();
   }
 
   /** Evaluates `query` at `time` (default: the server's now). */
@@ -67,7 +76,9 @@ export class PrometheusClient {
     const params = new URLSearchParams({ query });
     if (time !== undefined) params.set('time', (time.getTime() / 1000).toFixed(3));
     const post = this.options.method === 'POST';
-    const url = post ? this.endpoint : `${this.endpoint}?${params.toString()}`;
+    const target = new URL(this.endpoint);
+    if (!post) for (const [key, value] of params) target.searchParams.set(key, value);
+    const url = target.toString();
     const headers = this.headers(post);
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_PROMETHEUS_TIMEOUT_MS;
     const shown = redactUrl(this.endpoint);
@@ -95,6 +106,8 @@ export class PrometheusClient {
       headers[name.toLowerCase()] = value;
     if (post) headers['content-type'] = 'application/x-www-form-urlencoded';
     const auth = this.options.auth;
+    if (auth === undefined && this.userinfoAuth !== undefined && headers.authorization === undefined)
+      headers.authorization = this.userinfoAuth;
     if (auth?.type === 'bearer') headers.authorization = `Bearer ${auth.token}`;
     if (auth?.type === 'basic') {
       headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;

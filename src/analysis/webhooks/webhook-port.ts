@@ -1,5 +1,6 @@
 /**
- * Calls Canary webhooks: a JSON POST of Flagger's payload with a timeout and retries. Success is
+ * Calls Canary webhooks: a JSON POST of Flagger's payload with a timeout and retries; userinfo in
+ * the URL is sent as Basic auth, as Go's client does. Success is
  * any 2xx (Flagger accepts only 200–202). Redirects are not followed: a 3xx is a failure. URLs are
  * redacted (credentials, query values) in every message.
  */
@@ -7,6 +8,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { parseDuration } from '../../api/common.js';
 import type { Canary, CanaryWebhook, WebhookPort, WebhookResult } from '../../engine/ports.js';
 import { excerpt, redactUrl } from '../redact.js';
+import { splitCredentials } from '../url-credentials.js';
 import { webhookPayload } from './payload.js';
 
 export interface WebhookPortOptions {
@@ -50,10 +52,15 @@ async function attempt(
   timeoutMs: number,
   dispatcher: Dispatcher | undefined,
 ): Promise<Attempt> {
+  // Userinfo is sent as Basic auth, as Flagger's Go client sends it; undici would drop it.
+  const target = splitCredentials(url);
   try {
-    const response = await request(url, {
+    const response = await request(target.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(target.authorization !== undefined ? { authorization: target.authorization } : {}),
+      },
       body,
       signal: AbortSignal.timeout(timeoutMs),
       ...(dispatcher !== undefined ? { dispatcher } : {}),

@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Option } from '@commander-js/extra-typings';
 import pino from 'pino';
+import { SECRET_KEYS } from '../../analysis/redact.js';
 import { parseDuration } from '../../api/common.js';
 import { loadKubeConfig } from '../../kubernetes/client.js';
 import { ControllerRuntime } from '../../kubernetes/runtime.js';
 import { splitAddress } from '../../kubernetes/server.js';
+import { addLoadLimitOptions, loadLimitsFrom, type LoadLimitFlags } from '../load-limits.js';
 import { UsageError, type CommandModule } from '../program.js';
+import { collect } from '../sources.js';
+
+const ALLOWED_HOST_HELP =
+  'a Host name the endpoints answer besides addresses, loopback, single-label and <service>.<namespace> names (repeatable)';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
@@ -35,7 +41,7 @@ function readTokenFile(path: string | undefined): string | undefined {
 }
 
 export const controllerCommand: CommandModule = (program) => {
-  program
+  const command = program
     .command('controller')
     .description('Run the Kubernetes controller: watch Canaries and drive their rollouts')
     .option(
@@ -95,54 +101,59 @@ export const controllerCommand: CommandModule = (program) => {
     .option('--leader-elect-retry-period <duration>', 'how often to try to acquire or renew', '2s')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--context <name>', 'kubeconfig context')
-    .action(async (opts) => {
-      try {
-        splitAddress(opts.metricsAddr);
-        splitAddress(opts.gatesAddr);
-      } catch (error) {
-        throw new UsageError((error as Error).message.replace('--metrics-addr', 'address'));
-      }
-      const gatesToken = readTokenFile(opts.gatesTokenFile);
-      let url: URL;
-      try {
-        url = new URL(opts.metricsServer);
-      } catch {
-        throw new UsageError(
-          `--metrics-server: expected a URL such as http://prometheus:9090, got "${opts.metricsServer}"`,
-        );
-      }
-      const logger = pino({
-        name: 'serin-controller',
-        level: opts.logLevel,
-        redact: ['*.token', '*.password', '*.authorization'],
+    .option('--allowed-host <name>', ALLOWED_HOST_HELP, collect, [] as string[]);
+  addLoadLimitOptions(command);
+  command.action(async (opts) => {
+    try {
+      splitAddress(opts.metricsAddr);
+      splitAddress(opts.gatesAddr);
+    } catch (error) {
+      throw new UsageError((error as Error).message.replace('--metrics-addr', 'address'));
+    }
+    const gatesToken = readTokenFile(opts.gatesTokenFile);
+    let url: URL;
+    try {
+      url = new URL(opts.metricsServer);
+    } catch {
+      throw new UsageError(
+        `--metrics-server: expected a URL such as http://prometheus:9090, got "${opts.metricsServer}"`,
+      );
+    }
+    const logger = pino({
+      name: 'serin-controller',
+      level: opts.logLevel,
+      redact: SECRET_KEYS.map((key) => `*.${key}`),
+    });
+    const runtime = new ControllerRuntime({
+      kubeConfig: loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }),
+      namespace: opts.namespace,
+      provider: opts.provider,
+      metricsServer: url.toString().replace(/\/$/, ''),
+      metricsAddr: opts.metricsAddr,
+      gatesAddr: opts.gatesAddr,
+      gatesToken,
+      loadLimits: loadLimitsFrom(opts as LoadLimitFlags),
+      allowedHosts: opts.allowedHost,
+      podNamespace: env('POD_NAMESPACE'),
+      logger,
+      leaderElect: opts.leaderElect,
+      leaseDurationMs: durationFlag('--leader-elect-lease-duration', opts.leaderElectLeaseDuration),
+      renewDeadlineMs: durationFlag('--leader-elect-renew-deadline', opts.leaderElectRenewDeadline),
+      retryPeriodMs: durationFlag('--leader-elect-retry-period', opts.leaderElectRetryPeriod),
+      leaseNamespace: opts.leaderElectNamespace,
+    });
+    await runtime.start();
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        void runtime.stop().then(resolve);
+      };
+      process.once('SIGTERM', () => {
+        shutdown('SIGTERM');
       });
-      const runtime = new ControllerRuntime({
-        kubeConfig: loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }),
-        namespace: opts.namespace,
-        provider: opts.provider,
-        metricsServer: url.toString().replace(/\/$/, ''),
-        metricsAddr: opts.metricsAddr,
-        gatesAddr: opts.gatesAddr,
-        gatesToken,
-        logger,
-        leaderElect: opts.leaderElect,
-        leaseDurationMs: durationFlag('--leader-elect-lease-duration', opts.leaderElectLeaseDuration),
-        renewDeadlineMs: durationFlag('--leader-elect-renew-deadline', opts.leaderElectRenewDeadline),
-        retryPeriodMs: durationFlag('--leader-elect-retry-period', opts.leaderElectRetryPeriod),
-        leaseNamespace: opts.leaderElectNamespace,
-      });
-      await runtime.start();
-      await new Promise<void>((resolve) => {
-        const shutdown = (signal: string) => {
-          logger.info({ signal }, 'shutting down');
-          void runtime.stop().then(resolve);
-        };
-        process.once('SIGTERM', () => {
-          shutdown('SIGTERM');
-        });
-        process.once('SIGINT', () => {
-          shutdown('SIGINT');
-        });
+      process.once('SIGINT', () => {
+        shutdown('SIGINT');
       });
     });
+  });
 };

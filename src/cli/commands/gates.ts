@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateServer } from '../../analysis/gates/server.js';
 import { FileGateStore } from '../../analysis/gates/store.js';
 import { LoadTasks } from '../../analysis/loadgen/tasks.js';
+import { createEndpointGuard, createGuardedServer } from '../../http/guard.js';
+import { addLoadLimitOptions, loadLimitsFrom, type LoadLimitFlags } from '../load-limits.js';
 import { UsageError, type CommandModule } from '../program.js';
+import { collect } from '../sources.js';
 
 interface GatesOptions {
   port: string;
@@ -12,6 +14,7 @@ interface GatesOptions {
   stateDir: string;
   tokenFile?: string;
   loadgen: boolean;
+  allowedHost: string[];
 }
 
 function parsePort(text: string): number {
@@ -34,12 +37,15 @@ function readToken(path: string | undefined): string | undefined {
   return token;
 }
 
-async function serve(opts: GatesOptions): Promise<void> {
+async function serve(opts: GatesOptions & LoadLimitFlags): Promise<void> {
   const port = parsePort(opts.port);
   const token = readToken(opts.tokenFile);
-  const loadTasks = opts.loadgen ? new LoadTasks() : undefined;
+  const limits = loadLimitsFrom(opts);
+  const loadTasks = opts.loadgen ? new LoadTasks({ limits }) : undefined;
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  const server = createServer(
+  const guard = createEndpointGuard({ bindHost: opts.address, allowedHosts: opts.allowedHost });
+  const server = createGuardedServer(
+    guard,
     createGateServer({ store: new FileGateStore(opts.stateDir), token, loadTasks, log }),
   );
   await new Promise<void>((resolve, reject) => {
@@ -56,19 +62,20 @@ async function serve(opts: GatesOptions): Promise<void> {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      // Running load is cut at once (requests in flight too), so the process exits promptly.
+      const load = loadTasks?.stopAll();
       server.close(() => {
-        resolve();
+        void Promise.resolve(load).then(resolve);
       });
       server.closeAllConnections();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await loadTasks?.stopAll();
 }
 
 export const gatesCommand: CommandModule = (program) => {
-  program
+  const command = program
     .command('gates')
     .description(
       "Serve persisted gates (Flagger load tester's gate API) and hey-compatible load tasks for webhooks",
@@ -78,5 +85,12 @@ export const gatesCommand: CommandModule = (program) => {
     .option('--state-dir <dir>', 'directory for gates.json', '.serin/gates')
     .option('--token-file <file>', 'bearer token required to open and close gates')
     .option('--no-loadgen', 'refuse load tasks (POST /)')
-    .action(serve);
+    .option(
+      '--allowed-host <name>',
+      'a Host name to answer besides loopback names (repeatable; on a non-loopback address, addresses and cluster names are answered too)',
+      collect,
+      [] as string[],
+    );
+  addLoadLimitOptions(command);
+  command.action((opts) => serve(opts));
 };

@@ -68,6 +68,9 @@ export const runCommand: CommandModule = (program) => {
     )
     .option('--no-watch', 'do not reload the manifest when it changes')
     .action(async (opts) => {
+      // commander counts the collected default ([]) as given, so the required flag is checked here.
+      if (opts.filename.length === 0)
+        throw new UsageError('-f, --filename: expected a manifest with Canary and Workload documents');
       const routerPort = parsePort('--port', opts.port, 8080);
       const apiPort = parsePort('--api-port', opts.apiPort, routerPort === 0 ? 0 : routerPort + 1);
       const prometheus = parseUrl('--prometheus', opts.prometheus);

@@ -1,8 +1,10 @@
 import { Option } from '@commander-js/extra-typings';
-import { parseSource } from '../../api/documents.js';
+import { KINDS, parseSource } from '../../api/documents.js';
 import { parseOutputFormat, printStructured } from '../output.js';
 import { ExitCode, type CommandModule } from '../program.js';
 import { collect, readSources } from '../sources.js';
+
+const isRecord = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface Finding {
   file: string;
@@ -27,9 +29,10 @@ function findingsFor(
     ...(e.line ? { line: e.line } : {}),
     path: '',
     severity: 'error',
-    message: e.message,
+    message: e.line === undefined ? e.message : `line ${e.line}: ${e.message}`,
   }));
-  const checked = documents.filter((doc) => doc.family !== 'other');
+  // A document that is not even an object (garbage, a bare string) is an error too, not "skipped".
+  const checked = documents.filter((doc) => doc.family !== 'other' || !isRecord(doc.raw));
   for (const doc of checked) {
     for (const d of doc.diagnostics) {
       findings.push({
@@ -81,6 +84,17 @@ export const validateCommand: CommandModule = (program) => {
         const result = findingsFor(source.name, source.text, opts.strict === true);
         findings.push(...result.findings);
         checked += result.checked;
+      }
+      if (checked === 0 && !findings.some((f) => f.severity === 'error')) {
+        // An empty file or one with only other kinds has nothing valid in it: saying "valid" would
+        // let a typo in a path or a kind pass a CI check.
+        findings.push({
+          file: opts.filename.join(', '),
+          document: 0,
+          path: '',
+          severity: 'error',
+          message: `no Serin or Flagger document found: expected at least one of ${Object.keys(KINDS).join(', ')}`,
+        });
       }
       const invalid = findings.some((f) => f.severity === 'error');
       if (format === 'json')
