@@ -61,6 +61,8 @@ export interface EndpointGuard {
   /** Takes one event-stream slot, or answers 503 and returns undefined when none is free. */
   openStream(res: ServerResponse): (() => void) | undefined;
   readonly streams: number;
+  /** False for a connection answered 503 over the cap: its requests must not reach a handler. */
+  admitted(socket: Socket): boolean;
   /** Applies the connection cap and timeouts to a server. */
   protect(server: Server): void;
 }
@@ -86,6 +88,7 @@ export function createEndpointGuard(options: EndpointPolicyOptions): EndpointGua
   const maxStreams = options.maxStreams ?? ENDPOINT_DEFAULTS.maxStreams;
   const maxConnections = options.maxConnections ?? ENDPOINT_DEFAULTS.maxConnections;
   let streams = 0;
+  const refusedSockets = new WeakSet<Socket>();
   return {
     refusal(req, streaming = false) {
       const host = hostName(req.headers.host);
@@ -119,6 +122,9 @@ export function createEndpointGuard(options: EndpointPolicyOptions): EndpointGua
     get streams() {
       return streams;
     },
+    admitted(socket) {
+      return !refusedSockets.has(socket);
+    },
     protect(server) {
       server.headersTimeout = options.headersTimeoutMs ?? ENDPOINT_DEFAULTS.headersTimeoutMs;
       server.requestTimeout = options.requestTimeoutMs ?? ENDPOINT_DEFAULTS.requestTimeoutMs;
@@ -126,6 +132,7 @@ export function createEndpointGuard(options: EndpointPolicyOptions): EndpointGua
       const open = new Set<Socket>();
       server.on('connection', (socket: Socket) => {
         if (open.size >= maxConnections) {
+          refusedSockets.add(socket);
           refuseConnection(socket, maxConnections);
           return;
         }
@@ -163,6 +170,7 @@ export function sendRefusal(res: ServerResponse, status: number, message: string
  */
 export function createGuardedServer(guard: EndpointGuard, handler: RequestListener): Server {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (!guard.admitted(req.socket)) return; // already answered 503 and closing
     const refused = guard.refusal(req, isEventStream(req));
     if (refused !== undefined) {
       sendRefusal(res, 403, refused);

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runSerin } from '../../../test/support/cli.js';
 import { aliasBomb } from '../../../test/support/hostile-yaml.js';
+import { runCommand } from '../../../test/support/in-process-cli.js';
+import { validateCommand } from './validate.js';
 
 const seeds = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'seeds');
 
@@ -60,32 +64,44 @@ describe('serin validate', () => {
 });
 
 describe('serin validate on nothing to check', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'serin-validate-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const validate = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return runCommand([validateCommand], ['validate', '-f', file]);
+  };
+
   it('exits 1 for an empty file, garbage, non-YAML and a misspelt apiVersion, saying why', async () => {
-    const empty = await runSerin(['validate', '-f', '-'], { stdin: '' });
+    const empty = await validate('empty.yaml', '');
     expect(empty.code).toBe(1);
     expect(empty.stdout).toContain('no Serin or Flagger document found');
-    const garbage = await runSerin(['validate', '-f', '-'], { stdin: 'just some words\n' });
+    const garbage = await validate('garbage.yaml', 'just some words\n');
     expect(garbage.code).toBe(1);
     expect(garbage.stdout).toContain('expected an object with apiVersion and kind, got string');
-    const notYaml = await runSerin(['validate', '-f', '-'], { stdin: 'a: [1, 2\nb: {' });
+    const notYaml = await validate('broken.yaml', 'a: [1, 2\nb: {');
     expect(notYaml.code).toBe(1);
-    expect(notYaml.stdout).toMatch(/-:1: line \d+: invalid YAML/);
-    const misspelt = await runSerin(['validate', '-f', '-'], {
-      stdin: 'apiVersion: flager.app/v1beta1\nkind: Canary\nmetadata: {name: a}\n',
-    });
+    expect(notYaml.stdout).toMatch(/broken\.yaml:1: line \d+: invalid YAML/);
+    const misspelt = await validate(
+      'misspelt.yaml',
+      'apiVersion: flager.app/v1beta1\nkind: Canary\nmetadata: {name: a}\n',
+    );
     expect(misspelt.code).toBe(1);
     expect(misspelt.stdout).toContain(
       'apiVersion: expected serin.dev/v1beta1 or flagger.app/v1beta1 for kind Canary, got "flager.app/v1beta1"',
     );
-    const onlyOthers = await runSerin(['validate', '-f', '-'], {
-      stdin: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n',
-    });
+    const onlyOthers = await validate(
+      'deployment.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n',
+    );
     expect(onlyOthers.code).toBe(1);
   });
 
-  it('reports an alias bomb with its line and exits 1', async () => {
-    const r = await runSerin(['validate', '-f', '-'], { stdin: `kind: Canary\n---\n${aliasBomb(6)}` });
+  it('reports an alias bomb with its file and line and exits 1', async () => {
+    const r = await validate('bomb.yaml', `kind: Canary\n---\n${aliasBomb(6)}`);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/-:2: line 4: invalid YAML: aliases expand to more than 100 nodes/);
+    expect(r.stdout).toMatch(/bomb\.yaml:2: line 4: invalid YAML: aliases expand to more than 100 nodes/);
   });
 });
