@@ -121,6 +121,20 @@ describe('PrometheusClient transport', () => {
     expect(seen[1]?.headers.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
   });
 
+  it("keeps the address's query string and sends its userinfo as Basic auth", async () => {
+    fakeReply = {
+      status: 200,
+      body: JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [1, '7'] } }),
+    };
+    seen.length = 0;
+    const address = `${fakeUrl.replace('http://', 'http://reader:s%3Dcret@')}/prom?orgId=7&key=k1`;
+    await new PrometheusClient({ address }).query('up');
+    await new PrometheusClient({ address, method: 'POST' }).query('up');
+    expect(seen[0]?.url).toBe('/prom/api/v1/query?orgId=7&key=k1&query=up');
+    expect(seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from('reader:s=cret').toString('base64')}`);
+    expect(seen[1]?.url).toBe('/prom/api/v1/query?orgId=7&key=k1');
+  });
+
   it('names the URL (without credentials) when the answer is not JSON', async () => {
     fakeReply = { status: 200, body: '<html>login</html>' };
     const url = fakeUrl.replace('http://', 'http://admin:hunter2@');

@@ -8,6 +8,7 @@ interface Received {
   path: string;
   method: string;
   contentType: string | undefined;
+  authorization: string | undefined;
   body: unknown;
 }
 
@@ -30,6 +31,7 @@ beforeAll(async () => {
         path,
         method: req.method ?? '',
         contentType: req.headers['content-type'],
+        authorization: req.headers.authorization,
         body: JSON.parse(text) as unknown,
       });
       const steps = script[path] ?? [{ status: 200 }];
@@ -65,6 +67,16 @@ const hook = (path: string, extra: Partial<CanaryWebhookInput> = {}): CanaryWebh
   CanaryWebhook.parse({ name: 'gate', url: `${base}${path}`, ...extra });
 
 describe('webhook port against a real HTTP receiver', () => {
+  it("sends URL userinfo as Basic auth, as Go's client does, and keeps it out of messages", async () => {
+    const url = `${base.replace('http://', 'http://admin:p%40ss%3Aword@')}/creds?token=abc`;
+    const result = await port.call(canary, CanaryWebhook.parse({ name: 'gate', url }), 'Progressing');
+    expect(result.ok).toBe(true);
+    expect(received[0]?.authorization).toBe(`Basic ${Buffer.from('admin:p@ss:word').toString('base64')}`);
+    expect(result.message).not.toContain('admin');
+    expect(result.message).not.toContain('word');
+    expect(result.message).not.toContain('abc');
+  });
+
   it("POSTs Flagger's JSON payload", async () => {
     const result = await port.call(
       canary,
