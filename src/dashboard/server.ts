@@ -5,7 +5,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { redactForRead } from '../analysis/redact.js';
-import { createEndpointGuard, createGuardedServer, type EndpointGuard } from '../http/guard.js';
+import { createEndpointGuard, createGuardedServer, pathProblem, type EndpointGuard } from '../http/guard.js';
 import { createAuthorizer, type Authorizer } from './auth.js';
 import type { DashboardBackend } from './backend.js';
 import { createEventHub, type EventHub } from './events.js';
@@ -119,14 +119,9 @@ async function handleAction(
 }
 
 function requestPath(req: IncomingMessage): string {
-  let path: string;
-  try {
-    path = new URL(req.url ?? '/', 'http://dashboard.invalid').pathname;
-    decodeURIComponent(path);
-  } catch {
-    throw new HttpError(400, 'the request path has a malformed percent-escape');
-  }
-  return path;
+  const problem = pathProblem(req.url);
+  if (problem !== undefined) throw new HttpError(400, problem);
+  return new URL(req.url ?? '/', 'http://dashboard.invalid').pathname;
 }
 
 async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {

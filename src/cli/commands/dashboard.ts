@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DashboardBackend } from '../../dashboard/backend.js';
 import { createDashboardServer } from '../../dashboard/server.js';
+import { collect } from '../sources.js';
 import { loadKubeConfig } from '../../kubernetes/client.js';
 import { ExitCode, UsageError, type CommandModule } from '../program.js';
 import { parsePort, untilSignal } from './run.js';
@@ -55,6 +56,12 @@ export const dashboardCommand: CommandModule = (program) => {
     .option('--token-name <name>', 'name recorded as who acted (default: token:<first 4 hex of its SHA-256>)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option(
+      '--allowed-host <name>',
+      'a Host name to answer besides loopback names, e.g. behind an Ingress (repeatable; * answers any)',
+      collect,
+      [] as string[],
+    )
     .action(async (opts) => {
       const port = parsePort('--port', opts.port, 8090);
       const token = opts.tokenFile === undefined ? undefined : readTokenFile(opts.tokenFile);
@@ -66,6 +73,7 @@ export const dashboardCommand: CommandModule = (program) => {
         backend,
         port,
         host: opts.host,
+        allowedHosts: opts.allowedHost,
         ...(token === undefined ? {} : { token }),
         ...(opts.tokenName === undefined ? {} : { tokenName: opts.tokenName }),
         log: (line) => process.stderr.write(`${line}\n`),
