@@ -98,12 +98,21 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export async function runLoad(options: LoadOptions, run: RunLoadOptions = {}): Promise<LoadSummary> {
   const url = new URL(options.url);
   const pool = new Pool(url.origin, { connections: options.concurrency });
+  // The duration ending stops new requests and lets those in flight finish, as hey does; a
+  // cancel (shutdown) also cuts those in flight, so it never waits out their timeouts.
   const stop = new AbortController();
+  const cut = new AbortController();
   const onAbort = () => {
     stop.abort();
+    cut.abort();
   };
   run.signal?.addEventListener('abort', onAbort, { once: true });
-  const deadline = options.durationMs === undefined ? undefined : setTimeout(onAbort, options.durationMs);
+  const deadline =
+    options.durationMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          stop.abort();
+        }, options.durationMs);
   const tally = new Tally();
   const progress =
     run.onProgress === undefined
@@ -125,15 +134,14 @@ export async function runLoad(options: LoadOptions, run: RunLoadOptions = {}): P
         ...(options.timeoutMs > 0
           ? { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }
           : {}),
-        // Stopping cuts requests in flight: a shutdown must not wait out their timeouts.
-        signal: stop.signal,
+        signal: cut.signal,
       });
       await response.body.dump();
       tally.latency.add(performance.now() - started);
       const code = String(response.statusCode);
       tally.statusCodes[code] = (tally.statusCodes[code] ?? 0) + 1;
     } catch {
-      if (!stop.signal.aborted) tally.errors += 1;
+      if (!cut.signal.aborted) tally.errors += 1;
     }
   }
 
@@ -156,7 +164,7 @@ export async function runLoad(options: LoadOptions, run: RunLoadOptions = {}): P
     clearTimeout(deadline);
     clearInterval(progress);
     run.signal?.removeEventListener('abort', onAbort);
-    await (stop.signal.aborted ? pool.destroy() : pool.close()).catch(() => undefined);
+    await (cut.signal.aborted ? pool.destroy() : pool.close()).catch(() => undefined);
   }
   return tally.summary();
 }
