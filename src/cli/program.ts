@@ -7,6 +7,8 @@ export const ExitCode = {
   failure: 1,
   /** The command line itself was wrong. */
   usage: 2,
+  /** The command gave up waiting before the answer was known (`status --wait --timeout`). */
+  timeout: 3,
 } as const;
 
 /** Thrown by commands for a bad flag or argument that commander's own parser cannot see. */

@@ -162,6 +162,11 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       }
       return;
     }
+    const one = method === 'GET' ? await canaryWithRevision(runtime, path) : undefined;
+    if (one) {
+      sendJson(res, 200, one);
+      return;
+    }
     const logs = /^\/api\/local\/canaries\/([^/]+)\/([^/]+)\/logs$/.exec(path);
     if (logs && method === 'GET') {
       const canary = runtime
@@ -228,6 +233,28 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       await dashboard.close();
     },
   };
+}
+
+/**
+ * One Canary with the revision its target runs now (hashed by the WorkloadPort, as the engine
+ * hashes it): what `serin status --wait` compares with the status' `lastAppliedSpec`.
+ */
+async function canaryWithRevision(
+  runtime: LocalRuntime,
+  path: string,
+): Promise<Record<string, unknown> | undefined> {
+  const match = /^\/api\/local\/canaries\/([^/]+)\/([^/]+)$/.exec(path);
+  if (!match) return undefined;
+  const [namespace, name] = [decodeURIComponent(match[1] ?? ''), decodeURIComponent(match[2] ?? '')];
+  const canary = runtime
+    .canaries()
+    .find((c) => c.metadata.namespace === namespace && c.metadata.name === name);
+  if (!canary) throw new ApiError(404, `canary ${namespace}/${name} not found`);
+  try {
+    return { canary, revision: await runtime.workloads.targetRevision(canary) };
+  } catch (error) {
+    return { canary, revisionError: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** Server-sent events: every runtime event (`event`, `status`, `manifest`) as it happens. */

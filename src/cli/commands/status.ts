@@ -1,15 +1,19 @@
 import { parseDuration } from '../../api/common.js';
-import { connect, findCanary, type CanaryObject } from '../../kubernetes/cli-support.js';
 import { renderStatus } from '../../kubernetes/status-view.js';
 import { parseOutputFormat, printStructured } from '../output.js';
 import { ExitCode, UsageError, type CommandModule } from '../program.js';
+import { waitOutcome, type WaitOutcome } from '../rollout-wait.js';
+import {
+  clusterSource,
+  localApiOf,
+  localSource,
+  type StatusReading,
+  type StatusSource,
+} from '../status-sources.js';
+import { parseUrl } from './run.js';
 
 const POLL_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function phaseOf(c: CanaryObject): string | undefined {
-  return (c.status as { phase?: string } | undefined)?.phase;
-}
 
 function parseTimeout(text: string): number {
   try {
@@ -19,30 +23,68 @@ function parseTimeout(text: string): number {
   }
 }
 
+interface SourceFlags {
+  namespace?: string;
+  kubeconfig?: string;
+  context?: string;
+  local?: boolean;
+  stateDir?: string;
+  api?: string;
+}
+
+/** A cluster unless --local, --state-dir or --api point at a running `serin run`. */
+function sourceFor(name: string, opts: SourceFlags): StatusSource {
+  const api = parseUrl('--api', opts.api);
+  const local = opts.local === true || opts.stateDir !== undefined || api !== undefined;
+  if (!local) return clusterSource(name, opts);
+  if (opts.kubeconfig !== undefined || opts.context !== undefined)
+    throw new UsageError(
+      '--kubeconfig and --context are for a cluster; drop them, or --local/--state-dir/--api',
+    );
+  return localSource(name, opts.namespace ?? 'default', api ?? localApiOf(opts.stateDir ?? '.serin'));
+}
+
 export const statusCommand: CommandModule = (program) => {
   program
     .command('status')
-    .description("Show a canary's progress; --watch follows it, --wait exits 0 on Succeeded and 1 on Failed")
+    .description(
+      "Show a canary's progress; --watch follows it, --wait waits for the outcome of the target's current revision",
+    )
     .argument('<name>', 'canary name')
-    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context namespace)')
+    .option(
+      '-n, --namespace <ns>',
+      'namespace (default: the kubeconfig context namespace; locally "default")',
+    )
     .option('-w, --watch', 'keep showing the progress until interrupted')
-    .option('--wait', 'wait for the rollout to finish: exit 0 on Succeeded, 1 on Failed or timeout')
-    .option('--timeout <duration>', 'with --wait: give up after this long', '30m')
+    .option(
+      '--wait',
+      "wait for the rollout of the target's current revision: exit 0 when promoted, 1 when rolled back, 3 on timeout",
+    )
+    .option('--timeout <duration>', 'with --wait: give up after this long (exit 3)', '30m')
     .option('-o, --output <format>', 'json or yaml (one snapshot)')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
+    .option('--local', 'read a running `serin run` (found through --state-dir) instead of a cluster')
+    .option(
+      '--state-dir <dir>',
+      'state directory of the running `serin run` (implies --local; default .serin)',
+    )
+    .option(
+      '--api <url>',
+      'API of the running `serin run` (implies --local; default: from <state-dir>/run.json)',
+    )
     .action(async (name, opts) => {
       const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
       const timeoutMs = parseTimeout(opts.timeout);
-      const { client, namespace } = connect(opts);
-      const read = async () => (await findCanary(client, namespace, name)).canary;
+      const source = sourceFor(name, opts);
+      const read = async () => (await source.read()).canary;
       if (format === 'json' || format === 'yaml') {
         printStructured((await read()).status ?? {}, format);
         return;
       }
       const tty = process.stdout.isTTY;
       if (opts.wait === true) {
-        process.exitCode = await waitForOutcome(read, timeoutMs, opts.watch === true && tty);
+        process.exitCode = await waitForRevision(source, timeoutMs, opts.watch === true && tty);
         return;
       }
       if (opts.watch !== true) {
@@ -59,32 +101,54 @@ export const statusCommand: CommandModule = (program) => {
     });
 };
 
-/** Polls until Succeeded (0) or Failed (1); a timeout is 1 with a message saying where it stood. */
-async function waitForOutcome(
-  read: () => Promise<CanaryObject>,
-  timeoutMs: number,
-  live: boolean,
-): Promise<number> {
+/** The revision being waited for must stay the target's: a newer one means this one has no outcome. */
+function superseded(first: StatusReading, now: StatusReading): string | undefined {
+  const before = first.revision;
+  const after = now.revision;
+  if (before === undefined || after === undefined) return undefined;
+  if (before.specHash === after.specHash && JSON.stringify(before.configs) === JSON.stringify(after.configs))
+    return undefined;
+  return `revision ${before.specHash.slice(0, 12)} was replaced by ${after.specHash.slice(0, 12)} before its outcome`;
+}
+
+/**
+ * Polls until the outcome of the revision the target runs when the command starts: 0 promoted,
+ * 1 rolled back (or replaced by a newer revision first), 3 when the timeout passes first. Prints
+ * a progress line whenever the answer changes.
+ */
+async function waitForRevision(source: StatusSource, timeoutMs: number, live: boolean): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  let lastPhase: string | undefined;
+  const first = await source.read();
+  if (first.revision === undefined) {
+    process.stderr.write(
+      `cannot read the target of canary ${source.describe}: ${first.revisionError ?? 'unknown'}\n`,
+    );
+    return ExitCode.failure;
+  }
+  const revision = first.revision;
+  let reading = first;
+  let last = '';
   for (;;) {
-    const canary = await read();
-    const phase = phaseOf(canary);
-    if (live) process.stdout.write(`\x1b[2J\x1b[H${renderStatus(canary, new Date())}`);
-    else if (phase !== lastPhase)
-      process.stdout.write(`${new Date().toISOString()} ${canary.metadata.name}: ${phase ?? 'Pending'}\n`);
-    lastPhase = phase;
-    if (phase === 'Succeeded') return ExitCode.ok;
-    if (phase === 'Failed') {
-      process.stderr.write(`canary ${canary.metadata.name} failed\n`);
+    const replaced = superseded(first, reading);
+    const outcome: WaitOutcome = replaced
+      ? { state: 'failed', reason: replaced }
+      : waitOutcome(reading.canary.status, revision);
+    if (live) process.stdout.write(`\x1b[2J\x1b[H${renderStatus(reading.canary, new Date())}`);
+    else if (outcome.reason !== last)
+      process.stdout.write(`${new Date().toISOString()} ${source.describe}: ${outcome.reason}\n`);
+    last = outcome.reason;
+    if (outcome.state === 'succeeded') return ExitCode.ok;
+    if (outcome.state === 'failed') {
+      process.stderr.write(`canary ${source.describe} failed: ${outcome.reason}\n`);
       return ExitCode.failure;
     }
     if (Date.now() >= deadline) {
       process.stderr.write(
-        `timed out after ${timeoutMs / 1000}s waiting for canary ${canary.metadata.name} (phase ${phase ?? 'Pending'})\n`,
+        `timed out after ${timeoutMs / 1000}s waiting for canary ${source.describe}: ${outcome.reason}\n`,
       );
-      return ExitCode.failure;
+      return ExitCode.timeout;
     }
-    await sleep(POLL_MS);
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+    reading = await source.read();
   }
 }
