@@ -313,6 +313,36 @@ export const Decision = z.strictObject({
 });
 export type Decision = z.output<typeof Decision>;
 
+/** How a workload's process last ended (local mode) or its container last terminated (Kubernetes). */
+export const WorkloadExit = z.strictObject({
+  /** The exit code, when the process ran and exited. */
+  code: z.number().int().optional(),
+  /** The signal that ended it (SIGKILL, SIGSEGV, ...). */
+  signal: z.string().optional(),
+  /** Why it could not start at all (`spawn ./server ENOENT`), or the platform's reason (OOMKilled). */
+  error: z.string().optional(),
+  time: z.string().optional(),
+});
+export type WorkloadExit = z.output<typeof WorkloadExit>;
+
+/** Serin: one side's health as the platform reports it (replicas, restarts, why it cannot serve). */
+export const WorkloadHealth = z.strictObject({
+  ready: z.number().int(),
+  desired: z.number().int(),
+  /** Restarts of its replicas (containers) so far. */
+  restarts: z.number().int(),
+  /** Why it is not serving: Kubernetes' waiting reason (CrashLoopBackOff, ImagePullBackOff, ...) or local mode's. */
+  reason: z.string().optional(),
+  /** The platform's words for it (the kubelet's message, the readiness probe's answer). */
+  message: z.string().optional(),
+  lastExit: WorkloadExit.optional(),
+  /** The last lines the failing replica wrote (local mode), newest last. */
+  logTail: z.array(z.string()).optional(),
+  /** The run (its `runStartedAt`) this was observed in; a record from another run is history. */
+  run: z.string().optional(),
+});
+export type WorkloadHealth = z.output<typeof WorkloadHealth>;
+
 export const CanaryStatus = z.looseObject({
   phase: Phase.optional(),
   observedGeneration: z.number().int().optional(),
@@ -341,6 +371,10 @@ export const CanaryStatus = z.looseObject({
   lastCommandId: z.string().optional(),
   /** Serin: since when the primary or canary has not been ready, for the progress deadline. */
   notReadySince: z.strictObject({ primary: z.string().optional(), canary: z.string().optional() }).optional(),
+  /** Serin: the health of the primary and the canary workloads, from their pods (processes). */
+  workloads: z
+    .strictObject({ primary: WorkloadHealth.optional(), canary: WorkloadHealth.optional() })
+    .optional(),
   /** Serin: the gate the run is waiting at (confirm-rollout, confirm-traffic-increase, confirm-promotion). */
   waitingFor: z.string().optional(),
   /** Serin: the sequential judge's persisted state and its last evidence. */

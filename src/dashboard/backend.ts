@@ -3,7 +3,16 @@
  * contract over the API server, local mode over its own engine (usually through
  * {@link createMemoryBackend}). Everything here is plain JSON so it crosses HTTP unchanged.
  */
-import type { Canary, CanaryStatus, CheckRecord, Decision, Phase, WebhookType } from '../api/canary.js';
+import type {
+  Canary,
+  CanaryStatus,
+  CheckRecord,
+  Decision,
+  Phase,
+  WebhookType,
+  WorkloadHealth,
+} from '../api/canary.js';
+import { checksOfRun, healthOfRun } from '../api/current-run.js';
 import type { Condition } from '../api/common.js';
 import type { ControlAction } from '../engine/ports.js';
 
@@ -92,6 +101,8 @@ export interface CanaryDetail extends CanarySummary {
   decisions: Decision[];
   conditions: Condition[];
   judge: JudgeView | undefined;
+  /** Each side's health (replicas, restarts, why it cannot serve); the canary's from the current run only. */
+  workloads: { primary?: WorkloadHealth; canary?: WorkloadHealth };
   webhooks: WebhookState[];
   /** Newest last. */
   events: DashboardEvent[];
@@ -186,6 +197,16 @@ export function judgeViewOf(status: CanaryStatus): JudgeView | undefined {
   };
 }
 
+/** The run-scoped parts of the detail page: checks and workload health of the current run only. */
+export function runViewOf(status: CanaryStatus): Pick<CanaryDetail, 'checks' | 'workloads'> {
+  const primary = healthOfRun(status, 'primary');
+  const canary = healthOfRun(status, 'canary');
+  return {
+    checks: checksOfRun(status),
+    workloads: { ...(primary ? { primary } : {}), ...(canary ? { canary } : {}) },
+  };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -213,7 +234,7 @@ export function summaryOf(canary: Canary): CanarySummary {
 /** Webhooks from the spec, each with its last result taken from the checks in status. */
 export function webhookStatesOf(canary: Canary, gates: ReadonlyMap<string, boolean>): WebhookState[] {
   const hooks = (canary.spec.analysis ?? canary.spec.canaryAnalysis)?.webhooks ?? [];
-  const checks = canary.status?.checks ?? [];
+  const checks = checksOfRun(canary.status ?? {});
   return hooks.map((hook) => {
     const type = hook.type ?? 'rollout';
     const last = checks.findLast((c) => c.kind === 'webhook' && c.name === hook.name);

@@ -9,6 +9,7 @@ import type { ControlCommand } from '../engine/ports.js';
 import {
   describeAction,
   judgeViewOf,
+  runViewOf,
   summaryOf,
   webhookStatesOf,
   type ActionResult,
@@ -84,7 +85,7 @@ function detailOf(entry: Entry): CanaryDetail {
     ...summaryOf(canary),
     spec: canary.spec,
     status,
-    checks: status.checks ?? [],
+    ...runViewOf(status),
     decisions: status.decisions ?? [],
     conditions: status.conditions ?? [],
     judge: judgeViewOf(status),

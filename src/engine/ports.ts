@@ -3,15 +3,24 @@
  * interfaces; the engine decides, the ports act. Every method must be idempotent: a tick that dies
  * half-way is simply run again.
  */
-import type { Canary, CanaryStatus, CanaryWebhook, CheckRecord, WebhookType } from '../api/canary.js';
+import type {
+  Canary,
+  CanaryStatus,
+  CanaryWebhook,
+  CheckRecord,
+  WebhookType,
+  WorkloadHealth,
+} from '../api/canary.js';
 
-export type { Canary, CanaryStatus, CanaryWebhook, CheckRecord, WebhookType };
+export type { Canary, CanaryStatus, CanaryWebhook, CheckRecord, WebhookType, WorkloadHealth };
 
 /** Whether a workload can serve. `retriable: false` means stuck for good (progress deadline): roll back. */
 export interface Readiness {
   ready: boolean;
   retriable: boolean;
   message: string;
+  /** What the platform saw of the workload's replicas (without `run`, which the engine sets). */
+  workload?: Omit<WorkloadHealth, 'run'>;
 }
 
 /** What identifies a revision of the target: its pod template and the configs it uses. */

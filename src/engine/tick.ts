@@ -7,6 +7,7 @@ import { failPromotion, finalise, promote, rollback } from './outcomes.js';
 import { isActivePhase } from './phases.js';
 import type { Canary, ControlCommand, Ports, Readiness, Revision } from './ports.js';
 import { runAB, runBlueGreen, runCanary, shiftToPrimary } from './strategies.js';
+import { observeHealth } from './workload-health.js';
 
 export interface TickResult {
   status: CanaryStatus;
@@ -99,6 +100,7 @@ function resetRun(ctx: TickContext, rev: Revision): void {
   Object.assign(s, { canaryWeight: 0, failedChecks: 0, unknownChecks: 0, iterations: 0, mirrored: false });
   Object.assign(s, { lastAppliedSpec: rev.specHash, trackedConfigs: rev.configs, runStartedAt: ctx.nowIso });
   delete s.judge;
+  delete s.checks; // checks and verdicts shown anywhere belong to the current run
   delete s.notReadySince;
   ctx.setPhase('Progressing');
 }
@@ -128,7 +130,8 @@ async function promotionStage(ctx: TickContext): Promise<void> {
 
 /** Progressing and WaitingPromotion: readiness, rollback hooks, checks, then the strategy's next step. */
 async function analysisStage(ctx: TickContext): Promise<void> {
-  const canary = withDeadline(ctx, 'canary', await ctx.ports.workloads.isCanaryReady(ctx.current));
+  const seen = await ctx.ports.workloads.isCanaryReady(ctx.current);
+  const canary = withDeadline(ctx, 'canary', await observeHealth(ctx, 'canary', seen));
   if (!canary.ready) {
     if (!canary.retriable) await rollback(ctx, `canary not ready: ${canary.message}`);
     return;
@@ -160,7 +163,8 @@ async function analysisStage(ctx: TickContext): Promise<void> {
 
 /** Primary readiness during a run; a stuck primary rolls back (or, once promoted, fails the promotion). */
 async function primaryGate(ctx: TickContext): Promise<boolean> {
-  const primary = withDeadline(ctx, 'primary', await ctx.ports.workloads.isPrimaryReady(ctx.current));
+  const seen = await ctx.ports.workloads.isPrimaryReady(ctx.current);
+  const primary = withDeadline(ctx, 'primary', await observeHealth(ctx, 'primary', seen));
   if (primary.ready) return true;
   if (!primary.retriable) {
     if (ctx.phase === 'Promoting' || ctx.phase === 'Finalising') await failPromotion(ctx, primary.message);

@@ -9,6 +9,7 @@ import type { Canary, CheckRecord } from '../api/canary.js';
 import {
   describeAction,
   judgeViewOf,
+  runViewOf,
   summaryOf,
   webhookStatesOf,
   type ActionResult,
@@ -208,7 +209,7 @@ class KubernetesBackend implements KubernetesDashboardBackend {
       ...summaryOfCanary(canary),
       spec: canary.spec,
       status,
-      checks: status.checks ?? [],
+      ...runViewOf(status),
       decisions: status.decisions ?? [],
       conditions: status.conditions ?? [],
       judge: judgeViewOf(status),

@@ -1,4 +1,7 @@
 /** Text views of Canaries for the CLI: the `get canaries` table rows and the `status` progress view. */
+import type { CanaryStatus } from '../api/canary.js';
+import { checksOfRun, healthOfRun } from '../api/current-run.js';
+import { describeHealth } from '../engine/workload-health.js';
 import type { CanaryObject } from './cli-support.js';
 
 interface StatusLike {
@@ -95,7 +98,14 @@ export function renderStatus(c: CanaryObject, now: Date): string {
     `Weight:  ${weightBar(s.canaryWeight ?? 0)}`,
     `Checks:  ${s.failedChecks ?? 0} failed, iteration ${s.iterations ?? 0}, last transition ${age(s.lastTransitionTime, now)} ago`,
   ];
-  const checks = (s.checks ?? []).slice(-6);
+  const run: CanaryStatus | undefined = c.status;
+  for (const side of ['primary', 'canary'] as const) {
+    const health = run === undefined ? undefined : healthOfRun(run, side);
+    if (health !== undefined)
+      lines.push(`${side === 'primary' ? 'Primary:' : 'Canary: '} ${describeHealth(health)}`);
+  }
+  // Checks of an earlier run (an aborted one, say) are history, not the current verdict.
+  const checks = (run === undefined ? [] : checksOfRun(run)).slice(-6);
   if (checks.length > 0) lines.push('Last checks:', ...checks.map(checkLine));
   const decisions = (s.decisions ?? []).slice(-6);
   if (decisions.length > 0) {

@@ -1,4 +1,6 @@
 import pc from 'picocolors';
+import { healthOfRun } from '../api/current-run.js';
+import { describeHealth } from '../engine/workload-health.js';
 import type { CanaryView, RuntimeEvent, VersionView } from './runtime.js';
 
 export interface ViewOptions {
@@ -23,6 +25,12 @@ const fixed = (value: number | undefined, digits: number, unit = '') =>
 
 function versionText(label: string, v: VersionView): string {
   return `${label} ${v.version} ${v.readyReplicas}/${v.replicas} ready  ok ${fixed(v.successRate, 1, '%')}  p99 ${fixed(v.p99Ms, 0, 'ms')}  ${fixed(v.requestsPerSecond, 0)} rps`;
+}
+
+/** Why the canary cannot serve, in this run (`CrashLoopBackOff, 0/1 ready, ... last exit: exit code 3`). */
+export function canaryTrouble(view: CanaryView): string | undefined {
+  const health = healthOfRun(view.status, 'canary');
+  return health?.reason === undefined || health.ready >= health.desired ? undefined : describeHealth(health);
 }
 
 function time(iso?: string): string {
@@ -53,8 +61,14 @@ export function statusLine(view: CanaryView, color: boolean): string {
     '|',
     versionText('canary', view.canary),
     view.failedChecks > 0 ? c.red(`failed checks ${view.failedChecks}`) : '',
+    trouble(view, c.red),
   ];
   return parts.filter((p) => p !== '').join('  ');
+}
+
+function trouble(view: CanaryView, red: (s: string) => string): string {
+  const text = canaryTrouble(view);
+  return text === undefined ? '' : red(`canary unhealthy: ${text}`);
 }
 
 /**
@@ -87,7 +101,7 @@ export function createView(options: ViewOptions): (event: RuntimeEvent) => void 
     const view = event.canary;
     const key = `${view.namespace}/${view.name}`;
     const text = statusLine(view, options.color);
-    const stateKey = `${view.phase}|${view.canaryWeight}|${view.mirrored}|${view.paused}|${view.failedChecks}`;
+    const stateKey = `${view.phase}|${view.canaryWeight}|${view.mirrored}|${view.paused}|${view.failedChecks}|${healthOfRun(view.status, 'canary')?.reason ?? ''}`;
     const prev = last.get(key);
     const now = Date.now();
     if (prev?.key === stateKey && now - prev.at < (options.repeatMs ?? 5000)) return;

@@ -2,6 +2,7 @@ import type { Canary } from '../../api/canary.js';
 import { workloadVersion, type Workload } from '../../api/workload.js';
 import type { Readiness, Revision, WorkloadPort } from '../../engine/ports.js';
 import { ReplicaGroup, type GroupState, type Role } from './group.js';
+import { groupHealth } from './health.js';
 import type { ProcessRegistry } from './process-registry.js';
 import { workloadRevision } from './revision.js';
 
@@ -261,13 +262,17 @@ export class LocalWorkloads implements WorkloadPort {
   ): Readiness {
     const what =
       role === 'primary' ? `${rt.canary.spec.targetRef.name}-primary` : rt.canary.spec.targetRef.name;
+    const workload = groupHealth(group);
     if (group?.isReady(threshold)) {
-      return ok(`${what}: ${group.readyReplicas().length}/${group.replicas.length} replicas ready`);
+      return {
+        ...ok(`${what}: ${group.readyReplicas().length}/${group.replicas.length} replicas ready`),
+        workload,
+      };
     }
     const detail = group
       ? `${group.readyReplicas().length}/${group.replicas.length} replicas ready (${group.replicas[0]?.state().message ?? ''})`
       : 'not started';
-    return { ready: false, retriable: true, message: `waiting for ${what}: ${detail}` };
+    return { ready: false, retriable: true, message: `waiting for ${what}: ${detail}`, workload };
   }
 }
 

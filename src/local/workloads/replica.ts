@@ -28,6 +28,19 @@ export interface ReplicaState {
   ready: boolean;
   restarts: number;
   message: string;
+  /** How the last process ended on its own (not stopped by Serin). */
+  lastExit?: ReplicaExit;
+  /** Waiting out the backoff before the next restart. */
+  backingOff: boolean;
+}
+
+/** How a replica's process ended: its exit code or signal, or why it could not be started. */
+export interface ReplicaExit {
+  code?: number;
+  signal?: string;
+  /** A spawn failure (`spawn ./server ENOENT`): the process never ran, so there is no exit code. */
+  error?: string;
+  time: string;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -55,6 +68,8 @@ export class Replica {
   private restartTimer: NodeJS.Timeout | undefined;
   private probeFailures = 0;
   private lastError = '';
+  private lastExit: ReplicaExit | undefined;
+  private backingOff = false;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ReplicaOptions) {
@@ -75,6 +90,8 @@ export class Replica {
       ready: this.ready,
       restarts: this.restarts,
       message: this.message,
+      ...(this.lastExit ? { lastExit: this.lastExit } : {}),
+      backingOff: this.backingOff,
     };
   }
 
@@ -147,9 +164,12 @@ export class Replica {
     const how =
       (signal === null ? `exit code ${code}` : `signal ${signal}`) +
       (this.lastError ? `; ${this.lastError}` : '');
+    const exit = exitOf(code, signal, this.lastError);
     this.lastError = '';
     this.logs.note(`process ended (${how})`);
     if (this.stopping) return;
+    this.lastExit = exit;
+    this.backingOff = true;
     this.setReady(false, `crashed (${how})`);
     if (Date.now() - this.startedAt > STABLE_AFTER_MS) this.consecutiveCrashes = 0;
     const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.consecutiveCrashes);
@@ -158,6 +178,7 @@ export class Replica {
     this.message = `crashed (${how}), restarting in ${delay} ms`;
     this.logs.note(`restarting in ${delay} ms`);
     this.restartTimer = setTimeout(() => {
+      this.backingOff = false;
       if (!this.stopping) this.launch();
     }, delay);
   }
@@ -190,6 +211,14 @@ export class Replica {
     this.ready = ready;
     this.options.onChange?.();
   }
+}
+
+/** A spawn error leaves no exit code (Node reports a negative errno as the code): keep only the error. */
+function exitOf(code: number | null, signal: NodeJS.Signals | null, spawnError: string): ReplicaExit {
+  const time = new Date().toISOString();
+  if (spawnError !== '') return { error: spawnError, time };
+  if (signal !== null) return { signal, time };
+  return { ...(code !== null ? { code } : {}), time };
 }
 
 function resolveDir(baseDir: string, dir: string): string {
