@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentReadiness } from './readiness.js';
+import { deploymentReadiness, podSelector, podsHealth } from './readiness.js';
 
 const now = new Date('2026-01-01T00:10:00Z');
 const dep = (spec: Record<string, unknown>, status: Record<string, unknown>, generation = 1) => ({
@@ -70,5 +70,53 @@ describe('deploymentReadiness (Flagger isDeploymentReady rules)', () => {
     const status = { conditions, replicas: 1, updatedReplicas: 1 };
     expect(deploymentReadiness(dep({ replicas: 1 }, status), 100, 300, now).retriable).toBe(false);
     expect(deploymentReadiness(dep({ replicas: 1 }, status), 100, 900, now).retriable).toBe(true);
+  });
+});
+
+describe('podsHealth (the kubelet’s words for a failing pod)', () => {
+  const web = { metadata: { name: 'web' }, spec: { replicas: 2 }, status: { readyReplicas: 1 } };
+  const pod = (name: string, containerStatuses: unknown[], conditions: unknown[] = []) => ({
+    metadata: { name },
+    status: { containerStatuses, conditions },
+  });
+
+  it('reports the first waiting reason with the restarts and how the container last ended', () => {
+    const h = podsHealth(web, [
+      pod('web-a', [{ name: 'app', restartCount: 0, state: { running: {} } }]),
+      pod('web-b', [
+        {
+          name: 'app',
+          restartCount: 3,
+          state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' } },
+          lastState: {
+            terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-01-01T00:00:00Z' },
+          },
+        },
+      ]),
+    ]);
+    expect(h).toEqual({
+      ready: 1,
+      desired: 2,
+      restarts: 3,
+      reason: 'CrashLoopBackOff',
+      message: 'pod web-b, container app: back-off 40s',
+      lastExit: { code: 137, error: 'OOMKilled', time: '2026-01-01T00:00:00Z' },
+    });
+  });
+
+  it('ignores containers that are only starting, and names image and scheduling problems', () => {
+    const creating = pod('web-a', [{ name: 'app', state: { waiting: { reason: 'ContainerCreating' } } }]);
+    expect(podsHealth(web, [creating]).reason).toBeUndefined();
+    const pull = pod('web-a', [{ name: 'app', state: { waiting: { reason: 'ImagePullBackOff' } } }]);
+    expect(podsHealth(web, [pull]).reason).toBe('ImagePullBackOff');
+    const pending = pod('web-a', [], [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }]);
+    expect(podsHealth(web, [pending])).toMatchObject({ reason: 'Unschedulable', restarts: 0 });
+  });
+
+  it('selects the pods by the Deployment’s matchLabels', () => {
+    expect(podSelector({ spec: { selector: { matchLabels: { app: 'web', tier: 'front' } } } })).toBe(
+      'app=web,tier=front',
+    );
+    expect(podSelector({ spec: {} })).toBeUndefined();
   });
 });

@@ -81,3 +81,94 @@ export function deploymentReadiness(
   }
   return { ready: true, retriable: true, message: `${name}: ${available} replicas available` };
 }
+
+type Health = NonNullable<Readiness['workload']>;
+
+/** Waiting reasons of a container that is simply starting: not a problem to report. */
+const STARTING = new Set(['ContainerCreating', 'PodInitializing']);
+
+interface ContainerStatus {
+  name?: string;
+  restartCount?: number;
+  state?: { waiting?: { reason?: string; message?: string } };
+  lastState?: { terminated?: Terminated };
+}
+
+interface Terminated {
+  exitCode?: number;
+  signal?: number;
+  reason?: string;
+  finishedAt?: string;
+}
+
+function containerStatuses(pod: Json): ContainerStatus[] {
+  const status = isRecord(pod.status) ? pod.status : {};
+  return [status.initContainerStatuses, status.containerStatuses].flatMap((list) =>
+    Array.isArray(list) ? (list.filter(isRecord) as ContainerStatus[]) : [],
+  );
+}
+
+function exitOf(t: Terminated | undefined): Health['lastExit'] {
+  if (t === undefined) return undefined;
+  return {
+    ...(typeof t.exitCode === 'number' ? { code: t.exitCode } : {}),
+    ...(typeof t.signal === 'number' ? { signal: String(t.signal) } : {}),
+    // "Error" only restates a non-zero exit code; OOMKilled, StartError, ... say more.
+    ...(t.reason !== undefined && t.reason !== 'Error' && t.reason !== 'Completed'
+      ? { error: t.reason }
+      : {}),
+    ...(t.finishedAt !== undefined ? { time: t.finishedAt } : {}),
+  };
+}
+
+/** The pod's problem, as the kubelet or the scheduler reports it, if it has one. */
+function troubleOf(pod: Json): Pick<Health, 'reason' | 'message' | 'lastExit'> | undefined {
+  const name = isRecord(pod.metadata) && typeof pod.metadata.name === 'string' ? pod.metadata.name : 'pod';
+  for (const c of containerStatuses(pod)) {
+    const waiting = c.state?.waiting;
+    if (waiting?.reason === undefined || STARTING.has(waiting.reason)) continue;
+    const exit = exitOf(c.lastState?.terminated);
+    return {
+      reason: waiting.reason,
+      message: `pod ${name}, container ${c.name ?? '?'}${waiting.message ? `: ${waiting.message}` : ''}`,
+      ...(exit !== undefined ? { lastExit: exit } : {}),
+    };
+  }
+  const status = isRecord(pod.status) ? pod.status : {};
+  const unschedulable = conditions(status).find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unschedulable?.reason !== undefined)
+    return { reason: unschedulable.reason, message: `pod ${name} cannot be scheduled` };
+  return undefined;
+}
+
+/**
+ * A Deployment's health from its pods: ready and desired replicas, the restarts of every
+ * container, and the first pod's waiting reason (CrashLoopBackOff, ImagePullBackOff,
+ * CreateContainerConfigError, ...) with how its container last terminated.
+ */
+export function podsHealth(deployment: Json, pods: readonly Json[]): Health {
+  const spec = isRecord(deployment.spec) ? deployment.spec : {};
+  const status = isRecord(deployment.status) ? deployment.status : {};
+  const restarts = pods
+    .flatMap(containerStatuses)
+    .reduce((sum, c) => sum + (typeof c.restartCount === 'number' ? c.restartCount : 0), 0);
+  const health: Health = {
+    ready: num(status.readyReplicas),
+    desired: typeof spec.replicas === 'number' ? spec.replicas : 1,
+    restarts,
+  };
+  for (const pod of pods) {
+    const trouble = troubleOf(pod);
+    if (trouble !== undefined) return { ...health, ...trouble };
+  }
+  return health;
+}
+
+/** The label selector of a Deployment's pods, as a `labelSelector` query. */
+export function podSelector(deployment: Json): string | undefined {
+  const spec = isRecord(deployment.spec) ? deployment.spec : {};
+  const selector =
+    isRecord(spec.selector) && isRecord(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
+  const pairs = Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`);
+  return pairs.length > 0 ? pairs.join(',') : undefined;
+}

@@ -25,6 +25,7 @@ export const Resources = {
   configMap: core('configmaps', 'ConfigMap'),
   secret: core('secrets', 'Secret'),
   event: core('events', 'Event'),
+  pod: core('pods', 'Pod'),
   namespace: { ...core('namespaces', 'Namespace'), namespaced: false },
   hpa: {
     group: 'autoscaling',

@@ -25,7 +25,7 @@ import {
   withoutFluxKeys,
   type Json,
 } from './objects.js';
-import { deploymentReadiness } from './readiness.js';
+import { deploymentReadiness, podSelector, podsHealth } from './readiness.js';
 import { Resources } from './resources.js';
 import {
   applyApexService,
@@ -203,7 +203,22 @@ export class DeploymentWorkloads implements WorkloadPort {
   async isCanaryReady(canary: Canary): Promise<Readiness> {
     const target = await this.target(canary);
     const threshold = analysisOf(canary)?.canaryReadyThreshold ?? 100;
-    return deploymentReadiness(target, threshold, this.deadline(canary), this.now());
+    const readiness = deploymentReadiness(target, threshold, this.deadline(canary), this.now());
+    return { ...readiness, workload: await this.health(target) };
+  }
+
+  /** What the Deployment's pods say: restarts and the waiting reason of a failing container. */
+  private async health(d: Deployment): Promise<NonNullable<Readiness['workload']>> {
+    const labelSelector = podSelector(d);
+    try {
+      const pods = labelSelector
+        ? (await this.client.list(Resources.pod, d.metadata.namespace, { labelSelector })).items
+        : [];
+      return podsHealth(d, pods);
+    } catch (error) {
+      // Readiness still comes from the Deployment; the status says why the details are missing.
+      return { ...podsHealth(d, []), message: `cannot read the pods: ${(error as Error).message}` };
+    }
   }
 
   /** Flagger's ScaleFromZero: the target's own replicas, else the primary's (or the HPA minimum), else 1. */

@@ -3,7 +3,8 @@ import type { ResourceService } from './objects.js';
 import { PodSimulator } from './pod-simulator.js';
 import { identityOf, objectId } from './store.js';
 
-export type RolloutBehaviour = 'healthy' | 'stuck' | 'unready';
+/** `crash-loop`: as `unready`, and the pods' containers report CrashLoopBackOff with restarts. */
+export type RolloutBehaviour = 'healthy' | 'stuck' | 'unready' | 'crash-loop';
 
 export interface DeploymentSimulationOptions {
   /** Simulate the deployment controller and kubelet (default true). */
@@ -104,7 +105,8 @@ export class DeploymentSimulator {
     status.conditions = keepUnchangedConditions(current.status, status.conditions);
     next.status = status;
     this.service.systemUpdate(DEPLOYMENTS, next);
-    this.pods?.sync(current, behaviour === 'healthy' ? 'all' : behaviour === 'unready' ? 'none' : 'stuck');
+    const pods = { healthy: 'all', unready: 'none', 'crash-loop': 'crash-loop', stuck: 'stuck' } as const;
+    this.pods?.sync(current, pods[behaviour]);
   }
 
   private statusFor(deployment: JsonObject, behaviour: RolloutBehaviour): JsonObject {
@@ -122,7 +124,7 @@ export class DeploymentSimulator {
       observedGeneration: generation ?? 1,
       ...(selector === '' ? {} : { selector }),
     };
-    if (behaviour === 'unready') {
+    if (behaviour === 'unready' || behaviour === 'crash-loop') {
       return {
         ...base,
         ...counts({ replicas, updatedReplicas: replicas, unavailableReplicas: replicas }),

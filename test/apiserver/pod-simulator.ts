@@ -6,7 +6,7 @@ import { identityOf } from './store.js';
 
 const PODS = '/pods';
 
-export type PodReadiness = 'all' | 'none' | 'stuck';
+export type PodReadiness = 'all' | 'none' | 'stuck' | 'crash-loop';
 
 function ownedBy(pod: JsonObject, uid: string): boolean {
   const references = isObject(pod.metadata) ? pod.metadata.ownerReferences : undefined;
@@ -32,6 +32,30 @@ function podStatus(ready: boolean, index: number): JsonObject {
       { type: 'ContainersReady', status: flag },
     ],
   };
+}
+
+/** What the kubelet reports for a container that keeps exiting with code 1: back-off, restarts. */
+function crashLoopStatuses(template: JsonObject, podName: string): JsonObject[] {
+  const spec = isObject(template.spec) ? template.spec : {};
+  const containers = Array.isArray(spec.containers) ? spec.containers.filter(isObject) : [];
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return containers.map((container) => {
+    const name = typeof container.name === 'string' ? container.name : 'app';
+    return {
+      name,
+      image: container.image,
+      ready: false,
+      started: false,
+      restartCount: 4,
+      state: {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off 1m20s restarting failed container=${name} pod=${podName}`,
+        },
+      },
+      lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now } },
+    };
+  });
 }
 
 /**
@@ -61,6 +85,7 @@ export class PodSimulator {
     const wanted = new Map<string, boolean>();
     for (let index = 0; index < newCount; index += 1)
       wanted.set(`${name}-${hash}-${index}`, readiness === 'all');
+    const crashing = readiness === 'crash-loop';
     for (const pod of existing) {
       const podName = identityOf(pod).name;
       const old = !podName.startsWith(`${name}-${hash}-`);
@@ -70,7 +95,7 @@ export class PodSimulator {
       if (!wanted.has(identityOf(pod).name))
         this.service.delete(this.ref(namespace), identityOf(pod).name, { dryRun: false });
     }
-    for (const [podName, ready] of wanted) this.ensure(deployment, template, hash, podName, ready);
+    for (const [podName, ready] of wanted) this.ensure(deployment, template, hash, podName, ready, crashing);
   }
 
   private ensure(
@@ -79,6 +104,7 @@ export class PodSimulator {
     hash: string,
     podName: string,
     ready: boolean,
+    crashing = false,
   ): void {
     const { namespace, name, uid } = identityOf(deployment);
     let pod = this.service.store.get(PODS, namespace, podName);
@@ -105,11 +131,19 @@ export class PodSimulator {
             (condition) => isObject(condition) && condition.type === 'Ready' && condition.status === 'True',
           )
         : undefined;
-    if (isObject(pod.status) && pod.status.phase === 'Running' && currentReady === ready) return;
+    const crashReported = isObject(pod.status) && Array.isArray(pod.status.containerStatuses);
+    if (
+      isObject(pod.status) &&
+      pod.status.phase === 'Running' &&
+      currentReady === ready &&
+      crashReported === crashing
+    )
+      return;
     const previousIp =
       isObject(pod.status) && typeof pod.status.podIP === 'string' ? pod.status.podIP : undefined;
     const status = podStatus(ready, this.podCounter);
     if (previousIp !== undefined) status.podIP = previousIp;
+    if (crashing) status.containerStatuses = crashLoopStatuses(template, podName);
     this.service.systemUpdate(PODS, { ...clone(pod), status });
   }
 }
