@@ -6,6 +6,7 @@ import { age, bounds, num, shortRevision, time } from './format.js';
 import { JudgePanel } from './judge.js';
 import { useLive } from './live.js';
 import { PhaseBadge, WeightBar } from './overview.js';
+import { Workloads } from './workloads.js';
 
 const CANARY_COLOR = '#b3370b';
 const PRIMARY_COLOR = '#1f4e99';
@@ -331,6 +332,7 @@ export function Detail(props: { namespace: string; name: string; readOnly: boole
           </p>
           <Summary canary={canary} />
           <ActionBar canary={canary} steering={steering} readOnly={readOnly} />
+          <Workloads canary={canary} />
           <Charts history={history.data ?? []} />
           <Checks canary={canary} />
           <JudgePanel judge={canary.judge} />
