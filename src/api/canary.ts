@@ -332,6 +332,11 @@ export const CanaryStatus = z.looseObject({
   previousSessionAffinityCookie: z.string().optional(),
   /** Serin: when the current run started, for progress deadlines and durations. */
   runStartedAt: z.string().optional(),
+  /**
+   * Serin: when the current evidence window began (traffic last changed, or the last round of
+   * checks was counted). No step, promotion or iteration before a full interval has passed since.
+   */
+  evidenceSince: z.string().optional(),
   /** Serin: the last checks evaluated, newest last. */
   checks: z.array(CheckRecord).optional(),
   /** Serin: the last decisions taken, newest last, each with its reason. */

@@ -17,6 +17,7 @@ function summarise(outcomes: readonly CheckOutcome[], verdict: 'fail' | 'unknown
 async function countFailure(ctx: TickContext, why: string): Promise<CheckResult> {
   const failed = (ctx.status.failedChecks ?? 0) + 1;
   ctx.status.failedChecks = failed;
+  ctx.startEvidenceWindow();
   if (failed >= ctx.cfg.threshold) {
     await rollback(ctx, `failed checks threshold reached ${failed}/${ctx.cfg.threshold}: ${why}`);
     return 'stopped';
@@ -30,6 +31,7 @@ async function countUnknown(ctx: TickContext, why: string): Promise<CheckResult>
   if (ctx.cfg.unknownThreshold === 0) return countFailure(ctx, why);
   const unknown = (ctx.status.unknownChecks ?? 0) + 1;
   ctx.status.unknownChecks = unknown;
+  ctx.startEvidenceWindow();
   if (unknown >= ctx.cfg.unknownThreshold) {
     await rollback(ctx, `could not measure the canary ${unknown}/${ctx.cfg.unknownThreshold} times: ${why}`);
     return 'stopped';

@@ -81,8 +81,28 @@ export class TickContext {
     this.status.checks = [...(this.status.checks ?? []), ...records].slice(-MAX_CHECKS);
   }
 
+  /**
+   * Starts a new evidence window now: what was measured before no longer describes the canary
+   * (traffic moved), or has already been counted (a round of checks was spent).
+   */
+  startEvidenceWindow(): void {
+    this.status.evidenceSince = this.nowIso;
+  }
+
+  /** Whether a full analysis interval has passed since the evidence window began. */
+  get evidenceComplete(): boolean {
+    const since = this.status.evidenceSince;
+    if (since === undefined) return true;
+    return this.now.getTime() - Date.parse(since) >= this.cfg.intervalMs;
+  }
+
   /** Applies a traffic split and keeps status and session-affinity cookies in step with it. */
   async setRoutes(routes: Routes): Promise<void> {
+    if (
+      routes.canaryWeight !== this.status.canaryWeight ||
+      routes.mirrored !== (this.status.mirrored ?? false)
+    )
+      this.startEvidenceWindow();
     this.updateCookies(routes.canaryWeight);
     this.status.canaryWeight = routes.canaryWeight;
     this.status.mirrored = routes.mirrored;

@@ -46,6 +46,7 @@ export async function runBlueGreen(ctx: TickContext, routes: Routes, early: bool
     if (cfg.mirror && !routes.mirrored)
       await ctx.setRoutes({ primaryWeight: 100, canaryWeight: 0, mirrored: true });
     ctx.status.iterations = done + 1;
+    ctx.startEvidenceWindow();
     await ctx.decide('Advance', `iteration ${done + 1}/${cfg.iterations} passed`);
     return;
   }
@@ -70,6 +71,7 @@ export async function runAB(ctx: TickContext, early: boolean): Promise<void> {
   if (done < cfg.iterations && !early) {
     await ctx.setRoutes({ primaryWeight: 0, canaryWeight: 100, mirrored: false });
     ctx.status.iterations = done + 1;
+    ctx.startEvidenceWindow();
     await ctx.decide('Advance', `iteration ${done + 1}/${cfg.iterations}: matched traffic on the canary`);
     return;
   }

@@ -100,6 +100,7 @@ function resetRun(ctx: TickContext, rev: Revision): void {
   Object.assign(s, { lastAppliedSpec: rev.specHash, trackedConfigs: rev.configs, runStartedAt: ctx.nowIso });
   delete s.judge;
   delete s.notReadySince;
+  ctx.startEvidenceWindow();
   ctx.setPhase('Progressing');
 }
 
@@ -149,6 +150,8 @@ async function analysisStage(ctx: TickContext): Promise<void> {
     );
     return;
   }
+  // Pacing: an early tick (command, edit, gate change) applies what it must but buys no step.
+  if (!ctx.evidenceComplete) return;
   const routes = await ctx.ports.router.getRoutes(ctx.current);
   const result = await runChecks(ctx, routes);
   if (result === 'hold' || result === 'stopped') return;
