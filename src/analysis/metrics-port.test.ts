@@ -348,6 +348,23 @@ describe('the sequential judge', () => {
     expect(noStart.checks[0]?.message).toMatch(/run start is unknown/);
   });
 
+  it('says the judge has no evidence when an arm saw no requests (an empty vector counts as none)', async () => {
+    const evaluator = new MetricsEvaluator({ templates: () => Promise.resolve(undefined) });
+    // "idle" serves nothing; "idle-primary" has no series at all, so Prometheus answers [].
+    const c = canary([], {}, 'idle');
+    c.spec.analysis = CanaryAnalysis.parse({ judge: {} });
+    const result = await evaluator.evaluateDetailed(c, { ...context, runStartedAt });
+    expect(result.observation?.canary.requests).toBe(0);
+    expect(result.observation?.primary.requests).toBe(0);
+    expect(result.judge?.verdict).toBe('continue');
+    expect(result.judge?.insufficient).toMatch(/no requests on the canary or the primary/);
+    const sampled = canary([], {});
+    sampled.spec.analysis = CanaryAnalysis.parse({ judge: { errors: { enabled: false } } });
+    const withData = await evaluator.evaluateDetailed(sampled, { ...context, runStartedAt });
+    expect(withData.observation?.canary.requests).toBeGreaterThan(100);
+    expect(withData.judge?.insufficient).toBeUndefined();
+  });
+
   it('reads nothing when the judge is disabled', async () => {
     const c = canary([], { metricsServer: 'http://127.0.0.1:1' });
     c.spec.analysis = CanaryAnalysis.parse({ judge: { enabled: false } });

@@ -55,6 +55,42 @@ function toOutcome(result: MetricResult): CheckOutcome {
   return outcome;
 }
 
+/**
+ * Why the judge's counts are no evidence yet, if they are not: an arm with no requests tells
+ * nothing about it, and below the judge's minimum sample the judge itself says it is waiting.
+ */
+export function missingEvidence(
+  totals: { canary: { requests: number }; primary: { requests: number } },
+  minRequests: number,
+): string | undefined {
+  const { canary, primary } = totals;
+  const required = Math.max(1, minRequests);
+  if (canary.requests >= required && primary.requests >= required) return undefined;
+  const empty = [canary.requests === 0 ? 'canary' : '', primary.requests === 0 ? 'primary' : ''].filter(
+    Boolean,
+  );
+  const counts = `canary ${canary.requests}, primary ${primary.requests} requests since the run started`;
+  if (empty.length > 0) return `no requests on the ${empty.join(' or the ')} (${counts})`;
+  return `fewer than ${required} requests on an arm (${counts})`;
+}
+
+/** Feeds one observation to the judge and reports its verdict, with whether it had evidence. */
+export function observeJudge(judge: Judge, observation: ObservationPair): JudgeVerdict {
+  const decision = judge.observe(observation);
+  const state = judge.state();
+  const insufficient =
+    decision.verdict === 'continue'
+      ? missingEvidence(state.totals, judge.spec.minSample.requests)
+      : undefined;
+  return {
+    verdict: decision.verdict,
+    reason: decision.reason,
+    evidence: { ...decision.evidence, observation },
+    state,
+    ...(insufficient !== undefined ? { insufficient } : {}),
+  };
+}
+
 export class MetricsEvaluator {
   private readonly sources: MetricSources;
   private readonly judgeFactory: JudgeFactory;
@@ -91,14 +127,7 @@ export class MetricsEvaluator {
     try {
       const observation = await this.observe(canary, context);
       const judge = this.judgeFactory(spec, context.judgeState);
-      const decision = judge.observe(observation);
-      const verdict: JudgeVerdict = {
-        verdict: decision.verdict,
-        reason: decision.reason,
-        evidence: { ...decision.evidence, observation },
-        state: judge.state(),
-      };
-      return { metrics, judge: verdict, observation };
+      return { metrics, judge: observeJudge(judge, observation), observation };
     } catch (error) {
       return { metrics, judgeError: `judge: ${(error as Error).message}` };
     }

@@ -287,7 +287,8 @@ export const PHASES = [
 export const Phase = z.enum(PHASES);
 export type Phase = z.output<typeof Phase>;
 
-export const CHECK_VERDICTS = ['pass', 'fail', 'unknown'] as const;
+/** `continue`: the judge is still collecting evidence; `environmental`: the primary fails the check alike. */
+export const CHECK_VERDICTS = ['pass', 'fail', 'unknown', 'continue', 'environmental'] as const;
 export type CheckVerdict = (typeof CHECK_VERDICTS)[number];
 
 /** One evaluated check, kept in status so every decision can be explained afterwards. */

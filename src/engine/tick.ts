@@ -155,10 +155,9 @@ async function analysisStage(ctx: TickContext): Promise<void> {
   const routes = await ctx.ports.router.getRoutes(ctx.current);
   const result = await runChecks(ctx, routes);
   if (result === 'hold' || result === 'stopped') return;
-  const early = result === 'advance-early';
-  if (ctx.cfg.strategy === 'ab-testing') await runAB(ctx, early);
-  else if (ctx.cfg.strategy === 'blue-green') await runBlueGreen(ctx, routes, early);
-  else await runCanary(ctx, routes, early);
+  if (ctx.cfg.strategy === 'ab-testing') await runAB(ctx, result);
+  else if (ctx.cfg.strategy === 'blue-green') await runBlueGreen(ctx, routes, result);
+  else await runCanary(ctx, routes, result);
 }
 
 /** Primary readiness during a run; a stuck primary rolls back (or, once promoted, fails the promotion). */
