@@ -1,5 +1,6 @@
 import type { Canary, CanaryStatus, CheckRecord, Decision, Phase } from '../api/canary.js';
 import { resolveAnalysis, type ResolvedAnalysis } from './analysis-config.js';
+import { evidenceComplete } from './pacing.js';
 import { promotedCondition } from './phases.js';
 import type { CheckOutcome, Ports, Routes, Severity } from './ports.js';
 
@@ -91,9 +92,7 @@ export class TickContext {
 
   /** Whether a full analysis interval has passed since the evidence window began. */
   get evidenceComplete(): boolean {
-    const since = this.status.evidenceSince;
-    if (since === undefined) return true;
-    return this.now.getTime() - Date.parse(since) >= this.cfg.intervalMs;
+    return evidenceComplete(this.status, this.cfg.intervalMs, this.now);
   }
 
   /** Applies a traffic split and keeps status and session-affinity cookies in step with it. */
