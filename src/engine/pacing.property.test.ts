@@ -154,7 +154,7 @@ describe('no evidence, no promotion, over generated metric answers', () => {
         async (a, withMetric, answers) => {
           let n = 0;
           const totals = { canary: 0, primary: 0, errors: 0 };
-          let blind = false;
+          const seen = { blind: false };
           const world = new MemoryWorld(makeCanary({ ...a, threshold: 3, judge: {} }), {
             metrics: (w, context): MetricsEvaluation => {
               const ans = answers[n++ % answers.length] ?? answers[0];
@@ -168,7 +168,7 @@ describe('no evidence, no promotion, over generated metric answers', () => {
                 primary: { requests: totals.primary, errors: 0 },
               });
               const metric = judgeValue('request-success-rate', ans.value, { min: 0 });
-              blind =
+              seen.blind =
                 totals.canary === 0 || totals.primary === 0 || (withMetric && !Number.isFinite(ans.value));
               return { checks: withMetric ? [metric] : [], judge: verdict };
             },
@@ -178,7 +178,7 @@ describe('no evidence, no promotion, over generated metric answers', () => {
           for (let i = 0; i < answers.length + 5; i++) {
             const evaluations = world.evaluations;
             const { decisions } = await world.tick();
-            if (world.evaluations > evaluations && blind) expect(decisions.filter(isStep)).toEqual([]);
+            if (world.evaluations > evaluations && seen.blind) expect(decisions.filter(isStep)).toEqual([]);
           }
         },
       ),
