@@ -73,6 +73,9 @@ export class TickContext {
       kind: o.kind,
       verdict: o.verdict,
       ...(o.value !== undefined && Number.isFinite(o.value) ? { value: o.value } : {}),
+      ...(o.primaryValue !== undefined && Number.isFinite(o.primaryValue)
+        ? { primaryValue: o.primaryValue }
+        : {}),
       ...(o.min !== undefined ? { min: o.min } : {}),
       ...(o.max !== undefined ? { max: o.max } : {}),
       message: o.message,

@@ -77,6 +77,8 @@ export interface CheckOutcome {
   kind: 'metric' | 'judge' | 'webhook';
   verdict: Verdict;
   value?: number;
+  /** The noise guard's reading of the primary on the same check and window, when it ran. */
+  primaryValue?: number;
   min?: number;
   max?: number;
   /** Human explanation: the value against its bounds, the provider's error, the judge's evidence. */
