@@ -56,32 +56,27 @@ function toOutcome(result: MetricResult): CheckOutcome {
 }
 
 /**
- * Why the judge's counts are no evidence yet, if they are not: an arm with no requests tells
- * nothing about it, and below the judge's minimum sample the judge itself says it is waiting.
+ * Why the judge's counts are no evidence at all, if they are not: an arm with no requests since
+ * the run started tells nothing about it. (Below the minimum sample the judge says `continue`,
+ * recorded as such: it may let a step gather more evidence, never a promotion on its own.)
  */
-export function missingEvidence(
-  totals: { canary: { requests: number }; primary: { requests: number } },
-  minRequests: number,
-): string | undefined {
+export function missingEvidence(totals: {
+  canary: { requests: number };
+  primary: { requests: number };
+}): string | undefined {
   const { canary, primary } = totals;
-  const required = Math.max(1, minRequests);
-  if (canary.requests >= required && primary.requests >= required) return undefined;
   const empty = [canary.requests === 0 ? 'canary' : '', primary.requests === 0 ? 'primary' : ''].filter(
     Boolean,
   );
-  const counts = `canary ${canary.requests}, primary ${primary.requests} requests since the run started`;
-  if (empty.length > 0) return `no requests on the ${empty.join(' or the ')} (${counts})`;
-  return `fewer than ${required} requests on an arm (${counts})`;
+  if (empty.length === 0) return undefined;
+  return `no requests on the ${empty.join(' or the ')} (canary ${canary.requests}, primary ${primary.requests} since the run started)`;
 }
 
 /** Feeds one observation to the judge and reports its verdict, with whether it had evidence. */
 export function observeJudge(judge: Judge, observation: ObservationPair): JudgeVerdict {
   const decision = judge.observe(observation);
   const state = judge.state();
-  const insufficient =
-    decision.verdict === 'continue'
-      ? missingEvidence(state.totals, judge.spec.minSample.requests)
-      : undefined;
+  const insufficient = decision.verdict === 'continue' ? missingEvidence(state.totals) : undefined;
   return {
     verdict: decision.verdict,
     reason: decision.reason,
