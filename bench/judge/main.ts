@@ -10,7 +10,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Random } from '../../src/analysis/judge/sim/random.js';
-import { flaggerRollbackAt } from '../../src/analysis/judge/sim/flagger.js';
+import { FLAGGER_DEFAULTS, flaggerRollbackAt } from '../../src/analysis/judge/sim/flagger.js';
 import { kayentaHigh } from '../../src/analysis/judge/sim/mann-whitney.js';
 import { judgeWindows } from '../../src/analysis/judge/sim/run.js';
 import {
@@ -32,7 +32,8 @@ const SCENARIOS = [
   { name: 'latency +20%', errorFactor: 1, latencyFactor: 1.2 },
   { name: 'latency +50%', errorFactor: 1, latencyFactor: 1.5 },
 ];
-const JUDGES = ['Flagger (1m × 5)', 'Mann-Whitney (fixed)', 'Serin judge'] as const;
+// Flagger × 5 is the threshold of Flagger's tutorials; × 1 is Flagger's default when unset.
+const JUDGES = ['Flagger (1m × 5)', 'Flagger (1m × 1)', 'Mann-Whitney (fixed)', 'Serin judge'] as const;
 
 function positiveInt(name: string, value: string, min: number): number {
   const n = Number(value);
@@ -92,8 +93,9 @@ function runScenario(scenario: TrafficScenario, runs: number, seed: number, hori
   for (let run = 0; run < runs; run++) {
     const windows = [...simulateTraffic(rng, scenario, STEP_SECONDS, horizon)];
     times[0]?.push(flaggerRollbackAt(rng, windows, scenario.canary));
-    times[1]?.push(kayentaFails(windows) ? horizon : null);
-    times[2]?.push(judgeWindows(windows, { alpha: 0.05 }).failedAt);
+    times[1]?.push(flaggerRollbackAt(rng, windows, scenario.canary, { ...FLAGGER_DEFAULTS, threshold: 1 }));
+    times[2]?.push(kayentaFails(windows) ? horizon : null);
+    times[3]?.push(judgeWindows(windows, { alpha: 0.05 }).failedAt);
   }
   return times;
 }
@@ -144,7 +146,7 @@ function main(): void {
   console.log(
     'Cells for regressions: share caught within the horizon · median / p90 time to rollback (misses count as never).\n',
   );
-  const widths = [26, 30, 30, 30];
+  const widths = [26, 30, 30, 30, 30];
   const falseRollbacks: Times[] = JUDGES.map(() => []);
   const headline: string[] = [];
   WEIGHTS.forEach((weight, wi) => {

@@ -48,7 +48,22 @@ export function normaliseValue(name: string, builtin: boolean, value: number): n
   return builtin && name === DURATION && Number.isFinite(value) ? Math.trunc(value) : value;
 }
 
+/**
+ * A value against its bounds. NaN (0/0: no requests) and ±Inf (a division by zero, an empty
+ * histogram bucket range) measure nothing, so they are `unknown`, whatever the bounds say: +Inf
+ * must not pass a `min`, nor -Inf a `max`.
+ */
 export function judgeValue(name: string, value: number, bounds: Bounds): CheckOutcome {
+  if (!Number.isFinite(value)) {
+    return {
+      ...unknownOutcome(
+        name,
+        `${name} is ${formatNumber(value)}: no measurement (no requests, or a division by zero); bounds ${describeBounds(bounds)}`,
+      ),
+      ...(bounds.min !== undefined ? { min: bounds.min } : {}),
+      ...(bounds.max !== undefined ? { max: bounds.max } : {}),
+    };
+  }
   const below = bounds.min !== undefined && value < bounds.min;
   const above = bounds.max !== undefined && value > bounds.max;
   const verdict = below || above ? 'fail' : 'pass';

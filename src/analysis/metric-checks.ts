@@ -7,7 +7,9 @@ import type { Canary, CanaryMetric } from '../api/canary.js';
 import { parseDuration } from '../api/common.js';
 import type { MetricTemplate } from '../api/metric-template.js';
 import type { CheckOutcome } from '../engine/ports.js';
+import { noiseGuardOf } from '../engine/analysis-config.js';
 import { boundsOf, judgeValue, normaliseValue, unknownOutcome } from './bounds.js';
+import { guardOutcome, primaryView } from './noise-guard.js';
 import { builtinTemplate, isBuiltin, SUCCESS_RATE, type BuiltinName } from './builtin.js';
 import { p99, successRate, type LocalMetricsWindow } from './local-window.js';
 import { providerFactory } from './providers/registry.js';
@@ -239,5 +241,37 @@ export async function evaluateMetric(
   } catch (error) {
     return unknown(`${metric.name}: ${(error as Error).message}`);
   }
-  return { ...judgeValue(metric.name, normaliseValue(metric.name, builtin, value), bounds), plan };
+  const outcome = judgeValue(metric.name, normaliseValue(metric.name, builtin, value), bounds);
+  if (outcome.verdict !== 'fail' || !noiseGuardOf(canary)) return { ...outcome, plan };
+  return { ...(await againstPrimary(canary, metric, prepared, outcome, sources, now)), plan };
+}
+
+/**
+ * The noise guard: the same check on the primary in the same window. Without a way to name the
+ * primary (a query that does not use `{{ target }}`), the failure stands and says why.
+ */
+async function againstPrimary(
+  canary: Canary,
+  metric: CanaryMetric,
+  prepared: Prepared,
+  failed: CheckOutcome,
+  sources: MetricSources,
+  now: Date,
+): Promise<CheckOutcome> {
+  const view = primaryView(canary);
+  const primary = await planMetric(view, metric, sources);
+  const noGuard = (why: string): CheckOutcome => ({
+    ...failed,
+    message: `${failed.message}; not compared with the primary: ${why}`,
+  });
+  if (primary.plan.error !== undefined) return noGuard(primary.plan.error);
+  if (primary.plan.source !== 'local' && primary.plan.query === prepared.plan.query)
+    return noGuard('the query does not name {{ target }}, so it cannot be asked about the primary');
+  try {
+    const builtin = primary.plan.kind === 'builtin';
+    const value = normaliseValue(metric.name, builtin, await measure(view, metric, primary, sources, now));
+    return guardOutcome(failed, value, boundsOf(metric, builtin));
+  } catch (error) {
+    return noGuard(`the primary could not be measured (${(error as Error).message})`);
+  }
 }

@@ -43,6 +43,35 @@ beforeAll(async () => {
         ],
       },
       { namespace: 'test', workload: 'idle', perSecondByCode: { '200': 0 } },
+      // Both versions slowed alike (a loaded machine), and a canary slower than its slow primary.
+      {
+        namespace: 'test',
+        workload: 'alike',
+        perSecondByCode: { '200': 11 },
+        bucketsPerSecond: EXAMPLE_BUCKETS,
+      },
+      {
+        namespace: 'test',
+        workload: 'alike-primary',
+        perSecondByCode: { '200': 11 },
+        bucketsPerSecond: EXAMPLE_BUCKETS,
+      },
+      {
+        namespace: 'test',
+        workload: 'worse',
+        perSecondByCode: { '200': 11 },
+        bucketsPerSecond: EXAMPLE_BUCKETS,
+      },
+      {
+        namespace: 'test',
+        workload: 'worse-primary',
+        perSecondByCode: { '200': 11 },
+        bucketsPerSecond: [
+          ['50', 10.9],
+          ['100', 11],
+          ['+Inf', 11],
+        ],
+      },
     ]),
   });
 });
@@ -158,6 +187,47 @@ describe('built-in checks against a real Prometheus', () => {
       context,
     );
     expect(result.checks[0]?.message).toMatch(/no metrics server: set spec.metricsServer/);
+  });
+});
+
+describe('the noise guard', () => {
+  const slow: CanaryMetricInput[] = [{ name: 'request-duration', thresholdRange: { max: 20 } }];
+  const serin = (c: Canary): Canary => ({ ...c, apiVersion: 'serin.dev/v1beta1' });
+
+  it('reports a failure the primary shares to the same degree as environmental, with both values', async () => {
+    const result = await port().evaluate(serin(canary(slow, {}, 'alike')), context);
+    const check = result.checks[0];
+    expect(check?.verdict).toBe('environmental');
+    expect(check?.value).toBeGreaterThan(20);
+    expect(check?.primaryValue).toBe(check?.value);
+    expect(check?.message).toMatch(/above bounds \(max 20\); the primary fails it alike in the same window/);
+  });
+
+  it('still fails a canary that is slower than its slow primary', async () => {
+    const result = await port().evaluate(serin(canary(slow, {}, 'worse')), context);
+    const check = result.checks[0];
+    expect(check?.verdict).toBe('fail');
+    expect(check?.primaryValue).toBeGreaterThan(20);
+    expect(check?.primaryValue).toBeLessThan(check?.value ?? 0);
+    expect(check?.message).toMatch(/the primary fails it too but less/);
+  });
+
+  it("keeps Flagger's meaning for flagger.app documents unless they opt in", async () => {
+    const flagger = await port().evaluate(canary(slow, {}, 'alike'), context);
+    expect(flagger.checks[0]?.verdict).toBe('fail');
+    expect(flagger.checks[0]?.primaryValue).toBeUndefined();
+    const optedIn = canary(slow, {}, 'alike');
+    optedIn.spec.analysis = CanaryAnalysis.parse({ stepWeight: 10, metrics: slow, noiseGuard: true });
+    expect((await port().evaluate(optedIn, context)).checks[0]?.verdict).toBe('environmental');
+  });
+
+  it('leaves the failure standing when the query cannot name the primary', async () => {
+    const fixed = serin(
+      canary([{ name: 'fixed', query: 'vector(5)', thresholdRange: { max: 1 } }], {}, 'alike'),
+    );
+    const check = (await port().evaluate(fixed, context)).checks[0];
+    expect(check?.verdict).toBe('fail');
+    expect(check?.message).toMatch(/does not name \{\{ target \}\}/);
   });
 });
 
@@ -346,6 +416,23 @@ describe('the sequential judge', () => {
       context,
     );
     expect(noStart.checks[0]?.message).toMatch(/run start is unknown/);
+  });
+
+  it('says the judge has no evidence when an arm saw no requests (an empty vector counts as none)', async () => {
+    const evaluator = new MetricsEvaluator({ templates: () => Promise.resolve(undefined) });
+    // "idle" serves nothing; "idle-primary" has no series at all, so Prometheus answers [].
+    const c = canary([], {}, 'idle');
+    c.spec.analysis = CanaryAnalysis.parse({ judge: {} });
+    const result = await evaluator.evaluateDetailed(c, { ...context, runStartedAt });
+    expect(result.observation?.canary.requests).toBe(0);
+    expect(result.observation?.primary.requests).toBe(0);
+    expect(result.judge?.verdict).toBe('continue');
+    expect(result.judge?.insufficient).toMatch(/no requests on the canary or the primary/);
+    const sampled = canary([], {});
+    sampled.spec.analysis = CanaryAnalysis.parse({ judge: { errors: { enabled: false } } });
+    const withData = await evaluator.evaluateDetailed(sampled, { ...context, runStartedAt });
+    expect(withData.observation?.canary.requests).toBeGreaterThan(100);
+    expect(withData.judge?.insufficient).toBeUndefined();
   });
 
   it('reads nothing when the judge is disabled', async () => {

@@ -55,6 +55,37 @@ function toOutcome(result: MetricResult): CheckOutcome {
   return outcome;
 }
 
+/**
+ * Why the judge's counts are no evidence at all, if they are not: an arm with no requests since
+ * the run started tells nothing about it. (Below the minimum sample the judge says `continue`,
+ * recorded as such: it may let a step gather more evidence, never a promotion on its own.)
+ */
+export function missingEvidence(totals: {
+  canary: { requests: number };
+  primary: { requests: number };
+}): string | undefined {
+  const { canary, primary } = totals;
+  const empty = [canary.requests === 0 ? 'canary' : '', primary.requests === 0 ? 'primary' : ''].filter(
+    Boolean,
+  );
+  if (empty.length === 0) return undefined;
+  return `no requests on the ${empty.join(' or the ')} (canary ${canary.requests}, primary ${primary.requests} since the run started)`;
+}
+
+/** Feeds one observation to the judge and reports its verdict, with whether it had evidence. */
+export function observeJudge(judge: Judge, observation: ObservationPair): JudgeVerdict {
+  const decision = judge.observe(observation);
+  const state = judge.state();
+  const insufficient = decision.verdict === 'continue' ? missingEvidence(state.totals) : undefined;
+  return {
+    verdict: decision.verdict,
+    reason: decision.reason,
+    evidence: { ...decision.evidence, observation },
+    state,
+    ...(insufficient !== undefined ? { insufficient } : {}),
+  };
+}
+
 export class MetricsEvaluator {
   private readonly sources: MetricSources;
   private readonly judgeFactory: JudgeFactory;
@@ -91,14 +122,7 @@ export class MetricsEvaluator {
     try {
       const observation = await this.observe(canary, context);
       const judge = this.judgeFactory(spec, context.judgeState);
-      const decision = judge.observe(observation);
-      const verdict: JudgeVerdict = {
-        verdict: decision.verdict,
-        reason: decision.reason,
-        evidence: { ...decision.evidence, observation },
-        state: judge.state(),
-      };
-      return { metrics, judge: verdict, observation };
+      return { metrics, judge: observeJudge(judge, observation), observation };
     } catch (error) {
       return { metrics, judgeError: `judge: ${(error as Error).message}` };
     }

@@ -1,5 +1,6 @@
 /** What `serin analyze` prints: one row per metric, the queries, and the judge's evidence. */
 import type { Canary } from '../api/canary.js';
+import type { Verdict } from '../engine/ports.js';
 import { redactUrl } from './redact.js';
 import type { DetailedEvaluation } from './metrics-port.js';
 import type { MetricPlan } from './metric-checks.js';
@@ -11,7 +12,7 @@ export interface MetricReport {
   address?: string;
   interval: string;
   query?: string;
-  verdict?: 'pass' | 'fail' | 'unknown';
+  verdict?: Verdict;
   value?: number;
   min?: number;
   max?: number;

@@ -159,6 +159,12 @@ export const SessionAffinity = z.strictObject({
 });
 export type SessionAffinity = z.output<typeof SessionAffinity>;
 
+/**
+ * The noise guard's default by document kind: Serin documents get it, Flagger documents keep
+ * Flagger's meaning (an absolute threshold blames the canary) unless they opt in.
+ */
+export const NOISE_GUARD_DEFAULT = { serin: true, flagger: false } as const;
+
 export const CanaryAnalysis = z.strictObject({
   interval: duration().optional(),
   threshold: z
@@ -184,6 +190,15 @@ export const CanaryAnalysis = z.strictObject({
   alerts: z.array(CanaryAlert).optional(),
   /** Serin: the sequential judge comparing canary against primary (options in src/analysis/judge/schema.ts). */
   judge: JudgeSpec.optional(),
+  /**
+   * Serin: when a threshold check fails, measure the primary on the same check in the same window;
+   * a failure the primary shares to the same degree is `environmental`, not the canary's.
+   */
+  noiseGuard: z.boolean({ error: 'expected true or false' }).optional().meta({
+    default: NOISE_GUARD_DEFAULT.serin,
+    description:
+      'Judge a failed threshold check against the primary in the same window (default true for serin.dev, false for flagger.app).',
+  }),
 });
 export type CanaryAnalysis = z.output<typeof CanaryAnalysis>;
 
@@ -287,7 +302,8 @@ export const PHASES = [
 export const Phase = z.enum(PHASES);
 export type Phase = z.output<typeof Phase>;
 
-export const CHECK_VERDICTS = ['pass', 'fail', 'unknown'] as const;
+/** `continue`: the judge is still collecting evidence; `environmental`: the primary fails the check alike. */
+export const CHECK_VERDICTS = ['pass', 'fail', 'unknown', 'continue', 'environmental'] as const;
 export type CheckVerdict = (typeof CHECK_VERDICTS)[number];
 
 /** One evaluated check, kept in status so every decision can be explained afterwards. */
@@ -296,6 +312,8 @@ export const CheckRecord = z.strictObject({
   kind: z.enum(['metric', 'webhook', 'judge', 'readiness']),
   verdict: z.enum(CHECK_VERDICTS),
   value: z.number().optional(),
+  /** Serin: the primary's value on the same check and window (the noise guard). */
+  primaryValue: z.number().optional(),
   min: z.number().optional(),
   max: z.number().optional(),
   message: z.string().optional(),
@@ -362,6 +380,11 @@ export const CanaryStatus = z.looseObject({
   previousSessionAffinityCookie: z.string().optional(),
   /** Serin: when the current run started, for progress deadlines and durations. */
   runStartedAt: z.string().optional(),
+  /**
+   * Serin: when the current evidence window began (traffic last changed, or the last round of
+   * checks was counted). No step, promotion or iteration before a full interval has passed since.
+   */
+  evidenceSince: z.string().optional(),
   /** Serin: the last checks evaluated, newest last. */
   checks: z.array(CheckRecord).optional(),
   /** Serin: the last decisions taken, newest last, each with its reason. */

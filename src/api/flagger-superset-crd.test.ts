@@ -35,6 +35,17 @@ describe('superset flagger.app Canary CRD', () => {
     expect(onDisk).toBe(renderFlaggerSupersetFile());
   });
 
+  it("defaults the noise guard off for flagger.app documents (Flagger's meaning), on in serin.dev", () => {
+    const text = renderFlaggerSupersetFile();
+    expect(text).toMatch(/noiseGuard:\n\s+default: false/);
+    expect(text).not.toMatch(/noiseGuard:\n\s+default: true/);
+    const serin = readFileSync(
+      join(import.meta.dirname, '../../deploy/crds/canaries.serin.dev.yaml'),
+      'utf8',
+    );
+    expect(serin).toMatch(/noiseGuard:\n\s+default: true/);
+  });
+
   it("is a structural schema in Flagger's group, without Serin's short names", () => {
     const crd = flaggerSupersetCrd() as {
       metadata: { name: string };

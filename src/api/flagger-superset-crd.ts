@@ -5,6 +5,7 @@
  * Flagger runs: Flagger's chart owns `canaries.flagger.app` and would put its own back.
  */
 import { stringify } from 'yaml';
+import { NOISE_GUARD_DEFAULT } from './canary.js';
 import { FLAGGER_GROUP, SERIN_GROUP } from './common.js';
 import { customResourceDefinitions } from './crd.js';
 
@@ -12,13 +13,28 @@ type Json = Record<string, unknown>;
 
 export const SUPERSET_FILE = 'canaries.flagger.app.yaml';
 
+/** Flagger documents keep Flagger's meaning: the noise guard defaults to off in flagger.app. */
+function withFlaggerDefaults(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withFlaggerDefaults);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node as Json)) {
+    const next = withFlaggerDefaults(value);
+    out[key] =
+      key === 'noiseGuard' && typeof next === 'object' && next !== null && 'default' in next
+        ? { ...(next as Json), default: NOISE_GUARD_DEFAULT.flagger }
+        : next;
+  }
+  return out;
+}
+
 /** Serin's Canary CRD moved to flagger.app, with Flagger's names (no short names: Serin's CRD has them). */
 export function flaggerSupersetCrd(): Json {
   const serin = customResourceDefinitions().find(
     (crd) => (crd.metadata as { name: string }).name === `canaries.${SERIN_GROUP}`,
   );
   if (!serin) throw new Error(`canaries.${SERIN_GROUP} is missing from the generated CRDs`);
-  const spec = serin.spec as Json;
+  const spec = withFlaggerDefaults(serin.spec) as Json;
   return {
     ...serin,
     metadata: {

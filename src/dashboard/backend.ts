@@ -89,6 +89,8 @@ export interface RoutingObject {
 export interface JudgeView {
   verdict: string | undefined;
   reason: string | undefined;
+  /** Why the judge has no evidence yet (an arm without requests, minimum sample not reached). */
+  insufficient?: string;
   /** Statistics, effect estimate and interval, counts: shown as the judge wrote them. */
   evidence: Record<string, unknown>;
 }
@@ -190,9 +192,11 @@ export function judgeViewOf(status: CanaryStatus): JudgeView | undefined {
   if (!judge) return undefined;
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   const evidence = judge.evidence;
+  const insufficient = text(judge.insufficient);
   return {
     verdict: text(judge.verdict),
     reason: text(judge.reason),
+    ...(insufficient !== undefined ? { insufficient } : {}),
     evidence: isRecord(evidence) ? evidence : {},
   };
 }

@@ -1,4 +1,10 @@
-import type { Canary, CanaryAnalysis, CanaryWebhook, WebhookType } from '../api/canary.js';
+import {
+  NOISE_GUARD_DEFAULT,
+  type Canary,
+  type CanaryAnalysis,
+  type CanaryWebhook,
+  type WebhookType,
+} from '../api/canary.js';
 import { FLAGGER_GROUP, parseDuration } from '../api/common.js';
 
 export type Strategy = 'canary' | 'ab-testing' | 'blue-green';
@@ -21,6 +27,8 @@ export interface ResolvedAnalysis {
   skipAnalysis: boolean;
   progressDeadlineMs: number;
   webhooks: CanaryWebhook[];
+  /** A failed threshold check is compared with the primary's value in the same window. */
+  noiseGuard: boolean;
 }
 
 /** Flagger raises shorter intervals to 10s; Serin documents may go down to 1s (local rehearsals, tests). */
@@ -65,6 +73,12 @@ function budgets(
   return { threshold, unknownThreshold: isFlaggerDocument(canary) ? 0 : (a?.unknownThreshold ?? threshold) };
 }
 
+/** `analysis.noiseGuard`, or its default for the document's kind. */
+export function noiseGuardOf(canary: Canary): boolean {
+  const fallback = isFlaggerDocument(canary) ? NOISE_GUARD_DEFAULT.flagger : NOISE_GUARD_DEFAULT.serin;
+  return analysisOf(canary)?.noiseGuard ?? fallback;
+}
+
 export function resolveAnalysis(canary: Canary): ResolvedAnalysis {
   const a = analysisOf(canary);
   return {
@@ -81,6 +95,7 @@ export function resolveAnalysis(canary: Canary): ResolvedAnalysis {
     skipAnalysis: canary.spec.skipAnalysis === true || a === undefined,
     progressDeadlineMs: canary.spec.progressDeadlineSeconds * 1000,
     webhooks: a?.webhooks ?? [],
+    noiseGuard: noiseGuardOf(canary),
   };
 }
 

@@ -1,12 +1,16 @@
 import type { TickContext } from './context.js';
 import { runHooks } from './hooks.js';
 import { rollback } from './outcomes.js';
-import type { CheckOutcome, Routes } from './ports.js';
+import type { CheckOutcome, JudgeVerdict, Routes, Verdict } from './ports.js';
 
-/** What one round of checks allows the tick to do next. */
-export type CheckResult = 'advance' | 'advance-early' | 'hold' | 'stopped';
+/**
+ * What one round of checks allows the tick to do next. `continue`: nothing failed and the judge
+ * is still collecting evidence, but nothing passed either: a step may be taken (more traffic
+ * means more evidence), a promotion may not.
+ */
+export type CheckResult = 'advance' | 'advance-early' | 'continue' | 'hold' | 'stopped';
 
-function summarise(outcomes: readonly CheckOutcome[], verdict: 'fail' | 'unknown'): string {
+function summarise(outcomes: readonly CheckOutcome[], verdict: Verdict): string {
   return outcomes
     .filter((o) => o.verdict === verdict)
     .map((o) => o.message)
@@ -17,6 +21,7 @@ function summarise(outcomes: readonly CheckOutcome[], verdict: 'fail' | 'unknown
 async function countFailure(ctx: TickContext, why: string): Promise<CheckResult> {
   const failed = (ctx.status.failedChecks ?? 0) + 1;
   ctx.status.failedChecks = failed;
+  ctx.startEvidenceWindow();
   if (failed >= ctx.cfg.threshold) {
     await rollback(ctx, `failed checks threshold reached ${failed}/${ctx.cfg.threshold}: ${why}`);
     return 'stopped';
@@ -25,20 +30,24 @@ async function countFailure(ctx: TickContext, why: string): Promise<CheckResult>
   return 'hold';
 }
 
-/** Unknown is not bad: it never advances, and spends its own budget (Flagger counts it as failed). */
-async function countUnknown(ctx: TickContext, why: string): Promise<CheckResult> {
-  if (ctx.cfg.unknownThreshold === 0) return countFailure(ctx, why);
+/**
+ * Unknown is not bad: it never advances, and spends its own budget (Flagger counts it as failed).
+ * An environmental failure spends the same budget; a Flagger document that opted into the noise
+ * guard has no unknown budget, so `threshold` bounds it there.
+ */
+async function countUnknown(ctx: TickContext, why: string, environmental = false): Promise<CheckResult> {
+  const budget = ctx.cfg.unknownThreshold || (environmental ? ctx.cfg.threshold : 0);
+  if (budget === 0) return countFailure(ctx, why);
   const unknown = (ctx.status.unknownChecks ?? 0) + 1;
   ctx.status.unknownChecks = unknown;
-  if (unknown >= ctx.cfg.unknownThreshold) {
-    await rollback(ctx, `could not measure the canary ${unknown}/${ctx.cfg.unknownThreshold} times: ${why}`);
+  ctx.startEvidenceWindow();
+  const what = environmental ? 'the primary fails the same checks' : 'could not measure the canary';
+  if (unknown >= budget) {
+    await rollback(ctx, `${what} ${unknown}/${budget} times: ${why}`);
     return 'stopped';
   }
-  await ctx.decide(
-    'Halt',
-    `no verdict (${unknown}/${ctx.cfg.unknownThreshold}), weight held: ${why}`,
-    'Warning',
-  );
+  const label = environmental ? 'environmental, not the canary' : 'no verdict';
+  await ctx.decide('Halt', `${label} (${unknown}/${budget}), weight held: ${why}`, 'Warning');
   return 'hold';
 }
 
@@ -47,6 +56,31 @@ function isFirstStep(ctx: TickContext, routes: Routes): boolean {
   return (
     routes.canaryWeight === 0 && (ctx.status.iterations ?? 0) === 0 && !(ctx.cfg.mirror && routes.mirrored)
   );
+}
+
+/** The judge's verdict as a check: `continue` stays `continue`, and without evidence it is `unknown`. */
+function judgeCheck(judge: JudgeVerdict): CheckOutcome {
+  const base = { name: 'judge', kind: 'judge' as const };
+  if (judge.verdict === 'fail') return { ...base, verdict: 'fail', message: judge.reason };
+  if (judge.verdict === 'pass-early') return { ...base, verdict: 'pass', message: judge.reason };
+  if (judge.insufficient !== undefined)
+    return { ...base, verdict: 'unknown', message: `judge has no evidence yet: ${judge.insufficient}` };
+  return { ...base, verdict: 'continue', message: judge.reason };
+}
+
+/** What a round of outcomes allows, worst first: a failure, then no measurement, then progress. */
+async function conclude(
+  ctx: TickContext,
+  outcomes: readonly CheckOutcome[],
+  judge: JudgeVerdict | undefined,
+): Promise<CheckResult> {
+  const has = (verdict: Verdict) => outcomes.some((o) => o.verdict === verdict);
+  if (has('fail')) return countFailure(ctx, summarise(outcomes, 'fail'));
+  if (has('unknown')) return countUnknown(ctx, summarise(outcomes, 'unknown'));
+  if (has('environmental')) return countUnknown(ctx, summarise(outcomes, 'environmental'), true);
+  if (judge?.verdict === 'pass-early') return 'advance-early';
+  if (has('continue') && !has('pass')) return 'continue';
+  return 'advance';
 }
 
 /** Runs this interval's checks: pre-rollout hooks first, then rollout hooks, metrics and the judge. */
@@ -73,16 +107,14 @@ export async function runChecks(ctx: TickContext, routes: Routes): Promise<Check
       verdict: judge.verdict,
       reason: judge.reason,
       evidence: judge.evidence,
+      ...(judge.insufficient !== undefined ? { insufficient: judge.insufficient } : {}),
     };
-    const verdict = judge.verdict === 'fail' ? 'fail' : 'pass';
-    outcomes.push({ name: 'judge', kind: 'judge', verdict, message: judge.reason });
+    outcomes.push(judgeCheck(judge));
   }
   ctx.recordChecks(outcomes);
   if (judge?.verdict === 'fail') {
     await rollback(ctx, `the sequential judge found the canary worse than the primary: ${judge.reason}`);
     return 'stopped';
   }
-  if (outcomes.some((o) => o.verdict === 'fail')) return countFailure(ctx, summarise(outcomes, 'fail'));
-  if (outcomes.some((o) => o.verdict === 'unknown')) return countUnknown(ctx, summarise(outcomes, 'unknown'));
-  return judge?.verdict === 'pass-early' ? 'advance-early' : 'advance';
+  return conclude(ctx, outcomes, judge);
 }

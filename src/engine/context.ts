@@ -1,5 +1,6 @@
 import type { Canary, CanaryStatus, CheckRecord, Decision, Phase } from '../api/canary.js';
 import { resolveAnalysis, type ResolvedAnalysis } from './analysis-config.js';
+import { evidenceComplete } from './pacing.js';
 import { promotedCondition } from './phases.js';
 import type { CheckOutcome, Ports, Routes, Severity } from './ports.js';
 
@@ -72,6 +73,9 @@ export class TickContext {
       kind: o.kind,
       verdict: o.verdict,
       ...(o.value !== undefined && Number.isFinite(o.value) ? { value: o.value } : {}),
+      ...(o.primaryValue !== undefined && Number.isFinite(o.primaryValue)
+        ? { primaryValue: o.primaryValue }
+        : {}),
       ...(o.min !== undefined ? { min: o.min } : {}),
       ...(o.max !== undefined ? { max: o.max } : {}),
       message: o.message,
@@ -81,8 +85,26 @@ export class TickContext {
     this.status.checks = [...(this.status.checks ?? []), ...records].slice(-MAX_CHECKS);
   }
 
+  /**
+   * Starts a new evidence window now: what was measured before no longer describes the canary
+   * (traffic moved), or has already been counted (a round of checks was spent).
+   */
+  startEvidenceWindow(): void {
+    this.status.evidenceSince = this.nowIso;
+  }
+
+  /** Whether a full analysis interval has passed since the evidence window began. */
+  get evidenceComplete(): boolean {
+    return evidenceComplete(this.status, this.cfg.intervalMs, this.now);
+  }
+
   /** Applies a traffic split and keeps status and session-affinity cookies in step with it. */
   async setRoutes(routes: Routes): Promise<void> {
+    if (
+      routes.canaryWeight !== this.status.canaryWeight ||
+      routes.mirrored !== (this.status.mirrored ?? false)
+    )
+      this.startEvidenceWindow();
     this.updateCookies(routes.canaryWeight);
     this.status.canaryWeight = routes.canaryWeight;
     this.status.mirrored = routes.mirrored;

@@ -59,6 +59,41 @@ function worldFor(a: Partial<AnalysisInput>, outcomes: Verdict[]): MemoryWorld {
   });
 }
 
+/**
+ * An upper bound on the ticks (one per interval) a run of `a` takes to reach a terminal phase:
+ * start, every step or iteration, every failed and every unknown round the budgets allow, the
+ * promotion's traffic shift back, finalising.
+ */
+function ticksToSettle(a: Partial<AnalysisInput>): number {
+  const threshold = a.threshold ?? 1;
+  const budgets = 2 * (threshold - 1);
+  let steps: number;
+  if (a.iterations !== undefined) steps = a.iterations + 2;
+  else if (a.stepWeights !== undefined) steps = a.stepWeights.length + 1;
+  else steps = Math.ceil((a.maxWeight ?? 100) / (a.stepWeight ?? 1)) + 1;
+  const mirror = a.mirror ? 1 : 0;
+  const shiftBack = a.stepWeightPromotion ? Math.ceil(100 / a.stepWeightPromotion) : 1;
+  return 1 + steps + mirror + budgets + shiftBack + 2;
+}
+
+describe('ticksToSettle', () => {
+  it('bounds a run longer than the fixed 120 ticks the terminal-phase property used to allow', async () => {
+    const a = { stepWeight: 1, maxWeight: 100, threshold: 5, stepWeightPromotion: 1 };
+    const outcomes: Verdict[] = [...Array<Verdict>(4).fill('fail'), ...Array<Verdict>(4).fill('unknown')];
+    const world = worldFor(a, [...outcomes, ...Array<Verdict>(300).fill('pass')]);
+    await world.tick();
+    world.deploy('rev-2');
+    let ticks = 0;
+    while (!isSettled(world) && ticks < 1000) {
+      await world.tick();
+      ticks++;
+    }
+    expect(world.status.phase).toBe('Succeeded');
+    expect(ticks).toBeGreaterThan(120);
+    expect(ticks).toBeLessThanOrEqual(ticksToSettle(a));
+  });
+});
+
 describe('engine invariants', () => {
   it('weights stay whole numbers in [0, 100] summing to 100, whatever happens', async () => {
     await fc.assert(
@@ -132,7 +167,8 @@ describe('engine invariants', () => {
         world.deploy('rev-2');
         const terminal: string[] = [];
         let previous = world.status.phase;
-        for (let i = 0; i < 120; i++) {
+        // Past the longest possible run (a fixed 120 once missed a 121-tick run), then some more.
+        for (let i = 0; i < ticksToSettle(a) + 10; i++) {
           await world.tick();
           const phase = world.status.phase;
           if (phase !== previous && (phase === 'Succeeded' || phase === 'Failed')) terminal.push(phase);

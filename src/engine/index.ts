@@ -8,4 +8,5 @@ export type { TickResult } from './tick.js';
 export { analysisIntervalMs, resolveAnalysis, strategyOf } from './analysis-config.js';
 export type { ResolvedAnalysis, Strategy } from './analysis-config.js';
 export { isTerminalPhase } from './phases.js';
+export { evidenceDueAt } from './pacing.js';
 export type * from './ports.js';

@@ -73,7 +73,12 @@ export interface RouterPort {
   finalize(canary: Canary): Promise<void>;
 }
 
-export type Verdict = 'pass' | 'fail' | 'unknown';
+/**
+ * `continue`: the judge is still collecting evidence (not a pass, not a failure).
+ * `environmental`: a threshold check failed, but the primary failed it to the same degree in the
+ * same window, so the failure says nothing about the canary (see docs/analysis.md).
+ */
+export type Verdict = 'pass' | 'fail' | 'unknown' | 'continue' | 'environmental';
 
 /** One evaluated check: a metric, the judge, or a webhook. */
 export interface CheckOutcome {
@@ -81,6 +86,8 @@ export interface CheckOutcome {
   kind: 'metric' | 'judge' | 'webhook';
   verdict: Verdict;
   value?: number;
+  /** The noise guard's reading of the primary on the same check and window, when it ran. */
+  primaryValue?: number;
   min?: number;
   max?: number;
   /** Human explanation: the value against its bounds, the provider's error, the judge's evidence. */
@@ -94,6 +101,11 @@ export interface JudgeVerdict {
   evidence: Record<string, unknown>;
   /** Serialisable state to hand back on the next evaluation. */
   state: unknown;
+  /**
+   * Set while the judge has no evidence to go on (no requests on an arm, minimum sample not
+   * reached): its `continue` is then recorded as `unknown`, never as progress.
+   */
+  insufficient?: string;
 }
 
 export interface MetricsContext {

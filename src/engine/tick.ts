@@ -102,6 +102,7 @@ function resetRun(ctx: TickContext, rev: Revision): void {
   delete s.judge;
   delete s.checks; // checks and verdicts shown anywhere belong to the current run
   delete s.notReadySince;
+  ctx.startEvidenceWindow();
   ctx.setPhase('Progressing');
 }
 
@@ -152,13 +153,14 @@ async function analysisStage(ctx: TickContext): Promise<void> {
     );
     return;
   }
+  // Pacing: an early tick (command, edit, gate change) applies what it must but buys no step.
+  if (!ctx.evidenceComplete) return;
   const routes = await ctx.ports.router.getRoutes(ctx.current);
   const result = await runChecks(ctx, routes);
   if (result === 'hold' || result === 'stopped') return;
-  const early = result === 'advance-early';
-  if (ctx.cfg.strategy === 'ab-testing') await runAB(ctx, early);
-  else if (ctx.cfg.strategy === 'blue-green') await runBlueGreen(ctx, routes, early);
-  else await runCanary(ctx, routes, early);
+  if (ctx.cfg.strategy === 'ab-testing') await runAB(ctx, result);
+  else if (ctx.cfg.strategy === 'blue-green') await runBlueGreen(ctx, routes, result);
+  else await runCanary(ctx, routes, result);
 }
 
 /** Primary readiness during a run; a stuck primary rolls back (or, once promoted, fails the promotion). */

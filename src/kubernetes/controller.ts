@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { CanaryDocument, type Canary } from '../api/canary.js';
-import { advance, analysisIntervalMs, strategyOf, terminate } from '../engine/index.js';
+import { advance, analysisIntervalMs, evidenceDueAt, strategyOf, terminate } from '../engine/index.js';
 import type { ControlCommand } from '../engine/ports.js';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from './client.js';
 import { withCompleteStatus } from './canary-state.js';
@@ -16,7 +16,7 @@ import { Informer } from './informer.js';
 import { ControllerMetrics } from './metrics.js';
 import { canaryNamespace } from './objects.js';
 import { Resources, type ResourceType } from './resources.js';
-import { CanaryScheduler, Limiter } from './scheduler.js';
+import { Limiter, TickScheduler } from '../common/scheduler.js';
 import type { ClusterPorts, PortsFactory } from './ports.js';
 
 export const FINALIZER = 'serin.dev/finalizer';
@@ -39,7 +39,7 @@ interface Entry {
   type: ResourceType;
   namespace: string;
   name: string;
-  scheduler: CanaryScheduler;
+  scheduler: TickScheduler;
   lastCommand: string | undefined;
   generation: number | undefined;
   invalidVersion: string | undefined;
@@ -145,7 +145,7 @@ export class CanaryController {
         type,
         namespace: ns,
         name: object.metadata.name,
-        scheduler: new CanaryScheduler(() => this.limiter.run(() => this.reconcile(created)), 60_000),
+        scheduler: new TickScheduler(() => this.limiter.run(() => this.reconcile(created)), 60_000),
         lastCommand: command,
         generation: object.metadata.generation,
         invalidVersion: undefined,
@@ -173,14 +173,17 @@ export class CanaryController {
     for (const [namespace, n] of counts) this.options.metrics.total.set({ namespace }, n);
   }
 
-  /** One idempotent reconcile: re-read the Canary, then deletion, or a tick of the engine. */
-  async reconcile(entry: Entry): Promise<void> {
+  /**
+   * One idempotent reconcile: re-read the Canary, then deletion, or a tick of the engine. Returns
+   * when the engine's evidence window ends, so an early tick does not delay the next step.
+   */
+  async reconcile(entry: Entry): Promise<number | undefined> {
     const { client, metrics } = this.options;
     const log = this.log.child({ canary: entry.name, namespace: entry.namespace });
     try {
       const tick = this.options.portsFor(client.scoped());
       const live = await client.get(entry.type, entry.namespace, entry.name);
-      if (!live) return;
+      if (!live) return undefined;
       const raw = await withCompleteStatus(client, entry.type, live);
       const { canary, error } = parseCanary(raw);
       if (!canary) {
@@ -194,15 +197,15 @@ export class CanaryController {
           });
         }
         entry.invalidVersion = raw.metadata.resourceVersion;
-        return;
+        return undefined;
       }
       entry.scheduler.setInterval(analysisIntervalMs(canary));
       await reportPrunedSpec(tick.ports.notifier, raw, canary);
       if (raw.metadata.deletionTimestamp !== undefined) {
         await this.finalize(entry, canary, log, tick);
-        return;
+        return undefined;
       }
-      if (!(await this.ensureFinalizer(entry, canary))) return;
+      if (!(await this.ensureFinalizer(entry, canary))) return undefined;
       const commands = this.pendingCommands(canary, log);
       const previousPhase = canary.status?.phase;
       const end = metrics.duration.startTimer({
@@ -217,12 +220,14 @@ export class CanaryController {
         log.info({ phase: result.status.phase, weight: result.status.canaryWeight }, 'phase changed');
       }
       for (const d of result.decisions) log.info({ action: d.action, weight: d.canaryWeight }, d.reason);
+      return evidenceDueAt(canary, result.status);
     } catch (error) {
       metrics.tickErrors.inc({ namespace: entry.namespace });
       log.warn(
         { err: error instanceof Error ? error.message : String(error) },
         'reconcile failed; retrying next interval',
       );
+      return undefined;
     }
   }
 

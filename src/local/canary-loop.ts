@@ -1,5 +1,6 @@
 import type { Canary, CanaryStatus } from '../api/canary.js';
-import { advance, analysisIntervalMs, type TickResult } from '../engine/index.js';
+import { TickScheduler } from '../common/scheduler.js';
+import { advance, analysisIntervalMs, evidenceDueAt, type TickResult } from '../engine/index.js';
 import type { ControlCommand, Ports } from '../engine/ports.js';
 
 export interface CanaryLoopOptions {
@@ -10,21 +11,20 @@ export interface CanaryLoopOptions {
 }
 
 /**
- * Drives one Canary: a tick every analysis interval, and one at once whenever something happens
- * (a control command, a new revision). Ticks never overlap: a kick during a tick runs one more
- * tick right after it.
+ * Drives one Canary on the shared scheduler: a tick every analysis interval, and one at once
+ * whenever something happens (a control command, a new revision). Early ticks apply what they
+ * carry; the engine's pacing decides whether they may also take a step.
  */
 export class CanaryLoop {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
   private readonly commands: ControlCommand[] = [];
+  private readonly scheduler: TickScheduler;
 
   constructor(
     private canary: Canary,
     private readonly options: CanaryLoopOptions,
-  ) {}
+  ) {
+    this.scheduler = new TickScheduler(() => this.tick(), analysisIntervalMs(canary), { keepAlive: true });
+  }
 
   get current(): Canary {
     return this.canary;
@@ -37,6 +37,7 @@ export class CanaryLoop {
   /** A new spec (manifest edited); the status carries over. */
   update(spec: Canary): void {
     this.canary = { ...spec, status: this.canary.status };
+    this.scheduler.setInterval(analysisIntervalMs(this.canary));
     this.kick();
   }
 
@@ -51,41 +52,24 @@ export class CanaryLoop {
 
   /** Runs a tick as soon as the current one (if any) ends. */
   kick(): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.tick().finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      } else {
-        this.timer = setTimeout(() => {
-          this.kick();
-        }, analysisIntervalMs(this.canary));
-      }
-    });
+    this.scheduler.trigger();
   }
 
   /** Waits for the tick in progress and stops scheduling more. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.scheduler.stop();
   }
 
-  private async tick(): Promise<void> {
+  private async tick(): Promise<number | undefined> {
     const commands = this.commands.splice(0);
     try {
       const result = await advance(this.canary, this.options.ports, commands);
       this.canary = { ...this.canary, status: result.status };
       this.options.onTick(this.canary, result);
+      return evidenceDueAt(this.canary, result.status);
     } catch (error) {
       this.options.onError(this.canary, error);
+      return undefined;
     }
   }
 }

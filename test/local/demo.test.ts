@@ -15,4 +15,18 @@ describe('serin demo --fast', () => {
     expect(result.stdout).toContain('Result: OK');
     expect(result.code).toBe(0);
   }, 180_000);
+
+  it('with both versions slowed alike by 600 ms still promotes v2 and rolls back v3', async () => {
+    const result = await runSerin(['demo', '--fast', '--shared-delay', '600'], { timeoutMs: 170_000 });
+    expect(result.stdout).toMatch(/^ {2}v2 \(.*\): promoted in [\d.]+s, as expected$/m);
+    expect(result.stdout).toMatch(/^ {2}v3 \(.*\): rolled back in [\d.]+s, as expected$/m);
+    expect(result.stdout).toContain('Result: OK');
+    expect(result.code).toBe(0);
+  }, 180_000);
+
+  it('refuses a shared delay that is not whole milliseconds, with exit code 2', async () => {
+    const result = await runSerin(['demo', '--fast', '--shared-delay', 'slow'], { timeoutMs: 60_000 });
+    expect(result.stderr).toContain('--shared-delay: expected whole milliseconds');
+    expect(result.code).toBe(2);
+  }, 60_000);
 });

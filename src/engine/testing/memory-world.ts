@@ -180,9 +180,22 @@ export class MemoryWorld {
 
   /** One analysis interval: the engine ticks, then the simulated clock moves on. */
   async tick(commands: readonly ControlCommand[] = []): Promise<TickResult> {
-    const result = await advance(this.canary, this.ports, commands);
-    this.now = new Date(this.now.getTime() + analysisIntervalMs(this.canary));
+    const result = await this.tickNow(commands);
+    this.wait(analysisIntervalMs(this.canary));
     return result;
+  }
+
+  /**
+   * A tick at the current simulated instant, the clock untouched: what a platform does when a
+   * command, a spec edit or a gate change wakes it up before the interval is over.
+   */
+  tickNow(commands: readonly ControlCommand[] = []): Promise<TickResult> {
+    return advance(this.canary, this.ports, commands);
+  }
+
+  /** Moves the simulated clock on without ticking. */
+  wait(ms: number): void {
+    this.now = new Date(this.now.getTime() + ms);
   }
 }
 

@@ -73,6 +73,7 @@ function Checks({ canary }: { canary: CanaryDetail }) {
               <th scope="col">Check</th>
               <th scope="col">Kind</th>
               <th scope="col">Value</th>
+              <th scope="col">Primary</th>
               <th scope="col">Bounds</th>
               <th scope="col">Verdict</th>
               <th scope="col">Detail</th>
@@ -85,6 +86,7 @@ function Checks({ canary }: { canary: CanaryDetail }) {
                 <th scope="row">{c.name}</th>
                 <td>{c.kind}</td>
                 <td>{num(c.value)}</td>
+                <td>{num(c.primaryValue)}</td>
                 <td>{bounds(c.min, c.max)}</td>
                 <td>
                   <span class={`verdict verdict-${c.verdict}`}>{c.verdict}</span>

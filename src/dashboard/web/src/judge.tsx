@@ -134,8 +134,15 @@ export function JudgePanel({ judge }: { judge: Judge | undefined }) {
     <section aria-labelledby="judge-title" class="panel" id="judge">
       <h2 id="judge-title">Sequential judge</h2>
       <p>
-        Verdict: <strong class={`verdict verdict-${judge.verdict ?? 'none'}`}>{judge.verdict ?? '—'}</strong>
-        {judge.reason ? <span> — {judge.reason}</span> : null}
+        {/* Shown as what it is: continue is not pass, and without evidence it is unknown. */}
+        Verdict:{' '}
+        {judge.insufficient ? (
+          <strong class="verdict verdict-unknown">no evidence</strong>
+        ) : (
+          <strong class={`verdict verdict-${judge.verdict ?? 'none'}`}>{judge.verdict ?? '—'}</strong>
+        )}
+        {judge.insufficient ? <span> — {judge.insufficient}</span> : null}
+        {judge.reason && !judge.insufficient ? <span> — {judge.reason}</span> : null}
       </p>
       {Object.keys(loose).length > 0 ? <EvidenceGroup name="evidence" group={loose} /> : null}
       {groups.map(([name, group]) => (
