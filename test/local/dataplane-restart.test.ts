@@ -124,7 +124,9 @@ describe('restarting serin run: the data plane outlives the control plane', () =
     const result = await load.done;
     await until('the second instance to be up', () => second.lines.some((l) => l.type === 'started'), 60_000);
 
-    const sent = [...result.codes.values()].reduce((a, b) => a + b, 0) + result.errors.length;
+    // hey groups errors as `[count]\tmessage`.
+    const errorCount = result.errors.reduce((n, line) => n + Number(/^\[(\d+)\]/.exec(line)?.[1] ?? 1), 0);
+    const sent = [...result.codes.values()].reduce((a, b) => a + b, 0) + errorCount;
     const failed = sent - (result.codes.get(200) ?? 0);
     console.log(
       `serin run kill -9 + restart under hey: requests sent: ${REQUESTS}, answered 200: ${result.codes.get(200) ?? 0}, failed: ${failed}`,
