@@ -90,10 +90,11 @@ describe('the process registry after a crash', () => {
     const child = await sleeper();
     const file = join(dir, 'same.json');
     const first = new ProcessRegistry(file);
-    first.started(child.pid, { kind: 'dataplane' });
+    const role = { kind: 'replica', group: 'web-primary', revision: 'abc', index: 0, port: 8081 } as const;
+    first.started(child.pid, role);
     const next = new ProcessRegistry(file);
     const inherited = next.inherit();
-    expect(inherited.map((p) => [p.pid, p.role])).toEqual([[child.pid, { kind: 'dataplane' }]]);
+    expect(inherited.map((p) => [p.pid, p.role])).toEqual([[child.pid, role]]);
     expect(next.reap(inherited)).toBe(1);
     expect(await alive(child)).toBe(false);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ processes: [] });

@@ -4,16 +4,14 @@ import { isSameProcess, processIdentity, type ProcessIdentity } from './process-
 import { signalGroup } from './replica.js';
 
 /** What a recorded process is for, so that the next instance can adopt it instead of restarting it. */
-export type ProcessRole =
-  | {
-      kind: 'replica';
-      /** The group's process name: `<workload>-primary` or `<workload>`. */
-      group: string;
-      revision: string;
-      index: number;
-      port: number;
-    }
-  | { kind: 'dataplane' };
+export type ProcessRole = {
+  kind: 'replica';
+  /** The group's process name: `<workload>-primary` or `<workload>`. */
+  group: string;
+  revision: string;
+  index: number;
+  port: number;
+};
 
 export interface RegisteredProcess extends ProcessIdentity {
   role?: ProcessRole;
