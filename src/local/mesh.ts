@@ -8,7 +8,10 @@ import type { NamedResource, Router, RouterConfig, ServiceDefinition } from './r
 import type { LocalEndpoint } from './workloads/local-workloads.js';
 
 export interface MeshOptions {
-  router: Pick<Router, 'update'>;
+  router: Pick<Router, 'update'> & {
+    /** Resolves once the configurations given so far are in force (a detached data plane). */
+    settled?(): Promise<void>;
+  };
   /** Ready endpoints of a canary's primary and canary copies. */
   endpoints(canary: Canary): { primary: LocalEndpoint[]; canary: LocalEndpoint[] };
   /** The split last applied before a restart (the router's memory across `kill -9`). */
@@ -58,7 +61,7 @@ export class LocalMesh implements RouterPort {
     entry.canary = canary;
     entry.managed = true;
     this.push();
-    return Promise.resolve();
+    return this.settled();
   }
 
   getRoutes(canary: Canary): Promise<Routes> {
@@ -76,6 +79,7 @@ export class LocalMesh implements RouterPort {
       Object.assign(entry, previous);
       throw error;
     }
+    await this.settled();
     await this.options.saveRoutes(canary, entry.routes);
   }
 
@@ -84,6 +88,7 @@ export class LocalMesh implements RouterPort {
     entry.managed = false;
     entry.routes = { ...NO_CANARY };
     this.push();
+    await this.settled();
     await this.options.saveRoutes(canary, entry.routes);
   }
 
@@ -173,6 +178,11 @@ export class LocalMesh implements RouterPort {
 
   private push(): void {
     this.options.router.update(this.config());
+  }
+
+  /** The engine goes on only once the router serves what it was told (a weight, a promotion). */
+  private async settled(): Promise<void> {
+    await this.options.router.settled?.();
   }
 
   private entry(canary: Canary): Entry {

@@ -16,6 +16,7 @@ import {
 } from '../dashboard/index.js';
 import type { ControlAction, Ports } from '../engine/ports.js';
 import { CanaryLoop } from './canary-loop.js';
+import { DataplaneRouter } from './dataplane/client.js';
 import { createLocalNotifier, EventLog, type LocalEvent } from './events.js';
 import { readManifest, sourcesHash, targetOf, type Manifest, type ManifestSource } from './manifest.js';
 import { LocalMesh } from './mesh.js';
@@ -23,6 +24,7 @@ import { workloadCounters } from './metrics-source.js';
 import { createRouter, type Router } from './router/index.js';
 import { writeFileAtomic } from './state/atomic-file.js';
 import { StateStore } from './state/store.js';
+import { AdoptionPool } from './workloads/adoption.js';
 import { canaryKey, LocalWorkloads } from './workloads/local-workloads.js';
 import { ProcessRegistry } from './workloads/process-registry.js';
 import { workloadRevision } from './workloads/revision.js';
@@ -40,6 +42,12 @@ export interface RuntimeOptions {
   watch?: boolean;
   /** How long old replicas keep serving after a switch (default 1 s). */
   drainMs?: number;
+  /**
+   * Where the router runs: `embedded` in this process (it stops with it), or `detached` as a
+   * process of its own that the next instance adopts, so a restart keeps serving (ADR 0009).
+   * Default `embedded`.
+   */
+  dataplane?: 'embedded' | 'detached';
 }
 
 /** One version's live numbers over the last few seconds, for the terminal and the API. */
@@ -77,6 +85,12 @@ export type RuntimeEvent =
   | { type: 'manifest'; ok: boolean; message: string };
 
 const SAMPLE_WINDOW_MS = 10_000;
+/** How long replicas a previous instance left running stay on offer before they are stopped. */
+const ADOPTION_GRACE_MS = 15_000;
+/** Configuration is held back after adopting a data plane until adopted replicas answered, at most this long. */
+const ADOPTION_HOLD_MAX_MS = 10_000;
+/** ... and at least this long while some inherited replicas are still unclaimed. */
+const ADOPTION_HOLD_MIN_MS = 2_000;
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -99,6 +113,9 @@ export class LocalRuntime {
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly ports: Ports;
   private readonly registry: ProcessRegistry;
+  /** The detached data plane, when the router runs in a process of its own. */
+  private readonly dataplane: DataplaneRouter | undefined;
+  private adoption: AdoptionPool | undefined;
   private fileHash = '';
   private watching = false;
   private routerUrl = '';
@@ -108,10 +125,18 @@ export class LocalRuntime {
     this.events = new EventLog(join(options.stateDir, 'events.jsonl'));
     this.gates = new FileGateStore(options.stateDir);
     this.registry = new ProcessRegistry(join(options.stateDir, 'processes.json'));
-    this.router = createRouter(
-      { services: [] },
-      { identity: { namespace: 'default', workload: 'serin-router' } },
-    );
+    this.dataplane =
+      options.dataplane === 'detached'
+        ? new DataplaneRouter({
+            stateDir: options.stateDir,
+            onEvent: (reason, message, warning) => {
+              this.note(reason, message, undefined, warning === true ? 'Warning' : 'Normal');
+            },
+          })
+        : undefined;
+    this.router =
+      this.dataplane ??
+      createRouter({ services: [] }, { identity: { namespace: 'default', workload: 'serin-router' } });
     this.window = new LocalMetricsWindow(workloadCounters(this.router), { sampleEveryMs: 1000 });
     this.backend = createMemoryBackend({
       platform: 'local',
@@ -132,6 +157,7 @@ export class LocalRuntime {
       },
       logDir: join(options.stateDir, 'logs'),
       registry: this.registry,
+      adopt: (group, revision, index) => this.adoption?.claim(group, revision, index),
       ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
     });
     this.mesh = new LocalMesh({
@@ -185,21 +211,49 @@ export class LocalRuntime {
 
   /** Reads the manifests, restores state, starts the router and every Canary's loop. */
   async start(): Promise<{ routerUrl: string }> {
-    const stale = this.registry.reapStale();
+    // Replicas a previous instance left running are offered for adoption; anything else it left is stopped.
+    this.adoption = new AdoptionPool(this.registry, this.registry.inherit());
+    const stale = this.adoption.stoppedAtOnce;
     if (stale > 0) this.note('Restarted', `stopped ${stale} process(es) left running by a previous instance`);
     const manifest = readManifest(this.loadSources());
     const address = await this.router.listen(this.options.routerPort, this.options.host ?? '127.0.0.1');
     this.routerUrl = `http://${address.address}:${address.port}`;
+    // The adopted data plane goes on serving its last configuration until the adopted replicas
+    // have answered their first probe: a configuration pushed before would have no endpoints.
+    if (this.dataplane?.adopted === true) this.dataplane.hold();
     this.window.start();
     this.setManifest(manifest);
+    void this.settleAdoption(this.dataplane?.adopted === true ? this.dataplane : undefined);
+    this.adoption.expireAfter(ADOPTION_GRACE_MS, (stopped) => {
+      if (stopped > 0)
+        this.note(
+          'Restarted',
+          `stopped ${stopped} process(es) a previous instance left that no longer match the manifest`,
+        );
+    });
     if (this.options.watch !== false) this.watchFiles();
     return { routerUrl: this.routerUrl };
+  }
+
+  /** Waits for the adopted replicas' first answers, then lets a held data plane take configurations again. */
+  private async settleAdoption(held: DataplaneRouter | undefined): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      const elapsed = Date.now() - started;
+      const claimed = (this.adoption?.remaining ?? 0) === 0 || elapsed >= ADOPTION_HOLD_MIN_MS;
+      if ((claimed && this.workloads.adoptionSettled()) || elapsed >= ADOPTION_HOLD_MAX_MS) break;
+      await new Promise((done) => setTimeout(done, 25));
+    }
+    held?.release();
+    const adopted = this.adoption?.adopted ?? 0;
+    if (adopted > 0) this.note('Adopted', `adopted ${adopted} replica(s) a previous instance left running`);
   }
 
   async stop(): Promise<void> {
     if (this.watching) for (const file of this.options.files) unwatchFile(file);
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
     this.loops.clear();
+    this.adoption?.expire();
     await this.workloads.stopAll();
     this.window.stop();
     await this.router.close();

@@ -1,49 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/local/workloads/free-port.js';
-import { SERIN_BIN } from '../support/cli.js';
-import { canaryDoc, demoWorkload, startTraffic, successRate, until, versionOf, yamlDocs } from './support.js';
+import { alive, killRecorded, serinRun } from './serin-run.js';
+import {
+  canaryDoc,
+  demoWorkload,
+  nonOk,
+  startTraffic,
+  successRate,
+  total,
+  until,
+  versionOf,
+  yamlDocs,
+} from './support.js';
+import type { ChildProcess } from 'node:child_process';
 
 const NAME = 'resilient';
-
-interface Line {
-  type: string;
-  canary?: { phase: string; canaryWeight: number };
-  event?: { reason: string; message: string };
-}
-
-/** `serin run --json` as a child process, with every line it printed. */
-function serinRun(args: string[]): { child: ChildProcess; lines: Line[]; stderr: () => string } {
-  const child = spawn(process.execPath, [SERIN_BIN, 'run', '--json', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  const lines: Line[] = [];
-  let buffer = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split('\n');
-    buffer = parts.pop() ?? '';
-    for (const part of parts) if (part.trim() !== '') lines.push(JSON.parse(part) as Line);
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  return { child, lines, stderr: () => err };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'serin-restart-'));
 const children: ChildProcess[] = [];
@@ -64,6 +38,14 @@ afterAll(() => {
     }
   } catch {
     // nothing left behind
+  }
+  try {
+    const dataplane = JSON.parse(readFileSync(join(dir, '.serin', 'dataplane.json'), 'utf8')) as {
+      pid: number;
+    };
+    killRecorded([dataplane.pid]);
+  } catch {
+    // no data plane left behind
   }
   rmSync(dir, { recursive: true, force: true });
 });
@@ -132,10 +114,17 @@ describe('serin run survives kill -9 in the middle of a rollout', () => {
       );
     });
     expect(second.lines.some((l) => l.event?.reason === 'NewRevision')).toBe(false);
-    // The processes the killed instance left behind were stopped by the new one.
-    expect(orphans.filter(alive)).toEqual([]);
+    // The processes the killed instance left behind were adopted and, once the promotion replaced
+    // them, retired by the new one: none is left running.
+    await until('the adopted replicas to be retired', () => orphans.every((pid) => !alive(pid)), 30_000);
     expect((await versionOf(router)).version).toBe('v2');
     await traffic.stop();
+    // The router kept serving through the kill, the restart and the rest of the rollout.
+    console.log(
+      `kill -9 mid-rollout: requests ${total(traffic.counts) + traffic.errors.length}, failed ${nonOk(traffic.counts) + traffic.errors.length}`,
+    );
+    expect(traffic.errors).toEqual([]);
+    expect(nonOk(traffic.counts)).toBe(0);
 
     second.child.kill('SIGTERM');
     await until(

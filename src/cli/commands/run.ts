@@ -67,6 +67,11 @@ export const runCommand: CommandModule = (program) => {
       'file holding the API token (default: <state-dir>/token, created if missing)',
     )
     .option('--no-watch', 'do not reload the manifest when it changes')
+    .option(
+      '--dataplane <mode>',
+      'detached: the router runs as its own process that a restart adopts, so traffic keeps flowing; embedded: in this process',
+      'detached',
+    )
     .action(async (opts) => {
       // commander counts the collected default ([]) as given, so the required flag is checked here.
       if (opts.filename.length === 0)
@@ -74,6 +79,9 @@ export const runCommand: CommandModule = (program) => {
       const routerPort = parsePort('--port', opts.port, 8080);
       const apiPort = parsePort('--api-port', opts.apiPort, routerPort === 0 ? 0 : routerPort + 1);
       const prometheus = parseUrl('--prometheus', opts.prometheus);
+      if (opts.dataplane !== 'detached' && opts.dataplane !== 'embedded')
+        throw new UsageError(`--dataplane: expected detached or embedded, got "${opts.dataplane}"`);
+      const dataplane: 'detached' | 'embedded' = opts.dataplane;
       for (const file of opts.filename) if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
       const json = opts.json === true;
       const write = (text: string) => process.stdout.write(text);
@@ -88,6 +96,7 @@ export const runCommand: CommandModule = (program) => {
           prometheus,
           tokenFile: opts.tokenFile,
           watch: opts.watch,
+          dataplane,
           onEvent: createView({ write, json, color: process.stdout.isTTY }),
           log: (line) => process.stderr.write(`${line}\n`),
         });

@@ -12,7 +12,13 @@ export function formatFlags(flags: ReadonlySet<ResponseFlag>): string {
 }
 
 /** What went wrong on one upstream attempt, in the vocabulary of Envoy's `retryOn` policies. */
-export type AttemptFailure = 'connect-failure' | 'reset' | 'per-try-timeout' | 'overflow';
+export type AttemptFailure =
+  | 'connect-failure'
+  /** Reset by the upstream with the request still unread in its socket: it never reached the application. */
+  | 'reset-before-request'
+  | 'reset'
+  | 'per-try-timeout'
+  | 'overflow';
 
 /** Classifies an undici or socket error from one attempt. */
 export function classifyUpstreamError(error: unknown): AttemptFailure {
@@ -27,6 +33,10 @@ export function classifyUpstreamError(error: unknown): AttemptFailure {
   ) {
     return 'connect-failure';
   }
+  // A peer that closes with data unread in its receive queue answers with RST, not FIN (RFC 1122
+  // 4.2.2.13, what Linux does): ECONNRESET before any response byte means the process ended, or
+  // closed, with our request unread. A FIN ("other side closed") means it read the request first.
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset-before-request';
   return 'reset';
 }
 
@@ -35,6 +45,7 @@ export function flagForFailure(failure: AttemptFailure): ResponseFlag {
     case 'connect-failure':
       return 'UF';
     case 'reset':
+    case 'reset-before-request':
       return 'UC';
     case 'per-try-timeout':
       return 'UT';

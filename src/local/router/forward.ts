@@ -6,6 +6,7 @@ import type { CompiledRoute } from './config.js';
 import type { Exchange } from './exchange.js';
 import { classifyUpstreamError, flagForFailure, type AttemptFailure } from './flags.js';
 import { applyHeaderOperations, downstreamResponseHeaders, type HeaderMap } from './headers.js';
+import { attemptBody } from './attempt-body.js';
 import { backoffMs, retriableFailure, retriableStatus } from './retry.js';
 import type { Cluster, EndpointTarget } from './services.js';
 import type { RouterTelemetry } from './telemetry.js';
@@ -68,22 +69,24 @@ async function attemptsLoop(
   deps: { telemetry: RouterTelemetry; random: () => number },
 ): Promise<void> {
   const policy = route.retry;
-  const maxRetries = request.body === null ? policy.retries : 0;
+  const tried = new Set<string>();
   for (let attempt = 1; ; attempt++) {
-    const target = cluster.pick(request.headers);
+    const target = pickHost(cluster, request.headers, policy.ignorePreviousHosts ? tried : undefined);
     if (target === undefined) {
       ex.reply(503, 'no healthy upstream', ['UH']);
       return;
     }
+    tried.add(target.key);
     ex.target = target;
-    const retriesLeft = maxRetries - (attempt - 1);
+    const retriesLeft = policy.retries - (attempt - 1);
     request.headers['x-envoy-attempt-count'] = String(attempt);
     const outcome = await attemptOnce(
       ex,
       route,
       target,
       request,
-      { attempt, mayRetry: retriesLeft > 0 },
+      // An answer can only be discarded for a retry when the request can be sent again.
+      { attempt, mayRetry: retriesLeft > 0 && request.body === null },
       deps.telemetry,
     );
     if (outcome.kind === 'responded' || ex.clientGone) return;
@@ -92,7 +95,9 @@ async function attemptsLoop(
       return;
     }
     if (outcome.kind === 'failed') ex.flags.add(flagForFailure(outcome.failure));
-    const wantsRetry = outcome.kind === 'retry-status' || retriableFailure(policy, outcome.failure);
+    const wantsRetry =
+      outcome.kind === 'retry-status' ||
+      (retriableFailure(policy, outcome.failure) && replayable(request.body, outcome.failure));
     if (wantsRetry && retriesLeft > 0) {
       await sleep(backoffMs(policy, attempt, deps.random), undefined, { ref: false }).catch(() => undefined);
       continue;
@@ -101,6 +106,34 @@ async function attemptsLoop(
     if (outcome.kind === 'failed') replyForFailure(ex, outcome.failure);
     return;
   }
+}
+
+/**
+ * Envoy's `previous_hosts` retry predicate with `host_selection_retry_max_attempts: 5`, as Istio
+ * configures it: a retry picks again (up to five times) while the pick is a host already tried.
+ */
+function pickHost(
+  cluster: Cluster,
+  headers: ForwardRequest['headers'],
+  tried: ReadonlySet<string> | undefined,
+): EndpointTarget | undefined {
+  let target = cluster.pick(headers);
+  if (tried === undefined || cluster.consistentHash) return target;
+  for (let i = 0; i < HOST_SELECTION_RETRY_MAX_ATTEMPTS && target !== undefined && tried.has(target.key); i++)
+    target = cluster.pick(headers);
+  return target;
+}
+
+const HOST_SELECTION_RETRY_MAX_ATTEMPTS = 5;
+
+/**
+ * Whether the request can be sent again. Without a body it always can. With one, only when none
+ * of it was consumed: the connection failed before the request was sent, or the upstream reset it
+ * with the request unread; a body already streamed upstream cannot be replayed.
+ */
+function replayable(body: Readable | null, failure: AttemptFailure): boolean {
+  if (body === null) return true;
+  return (failure === 'connect-failure' || failure === 'reset-before-request') && !body.readableDidRead;
 }
 
 function replyForFailure(ex: Exchange, failure: AttemptFailure): void {
@@ -154,7 +187,16 @@ async function attemptOnce(
   const seen = { status: 0, retry: false };
   try {
     await target.pool.stream(
-      { method: request.method, path: request.path, headers: request.headers, body: request.body, signal },
+      {
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        // undici destroys the body it was given when the attempt fails: it gets a view of the
+        // request body that reads it only once the upstream takes it, so a refused attempt
+        // leaves the body whole for the next.
+        body: request.body === null ? null : attemptBody(request.body),
+        signal,
+      },
       ({ statusCode, headers }) => {
         if (tryTimer !== undefined) clearTimeout(tryTimer);
         seen.status = statusCode;

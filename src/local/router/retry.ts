@@ -14,6 +14,15 @@ export interface RetryPolicy {
   onGatewayError: boolean;
   onConnectFailure: boolean;
   onReset: boolean;
+  /**
+   * Retry a request the upstream reset before reading it. Istio applies this on every sidecar's
+   * inbound route by default (2 attempts on `reset-before-request`, pilot retry.go), whatever the
+   * VirtualService says: it is mesh configuration. Local mode's router plays the destination's
+   * sidecar too, so it applies whenever retries are on (`attempts: 0` turns every retry off).
+   */
+  onResetBeforeRequest: boolean;
+  /** Envoy's previous_hosts predicate: a retry avoids the hosts already tried (`retryIgnorePreviousHosts`, default true). */
+  ignorePreviousHosts: boolean;
   onRetriable4xx: boolean;
   statusCodes: ReadonlySet<number>;
   /** Envoy's default base interval; the n-th retry waits up to 25 ms × 2^(n-1), capped at 250 ms. */
@@ -50,6 +59,8 @@ export function compileRetryPolicy(retries: HTTPRetry | undefined, path: string)
     onGatewayError: tokens.includes('gateway-error'),
     onConnectFailure: tokens.includes('connect-failure'),
     onReset: tokens.includes('reset'),
+    onResetBeforeRequest: attempts > 0,
+    ignorePreviousHosts: retries?.retryIgnorePreviousHosts ?? true,
     onRetriable4xx: tokens.includes('retriable-4xx'),
     statusCodes,
     backoffBaseMs: 25,
@@ -72,11 +83,17 @@ export function retriableFailure(policy: RetryPolicy, failure: AttemptFailure): 
       return policy.onConnectFailure || any5xx;
     case 'reset':
       return policy.onReset || any5xx;
+    case 'reset-before-request':
+      return policy.onResetBeforeRequest || tokensReset(policy);
     case 'per-try-timeout':
       return any5xx;
     case 'overflow':
       return false;
   }
+}
+
+function tokensReset(policy: RetryPolicy): boolean {
+  return policy.onReset || policy.on5xx || policy.onGatewayError;
 }
 
 export function backoffMs(policy: RetryPolicy, retryNumber: number, random: () => number): number {

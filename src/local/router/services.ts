@@ -29,6 +29,8 @@ export interface Cluster {
   /** Requests allowed in flight before new ones overflow with 503 UO (DestinationRule connectionPool). */
   maxInFlight: number;
   inFlight: number;
+  /** DestinationRule consistentHash: retries then stay free to pick the same host (Istio drops previous_hosts). */
+  consistentHash: boolean;
 }
 
 export function fqdn(name: string, namespace: string): string {
@@ -198,6 +200,7 @@ export class ClusterFactory {
       pick: endpointPicker(targets, policy, this.input.random),
       maxInFlight,
       inFlight: 0,
+      consistentHash: objectAt(objectAt(policy, 'loadBalancer'), 'consistentHash') !== undefined,
     };
   }
 }

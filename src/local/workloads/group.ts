@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { WorkloadSpec } from '../../api/workload.js';
-import type { ProcessRegistry } from './process-registry.js';
+import type { ProcessRegistry, RegisteredProcess } from './process-registry.js';
 import { Replica, type ReplicaState } from './replica.js';
 
 export type Role = 'primary' | 'canary';
@@ -18,6 +18,12 @@ export interface GroupOptions {
   logDir?: string;
   registry?: ProcessRegistry;
   extraEnv?: Record<string, string>;
+  /** A live process a previous instance left for replica `index` of this group and revision, if any. */
+  adopt?: (
+    group: string,
+    revision: string,
+    index: number,
+  ) => (RegisteredProcess & { port: number }) | undefined;
   onChange?: () => void;
 }
 
@@ -45,8 +51,16 @@ export class ReplicaGroup {
         ...(logDir !== undefined ? { logFile: join(logDir, `${replicaName}.log`) } : {}),
         extraEnv: { SERIN_ROLE: options.role, SERIN_REPLICA: String(i), ...options.extraEnv },
         onProcess: (event, pid) => {
-          if (event === 'started') registry?.started(pid);
-          else registry?.exited(pid);
+          if (event === 'started') {
+            const port = this.replicas[i]?.port ?? 0;
+            registry?.started(pid, {
+              kind: 'replica',
+              group: name,
+              revision: options.revision,
+              index: i,
+              port,
+            });
+          } else registry?.exited(pid);
         },
         onChange: () => options.onChange?.(),
       });
@@ -57,8 +71,16 @@ export class ReplicaGroup {
     return this.options.revision;
   }
 
+  /** Starts every replica, adopting the ones a previous instance left running for this revision. */
   async start(): Promise<void> {
-    await Promise.all(this.replicas.map((r) => r.start()));
+    await Promise.all(
+      this.replicas.map((replica, i) => {
+        const survivor = this.options.adopt?.(this.options.name, this.options.revision, i);
+        if (survivor === undefined) return replica.start();
+        replica.adopt(survivor);
+        return Promise.resolve();
+      }),
+    );
   }
 
   async stop(): Promise<void> {

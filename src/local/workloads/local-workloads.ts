@@ -1,7 +1,7 @@
 import type { Canary } from '../../api/canary.js';
 import { workloadVersion, type Workload } from '../../api/workload.js';
 import type { Readiness, Revision, WorkloadPort } from '../../engine/ports.js';
-import { ReplicaGroup, type GroupState, type Role } from './group.js';
+import { ReplicaGroup, type GroupOptions, type GroupState, type Role } from './group.js';
 import { groupHealth } from './health.js';
 import type { ProcessRegistry } from './process-registry.js';
 import { workloadRevision } from './revision.js';
@@ -34,6 +34,8 @@ export interface LocalWorkloadsOptions {
   onEndpointsChange(canary: Canary): void;
   logDir?: string;
   registry?: ProcessRegistry;
+  /** Offers replicas a previous instance left running, to be adopted instead of restarted. */
+  adopt?: GroupOptions['adopt'];
   /** How long a promoted primary's old replicas keep serving in-flight requests after the switch. */
   drainMs?: number;
 }
@@ -203,6 +205,13 @@ export class LocalWorkloads implements WorkloadPort {
     await stopGroups(groups);
   }
 
+  /** Whether every adopted replica has had its first readiness answer (or is gone). */
+  adoptionSettled(): boolean {
+    return [...this.runtimes.values()]
+      .flatMap((rt) => [rt.primary, rt.nextPrimary, rt.canaryGroup])
+      .every((group) => group?.replicas.every((r) => r.adoptionSettled()) ?? true);
+  }
+
   private runtime(canary: Canary): CanaryRuntime {
     const key = canaryKey(canary);
     let rt = this.runtimes.get(key);
@@ -226,6 +235,7 @@ export class LocalWorkloads implements WorkloadPort {
       extraEnv: { SERIN_VERSION: workloadVersion(record.workload) },
       ...(this.options.logDir !== undefined ? { logDir: this.options.logDir } : {}),
       ...(this.options.registry !== undefined ? { registry: this.options.registry } : {}),
+      ...(this.options.adopt !== undefined ? { adopt: this.options.adopt } : {}),
       onChange: () => {
         const rt = this.runtime(canary);
         this.maybeSwitchPrimary(rt);

@@ -1,34 +1,50 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../state/atomic-file.js';
+import { isSameProcess, processIdentity, type ProcessIdentity } from './process-identity.js';
 import { signalGroup } from './replica.js';
 
-interface Entry {
-  pid: number;
-  executable: string;
+/** What a recorded process is for, so that the next instance can adopt it instead of restarting it. */
+export type ProcessRole = {
+  kind: 'replica';
+  /** The group's process name: `<workload>-primary` or `<workload>`. */
+  group: string;
+  revision: string;
+  index: number;
+  port: number;
+};
+
+export interface RegisteredProcess extends ProcessIdentity {
+  role?: ProcessRole;
 }
 
 /**
- * Remembers which processes this instance started, in a file, so that the next instance can stop
- * the ones a `kill -9` left behind before it starts its own. A recorded pid is only signalled when
- * /proc still shows the same executable, so a recycled pid is never touched.
+ * Remembers which processes this instance started, in a file, so that the next instance can adopt
+ * the ones still doing what it wants and stop the others after a `kill -9`. A recorded pid is only
+ * ever signalled while it is the same process: same start time and same argv as recorded
+ * (`process-identity.ts`), so a recycled pid running something else is never touched.
  */
 export class ProcessRegistry {
-  private readonly entries = new Map<number, Entry>();
+  private readonly entries = new Map<number, RegisteredProcess>();
 
   constructor(private readonly file: string | undefined) {}
 
-  /** Stops processes a previous instance left running; returns how many it stopped. */
-  reapStale(): number {
-    if (this.file === undefined) return 0;
-    let stale: Entry[];
-    try {
-      stale = (JSON.parse(readFileSync(this.file, 'utf8')) as { processes?: Entry[] }).processes ?? [];
-    } catch {
-      return 0;
-    }
+  /**
+   * The processes a previous instance recorded that are still alive and still themselves. They
+   * stay recorded (a crash now must not forget them) until adopted, reaped or seen to exit.
+   */
+  inherit(): RegisteredProcess[] {
+    const live = readRecorded(this.file).filter(isSameProcess);
+    for (const entry of live) this.entries.set(entry.pid, entry);
+    this.save();
+    return live;
+  }
+
+  /** Stops inherited processes nobody adopted (SIGKILL to their group); returns how many. */
+  reap(processes: readonly RegisteredProcess[]): number {
     let stopped = 0;
-    for (const entry of stale) {
-      if (commandOf(entry.pid)?.[0] !== entry.executable) continue;
+    for (const entry of processes) {
+      this.entries.delete(entry.pid);
+      if (!isSameProcess(entry)) continue;
       signalGroup(entry.pid, 'SIGKILL');
       stopped++;
     }
@@ -36,15 +52,26 @@ export class ProcessRegistry {
     return stopped;
   }
 
-  started(pid: number): void {
-    const executable = commandOf(pid)?.[0];
-    if (executable === undefined) return;
-    this.entries.set(pid, { pid, executable });
+  /** Stops every process a previous instance left running; returns how many it stopped. */
+  reapStale(): number {
+    return this.reap(this.inherit());
+  }
+
+  /** Records a process this instance started (or adopted), with what it is for. */
+  started(pid: number, role?: ProcessRole): void {
+    const identity = processIdentity(pid);
+    if (identity === undefined) return;
+    this.entries.set(pid, { ...identity, ...(role !== undefined ? { role } : {}) });
     this.save();
   }
 
   exited(pid: number): void {
     if (this.entries.delete(pid)) this.save();
+  }
+
+  /** What is recorded right now (for tests and diagnostics). */
+  recorded(): RegisteredProcess[] {
+    return [...this.entries.values()];
   }
 
   private save(): void {
@@ -57,10 +84,24 @@ export class ProcessRegistry {
   }
 }
 
-function commandOf(pid: number): string[] | undefined {
+function readRecorded(file: string | undefined): RegisteredProcess[] {
+  if (file === undefined) return [];
+  let parsed: unknown;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    return undefined;
+    return [];
   }
+  const list = (parsed as { processes?: unknown } | null)?.processes;
+  if (!Array.isArray(list)) return [];
+  // Entries written before start times were recorded (argv[0] only) cannot be told apart from a
+  // recycled pid: they are dropped, never signalled.
+  return list.filter(
+    (entry): entry is RegisteredProcess =>
+      typeof entry === 'object' &&
+      entry !== null &&
+      Number.isInteger((entry as RegisteredProcess).pid) &&
+      Number.isSafeInteger((entry as RegisteredProcess).startTime) &&
+      Array.isArray((entry as RegisteredProcess).argv),
+  );
 }

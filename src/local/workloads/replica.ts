@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ReadinessProbe, WorkloadSpec } from '../../api/workload.js';
+import { AdoptedProcess } from './adopted-process.js';
 import { freePort } from './free-port.js';
 import { LogBuffer } from './log-buffer.js';
 import { DEFAULT_PROBE, probeOnce } from './probe.js';
+import type { ProcessIdentity } from './process-identity.js';
+import { FileFollower, openForChild, outputFiles } from './replica-output.js';
 
 export interface ReplicaOptions {
   /** Name used in logs and file names, e.g. `podinfo-primary-0`. */
@@ -57,7 +61,8 @@ const STABLE_AFTER_MS = 10_000;
 export class Replica {
   readonly logs: LogBuffer;
   port = 0;
-  private child: ChildProcess | undefined;
+  private child: ChildProcess | AdoptedProcess | undefined;
+  private followers: FileFollower[] = [];
   private ready = false;
   private stopping = false;
   private restarts = 0;
@@ -82,6 +87,32 @@ export class Replica {
     this.launch();
   }
 
+  /**
+   * Takes over a live process a previous instance started for this replica (same group, revision
+   * and index), instead of starting a new one: it keeps its port and goes on serving.
+   */
+  adopt(survivor: ProcessIdentity & { port: number }): void {
+    this.stopping = false;
+    this.port = survivor.port;
+    const child = new AdoptedProcess(survivor);
+    this.child = child;
+    this.startedAt = Date.now();
+    this.probeFailures = 0;
+    this.followOutput();
+    this.exited = new Promise((done) => {
+      child.once('close', () => {
+        done();
+      });
+    });
+    child.once('close', () => {
+      this.onExit(child, null, null);
+    });
+    this.options.onProcess?.('started', child.pid);
+    this.logs.note(`adopted pid ${child.pid} on port ${this.port}, left running by a previous instance`);
+    this.message = 'adopted, waiting for the readiness probe';
+    this.scheduleProbe(0);
+  }
+
   state(): ReplicaState {
     return {
       name: this.options.name,
@@ -99,6 +130,13 @@ export class Replica {
     return this.ready;
   }
 
+  /** False while an adopted process awaits its first readiness answer: then it is not known to serve. */
+  adoptionSettled(): boolean {
+    const child = this.child;
+    if (!(child instanceof AdoptedProcess)) return true;
+    return this.ready || this.probeFailures > 0 || !child.alive || this.stopping;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
@@ -113,6 +151,7 @@ export class Replica {
       await this.exited;
       clearTimeout(grace);
     }
+    this.stopFollowing();
     this.logs.close();
   }
 
@@ -123,24 +162,36 @@ export class Replica {
     const env = { ...process.env, ...spec.env, ...this.options.extraEnv, PORT: String(this.port) };
     this.startedAt = Date.now();
     this.probeFailures = 0;
-    const child = spawn(executable, [...leading, ...spec.args], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so stopping it also stops anything it started.
-      detached: true,
-      shell: false,
-    });
+    // With a log file, output goes to files the replica holds itself, so it outlives `serin run`.
+    const files =
+      this.options.logFile === undefined ? undefined : openForChild(outputFiles(this.options.logFile));
+    if (files !== undefined) this.followOutput();
+    let child: ChildProcess;
+    try {
+      child = spawn(executable, [...leading, ...spec.args], {
+        cwd,
+        env,
+        stdio: ['ignore', files?.stdout ?? 'pipe', files?.stderr ?? 'pipe'],
+        // Its own process group, so stopping it also stops anything it started.
+        detached: true,
+        shell: false,
+      });
+    } finally {
+      if (files !== undefined) {
+        closeSync(files.stdout);
+        closeSync(files.stderr);
+      }
+    }
     this.child = child;
     this.exited = new Promise((done) => {
       child.once('close', () => {
         done();
       });
     });
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       this.logs.write('stdout', chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       this.logs.write('stderr', chunk);
     });
     child.once('spawn', () => {
@@ -158,12 +209,22 @@ export class Replica {
     });
   }
 
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(
+    child: ChildProcess | AdoptedProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): void {
     if (child.pid !== undefined) this.options.onProcess?.('exited', child.pid);
     clearTimeout(this.probeTimer);
-    const how =
-      (signal === null ? `exit code ${code}` : `signal ${signal}`) +
-      (this.lastError ? `; ${this.lastError}` : '');
+    // Its last words come before the news of its end.
+    this.stopFollowing();
+    const status =
+      child instanceof AdoptedProcess
+        ? 'exit status unknown: adopted, not a child of this instance'
+        : signal === null
+          ? `exit code ${code}`
+          : `signal ${signal}`;
+    const how = status + (this.lastError ? `; ${this.lastError}` : '');
     const exit = exitOf(code, signal, this.lastError);
     this.lastError = '';
     this.logs.note(`process ended (${how})`);
@@ -181,6 +242,26 @@ export class Replica {
       this.backingOff = false;
       if (!this.stopping) this.launch();
     }, delay);
+  }
+
+  /** Reads the replica's output files into the log buffer from their current end. */
+  private followOutput(): void {
+    this.stopFollowing();
+    if (this.options.logFile === undefined) return;
+    const files = outputFiles(this.options.logFile);
+    this.followers = [
+      new FileFollower(files.stdout, (chunk) => {
+        this.logs.write('stdout', chunk);
+      }),
+      new FileFollower(files.stderr, (chunk) => {
+        this.logs.write('stderr', chunk);
+      }),
+    ];
+  }
+
+  private stopFollowing(): void {
+    for (const follower of this.followers) follower.close();
+    this.followers = [];
   }
 
   private scheduleProbe(delayMs: number): void {

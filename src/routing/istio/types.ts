@@ -93,6 +93,7 @@ export const HTTPRetrySchema = z.looseObject({
   perTryTimeout: z.string().optional(),
   retryOn: z.string().optional(),
   retryRemoteLocalities: z.boolean().optional(),
+  retryIgnorePreviousHosts: z.boolean().optional(),
 });
 export type HTTPRetry = z.output<typeof HTTPRetrySchema>;
 
