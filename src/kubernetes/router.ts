@@ -6,6 +6,7 @@
  * traffic to the canary's Services, and leaves every other field as it is.
  */
 import type { Canary } from '../api/canary.js';
+import { routingProviderOf } from '../api/capabilities.js';
 import type { RouterPort, Routes } from '../engine/ports.js';
 import { mergeVirtualServiceSpec } from '../routing/merge.js';
 import { serviceNames } from '../routing/names.js';
@@ -20,7 +21,6 @@ import {
   isOwnedBy,
   isRecord,
   primaryServiceName,
-  withoutFluxKeys,
   type Json,
 } from './objects.js';
 import { Resources } from './resources.js';
@@ -31,10 +31,10 @@ const DEFAULT_ROUTES: Routes = { primaryWeight: 100, canaryWeight: 0, mirrored: 
 
 export function providerOf(canary: Canary, fallback: Provider): Provider {
   const p = canary.spec.provider;
-  if (p === undefined || p === '') return fallback;
-  if (p === 'istio') return 'istio';
-  if (p.startsWith('gateway-api') || p.startsWith('gatewayapi')) return 'gateway-api';
-  throw new Error(`spec.provider: expected istio or gateway-api, got "${p}"`);
+  const provider = routingProviderOf(p, fallback);
+  // The controller refuses such a Canary before any tick (src/kubernetes/support.ts).
+  if (provider === undefined) throw new Error(`spec.provider: ${p ?? ''} is not supported by Serin yet`);
+  return provider;
 }
 
 const records = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isRecord) : []);
@@ -148,7 +148,6 @@ export class KubernetesRouter implements RouterPort {
 
   private async applyOwnedVirtualService(canary: Canary, routes: Routes): Promise<void> {
     const desired = withNamespace(canary, renderVirtualService(canary, routes) as unknown as KubeObject);
-    desired.metadata.annotations = withoutFluxKeys(desired.metadata.annotations);
     const live = await this.liveVirtualService(canary);
     if (live && !isOwnedBy(live, canary)) {
       // Taking over a VirtualService the user had: keep its spec so revertOnDeletion can restore it,
