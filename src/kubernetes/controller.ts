@@ -18,6 +18,7 @@ import { canaryNamespace } from './objects.js';
 import { Resources, type ResourceType } from './resources.js';
 import { CanaryScheduler, Limiter } from './scheduler.js';
 import type { ClusterPorts, PortsFactory } from './ports.js';
+import { observeSupport, recordSupport, supportOf } from './support.js';
 
 export const FINALIZER = 'serin.dev/finalizer';
 const DELETION_RETRY_MS = 1_000;
@@ -31,6 +32,8 @@ export interface ControllerOptions {
   /** How many Canaries may tick at the same time. */
   concurrency?: number;
   resyncMs?: number;
+  /** The routing provider for Canaries without spec.provider (the controller's --provider). */
+  defaultProvider?: 'istio' | 'gateway-api';
   /** Called after every engine tick with its wall time and whether it changed the status. */
   onTick?: (ms: number, changed: boolean) => void;
 }
@@ -183,19 +186,7 @@ export class CanaryController {
       if (!live) return;
       const raw = await withCompleteStatus(client, entry.type, live);
       const { canary, error } = parseCanary(raw);
-      if (!canary) {
-        if (entry.invalidVersion !== raw.metadata.resourceVersion) {
-          log.error({ problems: error }, 'invalid Canary; not reconciling');
-          // `kubectl describe canary` shows why nothing happens, with the field paths.
-          await tick.ports.notifier.event(raw as unknown as Canary, {
-            type: 'Warning',
-            reason: 'InvalidCanary',
-            message: `not reconciled: ${error ?? 'invalid'}`,
-          });
-        }
-        entry.invalidVersion = raw.metadata.resourceVersion;
-        return;
-      }
+      if (!(await this.runnable(entry, raw, canary, error, tick, log)) || !canary) return;
       entry.scheduler.setInterval(analysisIntervalMs(canary));
       await reportPrunedSpec(tick.ports.notifier, raw, canary);
       if (raw.metadata.deletionTimestamp !== undefined) {
@@ -224,6 +215,39 @@ export class CanaryController {
         'reconcile failed; retrying next interval',
       );
     }
+  }
+
+  /**
+   * Whether Serin runs this Canary: an invalid or unsupported one is reported (condition, Warning
+   * Event, metrics) and gets no tick; one being deleted still goes through deletion.
+   */
+  private async runnable(
+    entry: Entry,
+    raw: KubeObject,
+    canary: Canary | undefined,
+    error: string | undefined,
+    tick: ClusterPorts,
+    log: Logger,
+  ): Promise<boolean> {
+    const { client, metrics } = this.options;
+    const verdict = canary
+      ? await supportOf(client, canary, this.options.defaultProvider ?? 'istio')
+      : { supported: false, reason: 'Invalid', message: error ?? 'invalid' };
+    const target = (raw.spec as { targetRef?: { name?: string } } | undefined)?.targetRef?.name;
+    observeSupport(metrics, target ?? entry.name, entry.namespace, verdict);
+    await recordSupport(client, entry.type, raw, verdict);
+    if (canary && (verdict.supported || raw.metadata.deletionTimestamp !== undefined)) return true;
+    if (entry.invalidVersion !== raw.metadata.resourceVersion) {
+      log.error({ problems: verdict.message }, `Canary not run: ${verdict.reason ?? 'Invalid'}`);
+      // `kubectl describe canary` shows why nothing happens, with the field paths.
+      await tick.ports.notifier.event(raw as unknown as Canary, {
+        type: 'Warning',
+        reason: verdict.reason === 'NotSupported' ? 'UnsupportedCanary' : 'InvalidCanary',
+        message: `not reconciled: ${verdict.message ?? 'invalid'}`,
+      });
+    }
+    entry.invalidVersion = raw.metadata.resourceVersion;
+    return false;
   }
 
   private pendingCommands(canary: Canary, log: Logger): ControlCommand[] {
