@@ -11,6 +11,7 @@ import { isConflict, isNotFound, type KubeClient, type KubeObject } from './clie
 import { withCompleteStatus } from './canary-state.js';
 import { reportPrunedSpec, withSpecExtensions } from './spec-extensions.js';
 import { COMMAND_ANNOTATION, decodeCommand } from './commands.js';
+import { adoptFlaggerStatus, holdsFinalizer, releaseFinalizers } from './adoption.js';
 import { cleanupOwnedObjects } from './cleanup.js';
 import { Informer } from './informer.js';
 import { ControllerMetrics } from './metrics.js';
@@ -200,6 +201,7 @@ export class CanaryController {
         name: canary.spec.targetRef.name,
         namespace: entry.namespace,
       });
+      await adoptFlaggerStatus(canary, tick.workloads, tick.ports.status);
       const result = await advance(canary, tick.ports, commands);
       const seconds = end();
       this.options.onTick?.(seconds * 1000, result.changed);
@@ -286,7 +288,7 @@ export class CanaryController {
    * leaves it at zero). Then Serin's own objects are removed and the finalizer released.
    */
   private async finalize(entry: Entry, canary: Canary, log: Logger, tick: ClusterPorts): Promise<void> {
-    if (!(canary.metadata.finalizers ?? []).includes(FINALIZER)) return;
+    if (!holdsFinalizer(canary, FINALIZER)) return;
     entry.scheduler.setInterval(DELETION_RETRY_MS);
     if (canary.spec.revertOnDeletion === true) {
       const { done } = await terminate(canary, tick.ports);
@@ -307,7 +309,8 @@ export class CanaryController {
     await cleanupOwnedObjects(this.options.client, canary);
     const live = await this.options.client.get(entry.type, canaryNamespace(canary), canary.metadata.name);
     if (!live) return;
-    const finalizers = (live.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    // Flagger's finalizer goes too: Serin has done the revert Flagger would have done.
+    const finalizers = releaseFinalizers(live.metadata.finalizers, FINALIZER);
     await this.options.client.patch(entry.type, canaryNamespace(canary), canary.metadata.name, {
       metadata: { finalizers, resourceVersion: live.metadata.resourceVersion },
     });
