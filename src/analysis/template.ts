@@ -84,3 +84,24 @@ export function templateScope(
 export function collapseWhitespace(query: string): string {
   return query.replace(/\s+/g, ' ');
 }
+
+/** The names every Canary offers a template (see {@link templateScope}). */
+const TEMPLATE_NAMES = ['name', 'namespace', 'target', 'service', 'ingress', 'route', 'interval'];
+
+/**
+ * Why Serin cannot render this template for any Canary (a Go template function, pipeline or name
+ * Serin does not implement), or undefined when it can. Variables are checked per Canary at run time.
+ */
+export function templateProblem(template: string): string | undefined {
+  const scope: TemplateScope = {
+    values: Object.fromEntries(TEMPLATE_NAMES.map((n) => [n, n])),
+    variables: new Proxy({}, { get: () => 'x' }),
+  };
+  try {
+    renderTemplate(template, scope);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TemplateError) return `${error.message} (not supported by Serin yet)`;
+    throw error;
+  }
+}

@@ -10,7 +10,21 @@ import {
   stringMap,
 } from './common.js';
 import { JudgeSpec } from '../analysis/judge/schema.js';
-import { CorsPolicy, HTTPMatchRequest, HTTPRetry, HTTPRewrite, Headers, TrafficPolicy } from './istio.js';
+import {
+  FLAGGER_PROVIDERS,
+  FLAGGER_TARGET_KINDS,
+  SERIN_GATEWAY_API,
+  SERIN_WORKLOAD_KIND,
+} from './capabilities.js';
+import {
+  ABMatchRequest,
+  CorsPolicy,
+  HTTPMatchRequest,
+  HTTPRetry,
+  HTTPRewrite,
+  Headers,
+  TrafficPolicy,
+} from './istio.js';
 
 const percent = (what: string) =>
   z
@@ -27,7 +41,12 @@ const weightStep = () =>
 
 export const TargetRef = z.strictObject({
   apiVersion: z.string().min(1).default('apps/v1'),
-  kind: z.string().min(1).default('Deployment'),
+  /** Flagger's enum; which of these Serin runs is src/api/capabilities.ts's to say. */
+  kind: z
+    .enum([...FLAGGER_TARGET_KINDS, SERIN_WORKLOAD_KIND], {
+      error: `expected one of ${FLAGGER_TARGET_KINDS.join(', ')} (or ${SERIN_WORKLOAD_KIND} in serin.dev local mode)`,
+    })
+    .default('Deployment'),
   name: z.string().min(1, { error: 'expected the name of the workload to deliver' }),
 });
 
@@ -181,7 +200,7 @@ export const CanaryAnalysis = z.strictObject({
   iterations: z.number().int().min(0).optional(),
   mirror: z.boolean().optional(),
   mirrorWeight: percent('mirrorWeight').optional(),
-  match: z.array(HTTPMatchRequest).optional(),
+  match: z.array(ABMatchRequest).optional(),
   sessionAffinity: SessionAffinity.optional(),
   primaryReadyThreshold: percent('primaryReadyThreshold').default(100),
   canaryReadyThreshold: percent('canaryReadyThreshold').default(100),
@@ -228,6 +247,38 @@ function stepIssues(a: CanaryAnalysis | undefined): FieldIssue[] {
   return issues;
 }
 
+/**
+ * Flagger's CRD: `analysis` is required and holds exactly one of `iterations`, `stepWeight` or
+ * `stepWeights` (a `oneOf` of three `required` lists).
+ */
+function analysisShapeIssues(a: CanaryAnalysis | undefined, key: string): FieldIssue[] {
+  if (a === undefined) {
+    return [
+      {
+        path: ['analysis'],
+        message:
+          'required: expected an analysis with interval, threshold and one of stepWeight, stepWeights or iterations',
+      },
+    ];
+  }
+  const issues: FieldIssue[] = [];
+  // Flagger's CRD also requires interval and threshold; Serin applies the defaults Flagger's own
+  // code has for them (60s, 1), as documented in docs/api.md.
+  const drivers = (['iterations', 'stepWeight', 'stepWeights'] as const).filter((f) => a[f] !== undefined);
+  if (drivers.length === 0) {
+    issues.push({
+      path: [key],
+      message: 'expected one of analysis.stepWeight, analysis.stepWeights or analysis.iterations',
+    });
+  } else if (drivers.length > 1) {
+    issues.push({
+      path: [key, drivers[1] ?? ''],
+      message: `expected only one of iterations, stepWeight or stepWeights, got ${drivers.join(' and ')}`,
+    });
+  }
+  return issues;
+}
+
 /** Rules that relate several fields; each names the field to change. */
 function crossFieldIssues(spec: {
   service: {
@@ -247,12 +298,12 @@ function crossFieldIssues(spec: {
       message: 'a delegate VirtualService has no hosts and no gateways: remove service.hosts/gateways',
     });
   }
-  if (a && !a.iterations && !a.stepWeight && !a.stepWeights?.length) {
-    issues.push({
-      path: ['analysis'],
-      message: 'expected one of analysis.stepWeight, analysis.stepWeights or analysis.iterations',
-    });
-  }
+  issues.push(
+    ...analysisShapeIssues(
+      spec.analysis === undefined ? spec.canaryAnalysis : spec.analysis,
+      spec.analysis === undefined && spec.canaryAnalysis !== undefined ? 'canaryAnalysis' : 'analysis',
+    ),
+  );
   const sa = a?.sessionAffinity;
   if (sa?.primaryCookieName !== undefined && sa.primaryCookieName === sa.cookieName) {
     issues.push({
@@ -265,7 +316,12 @@ function crossFieldIssues(spec: {
 
 export const CanarySpec = z
   .strictObject({
-    provider: z.string().optional(),
+    /** Flagger's enum plus Serin's `gateway-api`; support is src/api/capabilities.ts's to say. */
+    provider: z
+      .enum([...FLAGGER_PROVIDERS, SERIN_GATEWAY_API], {
+        error: `expected one of ${FLAGGER_PROVIDERS.join(', ')} (or ${SERIN_GATEWAY_API} in serin.dev)`,
+      })
+      .optional(),
     metricsServer: z.string().optional(),
     targetRef: TargetRef,
     autoscalerRef: AutoscalerRef.optional(),

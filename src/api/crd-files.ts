@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { toYaml } from './yaml.js';
 import { customResourceDefinitions } from './crd.js';
 
 const HEADER = '# Generated from src/api by scripts/generate-crds.ts. Do not edit by hand.\n';
@@ -8,7 +8,7 @@ export function renderCrdFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const doc of customResourceDefinitions()) {
     const name = (doc.metadata as { name: string }).name;
-    files[`${name}.yaml`] = HEADER + stringify(doc, { version: '1.1', lineWidth: 0 });
+    files[`${name}.yaml`] = HEADER + toYaml(doc, { lineWidth: 0 });
   }
   return files;
 }

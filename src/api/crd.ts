@@ -162,7 +162,9 @@ export function customResourceDefinitions(): JsonSchema[] {
     crd({
       kind: 'Canary',
       plural: 'canaries',
-      shortNames: ['canary', 'cn'],
+      // Flagger's CRD has the same plural and no short names: Serin's own short names keep
+      // `kubectl get scn` unambiguous when both CRDs are installed.
+      shortNames: ['scn', 'scanary'],
       spec: CanarySpec,
       status: CanaryStatus,
       printerColumns: [

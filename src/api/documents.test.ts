@@ -114,7 +114,7 @@ describe('Canary documents', () => {
           apiVersion: 'serin.dev/v1beta1',
           kind: 'Canary',
           metadata: { name: 'a' },
-          spec: { targetRef: { name: 'a' }, service: { port: 80 } },
+          spec: { targetRef: { name: 'a' }, service: { port: 80 }, analysis: { stepWeight: 10 } },
         },
         { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' } },
       ],

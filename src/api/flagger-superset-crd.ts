@@ -4,8 +4,8 @@
  * writes, where Flagger's stock CRD prunes Serin's spec and status fields. Never install it while
  * Flagger runs: Flagger's chart owns `canaries.flagger.app` and would put its own back.
  */
-import { stringify } from 'yaml';
 import { NOISE_GUARD_DEFAULT } from './canary.js';
+import { toYaml } from './yaml.js';
 import { FLAGGER_GROUP, SERIN_GROUP } from './common.js';
 import { customResourceDefinitions } from './crd.js';
 
@@ -60,5 +60,5 @@ const HEADER =
   '# Superset flagger.app Canary CRD: only for clusters that no longer run Flagger (docs/install.md).\n';
 
 export function renderFlaggerSupersetFile(): string {
-  return HEADER + stringify(flaggerSupersetCrd(), { version: '1.1', lineWidth: 0 });
+  return HEADER + toYaml(flaggerSupersetCrd(), { lineWidth: 0 });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, opaqueObject, stringMap } from './common.js';
+import { escapeRe2 } from '../routing/re2.js';
 
 /**
  * The parts of Istio's networking API that a Canary embeds (`service.match`, `analysis.match`,
@@ -33,6 +34,30 @@ export const HTTPMatchRequest = z.strictObject({
   statPrefix: z.string().optional(),
 });
 export type HTTPMatchRequest = z.output<typeof HTTPMatchRequest>;
+
+/**
+ * A header match in `analysis.match`, where Flagger's CRD also allows `suffix`. Istio has no
+ * suffix match (Flagger's Go types drop it, leaving a presence match): Serin keeps the meaning the
+ * user wrote and turns it into the equivalent regex.
+ */
+const ABHeaderMatch = z
+  .strictObject({
+    exact: z.string().optional(),
+    prefix: z.string().optional(),
+    suffix: z.string().optional(),
+    regex: z.string().optional(),
+  })
+  .refine((m) => [m.exact, m.prefix, m.suffix, m.regex].filter((v) => v !== undefined).length === 1, {
+    error: 'expected exactly one of exact, prefix, suffix or regex',
+  })
+  .transform(({ suffix, ...rest }): z.output<typeof StringMatch> =>
+    suffix === undefined ? rest : { regex: `.*${escapeRe2(suffix)}` },
+  );
+
+/** `analysis.match`: Istio's HTTPMatchRequest, with Flagger's `suffix` header match. */
+export const ABMatchRequest = HTTPMatchRequest.extend({
+  headers: z.record(z.string(), ABHeaderMatch).optional(),
+});
 
 export const HTTPRetry = z.strictObject({
   attempts: z.number().int().min(0).optional(),
@@ -72,5 +97,40 @@ export const CorsPolicy = z.strictObject({
   unmatchedPreflights: z.string().optional(),
 });
 
-/** DestinationRule traffic policy: copied verbatim, Istio validates it. */
-export const TrafficPolicy = opaqueObject();
+const TLS_MODES = ['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'];
+const LOAD_BALANCERS = ['ROUND_ROBIN', 'LEAST_CONN', 'RANDOM', 'PASSTHROUGH', 'LEAST_REQUEST'];
+const H2_UPGRADE = ['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'];
+
+type Json = Record<string, unknown>;
+const asRecord = (v: unknown): Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
+
+/** The enums Flagger's CRD declares inside a traffic policy (per policy and per port). */
+function policyEnumIssues(
+  policy: Json,
+  at: (string | number)[],
+): { path: (string | number)[]; message: string }[] {
+  const checks: [unknown, string[], (string | number)[]][] = [
+    [asRecord(policy.tls).mode, TLS_MODES, ['tls', 'mode']],
+    [asRecord(policy.loadBalancer).simple, LOAD_BALANCERS, ['loadBalancer', 'simple']],
+    [
+      asRecord(asRecord(policy.connectionPool).http).h2UpgradePolicy,
+      H2_UPGRADE,
+      ['connectionPool', 'http', 'h2UpgradePolicy'],
+    ],
+  ];
+  return checks
+    .filter(([value, allowed]) => value !== undefined && !allowed.includes(value as string))
+    .map(([value, allowed, path]) => ({
+      path: [...at, ...path],
+      message: `expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+    }));
+}
+
+/** DestinationRule traffic policy: copied verbatim; the enums Flagger's CRD declares are checked. */
+export const TrafficPolicy = opaqueObject().superRefine((policy, ctx) => {
+  const issues = policyEnumIssues(policy, []);
+  const ports = Array.isArray(policy.portLevelSettings) ? (policy.portLevelSettings as unknown[]) : [];
+  ports.forEach((p, i) => issues.push(...policyEnumIssues(asRecord(p), ['portLevelSettings', i])));
+  for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
+});

@@ -9,6 +9,7 @@ import { generateCommand } from './commands/generate.js';
 import { getCommand } from './commands/get.js';
 import { installCommand } from './commands/install.js';
 import { lintCommand } from './commands/lint.js';
+import { migrateCommand } from './commands/migrate.js';
 import { routeCommand } from './commands/route.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -28,6 +29,7 @@ const commands: CommandModule[] = [
   getCommand,
   installCommand,
   lintCommand,
+  migrateCommand,
   routeCommand,
   runCommand,
   statusCommand,

@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { toYaml } from '../api/yaml.js';
 import { UsageError } from './program.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml' | 'wide';
@@ -14,9 +14,7 @@ export function parseOutputFormat(value: string | undefined, allowed: readonly O
 }
 
 export function printStructured(value: unknown, format: 'json' | 'yaml'): void {
-  process.stdout.write(
-    format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { version: '1.1' }),
-  );
+  process.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : toYaml(value));
 }
 
 /** A kubectl-style table: upper-case headers, columns padded with three spaces, no borders. */

@@ -11,6 +11,7 @@ import { isConflict, isNotFound, type KubeClient, type KubeObject } from './clie
 import { withCompleteStatus } from './canary-state.js';
 import { reportPrunedSpec, withSpecExtensions } from './spec-extensions.js';
 import { COMMAND_ANNOTATION, decodeCommand } from './commands.js';
+import { adoptFlaggerStatus, holdsFinalizer, releaseFinalizers } from './adoption.js';
 import { cleanupOwnedObjects } from './cleanup.js';
 import { Informer } from './informer.js';
 import { ControllerMetrics } from './metrics.js';
@@ -18,6 +19,7 @@ import { canaryNamespace } from './objects.js';
 import { Resources, type ResourceType } from './resources.js';
 import { Limiter, TickScheduler } from '../common/scheduler.js';
 import type { ClusterPorts, PortsFactory } from './ports.js';
+import { observeSupport, recordSupport, supportOf } from './support.js';
 
 export const FINALIZER = 'serin.dev/finalizer';
 const DELETION_RETRY_MS = 1_000;
@@ -31,6 +33,8 @@ export interface ControllerOptions {
   /** How many Canaries may tick at the same time. */
   concurrency?: number;
   resyncMs?: number;
+  /** The routing provider for Canaries without spec.provider (the controller's --provider). */
+  defaultProvider?: 'istio' | 'gateway-api';
   /** Called after every engine tick with its wall time and whether it changed the status. */
   onTick?: (ms: number, changed: boolean) => void;
 }
@@ -186,19 +190,7 @@ export class CanaryController {
       if (!live) return undefined;
       const raw = await withCompleteStatus(client, entry.type, live);
       const { canary, error } = parseCanary(raw);
-      if (!canary) {
-        if (entry.invalidVersion !== raw.metadata.resourceVersion) {
-          log.error({ problems: error }, 'invalid Canary; not reconciling');
-          // `kubectl describe canary` shows why nothing happens, with the field paths.
-          await tick.ports.notifier.event(raw as unknown as Canary, {
-            type: 'Warning',
-            reason: 'InvalidCanary',
-            message: `not reconciled: ${error ?? 'invalid'}`,
-          });
-        }
-        entry.invalidVersion = raw.metadata.resourceVersion;
-        return undefined;
-      }
+      if (!(await this.runnable(entry, raw, canary, error, tick, log)) || !canary) return undefined;
       entry.scheduler.setInterval(analysisIntervalMs(canary));
       await reportPrunedSpec(tick.ports.notifier, raw, canary);
       if (raw.metadata.deletionTimestamp !== undefined) {
@@ -212,6 +204,7 @@ export class CanaryController {
         name: canary.spec.targetRef.name,
         namespace: entry.namespace,
       });
+      await adoptFlaggerStatus(canary, tick.workloads, tick.ports.status);
       const result = await advance(canary, tick.ports, commands);
       const seconds = end();
       this.options.onTick?.(seconds * 1000, result.changed);
@@ -229,6 +222,39 @@ export class CanaryController {
       );
       return undefined;
     }
+  }
+
+  /**
+   * Whether Serin runs this Canary: an invalid or unsupported one is reported (condition, Warning
+   * Event, metrics) and gets no tick; one being deleted still goes through deletion.
+   */
+  private async runnable(
+    entry: Entry,
+    raw: KubeObject,
+    canary: Canary | undefined,
+    error: string | undefined,
+    tick: ClusterPorts,
+    log: Logger,
+  ): Promise<boolean> {
+    const { client, metrics } = this.options;
+    const verdict = canary
+      ? await supportOf(client, canary, this.options.defaultProvider ?? 'istio')
+      : { supported: false, reason: 'Invalid', message: error ?? 'invalid' };
+    const target = (raw.spec as { targetRef?: { name?: string } } | undefined)?.targetRef?.name;
+    observeSupport(metrics, target ?? entry.name, entry.namespace, verdict);
+    await recordSupport(client, entry.type, raw, verdict);
+    if (canary && (verdict.supported || raw.metadata.deletionTimestamp !== undefined)) return true;
+    if (entry.invalidVersion !== raw.metadata.resourceVersion) {
+      log.error({ problems: verdict.message }, `Canary not run: ${verdict.reason ?? 'Invalid'}`);
+      // `kubectl describe canary` shows why nothing happens, with the field paths.
+      await tick.ports.notifier.event(raw as unknown as Canary, {
+        type: 'Warning',
+        reason: verdict.reason === 'NotSupported' ? 'UnsupportedCanary' : 'InvalidCanary',
+        message: `not reconciled: ${verdict.message ?? 'invalid'}`,
+      });
+    }
+    entry.invalidVersion = raw.metadata.resourceVersion;
+    return false;
   }
 
   private pendingCommands(canary: Canary, log: Logger): ControlCommand[] {
@@ -267,7 +293,7 @@ export class CanaryController {
    * leaves it at zero). Then Serin's own objects are removed and the finalizer released.
    */
   private async finalize(entry: Entry, canary: Canary, log: Logger, tick: ClusterPorts): Promise<void> {
-    if (!(canary.metadata.finalizers ?? []).includes(FINALIZER)) return;
+    if (!holdsFinalizer(canary, FINALIZER)) return;
     entry.scheduler.setInterval(DELETION_RETRY_MS);
     if (canary.spec.revertOnDeletion === true) {
       const { done } = await terminate(canary, tick.ports);
@@ -288,7 +314,8 @@ export class CanaryController {
     await cleanupOwnedObjects(this.options.client, canary);
     const live = await this.options.client.get(entry.type, canaryNamespace(canary), canary.metadata.name);
     if (!live) return;
-    const finalizers = (live.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    // Flagger's finalizer goes too: Serin has done the revert Flagger would have done.
+    const finalizers = releaseFinalizers(live.metadata.finalizers, FINALIZER);
     await this.options.client.patch(entry.type, canaryNamespace(canary), canary.metadata.name, {
       metadata: { finalizers, resourceVersion: live.metadata.resourceVersion },
     });

@@ -4,7 +4,7 @@
  * writes. The controller does the work; this module only reads state and files requests.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import { toYaml } from '../api/yaml.js';
 import type { Canary, CheckRecord } from '../api/canary.js';
 import {
   describeAction,
@@ -163,7 +163,7 @@ function routingYaml(object: KubeObject): string {
   const { managedFields: _managed, ...metadata } = object.metadata as KubeObject['metadata'] & {
     managedFields?: unknown;
   };
-  return stringify({ ...object, metadata });
+  return toYaml({ ...object, metadata });
 }
 
 class KubernetesBackend implements KubernetesDashboardBackend {

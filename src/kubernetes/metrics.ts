@@ -30,7 +30,13 @@ export class ControllerMetrics {
   });
   readonly status = new Gauge({
     name: 'serin_canary_status',
-    help: 'Canary state: 0 Progressing, 1 idle or succeeded, 2 failed.',
+    help: 'Canary state: 0 Progressing, 1 idle or succeeded, 2 failed or not run (invalid or not supported).',
+    labelNames: ['name', 'namespace'],
+    registers: [this.registry],
+  });
+  readonly supported = new Gauge({
+    name: 'serin_canary_supported',
+    help: '1 when Serin runs the Canary, 0 when it is invalid or uses something Serin does not support (see its Supported condition).',
     labelNames: ['name', 'namespace'],
     registers: [this.registry],
   });
@@ -145,6 +151,7 @@ export class ControllerMetrics {
     const name = canary.spec.targetRef.name;
     const namespace = canaryNamespace(canary);
     this.status.remove({ name, namespace });
+    this.supported.remove({ name, namespace });
     this.weight.remove({ workload: `${name}-primary`, namespace });
     this.weight.remove({ workload: name, namespace });
   }

@@ -6,13 +6,15 @@
  * traffic to the canary's Services, and leaves every other field as it is.
  */
 import type { Canary } from '../api/canary.js';
+import { routingProviderOf } from '../api/capabilities.js';
+import { flaggerOriginalSpec } from './adoption.js';
 import type { RouterPort, Routes } from '../engine/ports.js';
 import { mergeVirtualServiceSpec } from '../routing/merge.js';
 import { serviceNames } from '../routing/names.js';
 import { readRoutes } from '../routing/read-routes.js';
 import { renderHttpRoute } from '../routing/render/gateway-api.js';
 import { renderDestinationRules, renderVirtualService } from '../routing/render/istio.js';
-import { isConflict, type KubeClient, type KubeObject } from './client.js';
+import { containsSubset, isConflict, type KubeClient, type KubeObject } from './client.js';
 import {
   apexName,
   canaryNamespace,
@@ -20,7 +22,6 @@ import {
   isOwnedBy,
   isRecord,
   primaryServiceName,
-  withoutFluxKeys,
   type Json,
 } from './objects.js';
 import { Resources } from './resources.js';
@@ -31,10 +32,10 @@ const DEFAULT_ROUTES: Routes = { primaryWeight: 100, canaryWeight: 0, mirrored: 
 
 export function providerOf(canary: Canary, fallback: Provider): Provider {
   const p = canary.spec.provider;
-  if (p === undefined || p === '') return fallback;
-  if (p === 'istio') return 'istio';
-  if (p.startsWith('gateway-api') || p.startsWith('gatewayapi')) return 'gateway-api';
-  throw new Error(`spec.provider: expected istio or gateway-api, got "${p}"`);
+  const provider = routingProviderOf(p, fallback);
+  // The controller refuses such a Canary before any tick (src/kubernetes/support.ts).
+  if (provider === undefined) throw new Error(`spec.provider: ${p ?? ''} is not supported by Serin yet`);
+  return provider;
 }
 
 const records = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isRecord) : []);
@@ -73,6 +74,15 @@ function readHttpRouteWeights(canary: Canary, route: KubeObject | undefined): Ro
     };
   }
   return DEFAULT_ROUTES;
+}
+
+/**
+ * Whether a live HTTPRoute already is what Serin would write: every field Serin sets has its value
+ * (lists keep their length, so an added or removed rule or backend is drift), and fields the
+ * server defaulted are not drift. This is the comparison `applyIfChanged` makes without exactSpec.
+ */
+export function httpRouteUpToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
+  return live !== undefined && containsSubset(live, desired);
 }
 
 /** src/routing omits the namespace when the Canary has none (offline output); on a cluster it is the Canary's. */
@@ -124,12 +134,11 @@ export class KubernetesRouter implements RouterPort {
 
   async setRoutes(canary: Canary, routes: Routes): Promise<void> {
     if (providerOf(canary, this.defaultProvider) === 'gateway-api') {
+      // Not exactSpec: the API server defaults fields Serin leaves out (a `/` path match, `group`,
+      // `kind`, `weight: 1`), so only what Serin sets is compared (see httpRouteUpToDate).
       await this.client.applyIfChanged(
         Resources.httpRoute,
         withNamespace(canary, renderHttpRoute(canary, routes) as unknown as KubeObject),
-        {
-          exactSpec: true,
-        },
       );
       return;
     }
@@ -148,13 +157,17 @@ export class KubernetesRouter implements RouterPort {
 
   private async applyOwnedVirtualService(canary: Canary, routes: Routes): Promise<void> {
     const desired = withNamespace(canary, renderVirtualService(canary, routes) as unknown as KubeObject);
-    desired.metadata.annotations = withoutFluxKeys(desired.metadata.annotations);
     const live = await this.liveVirtualService(canary);
     if (live && !isOwnedBy(live, canary)) {
       // Taking over a VirtualService the user had: keep its spec so revertOnDeletion can restore it,
       // and no owner reference, so deleting the Canary never garbage-collects the user's object.
+      // A VirtualService Flagger took over has Flagger's routing in its spec: the original is in
+      // the annotations Flagger reads on revert.
+      const annotations = live.metadata.annotations;
       const saved =
-        live.metadata.annotations?.[ORIGINAL_CONFIGURATION_ANNOTATION] ?? JSON.stringify(live.spec ?? {});
+        annotations?.[ORIGINAL_CONFIGURATION_ANNOTATION] ??
+        flaggerOriginalSpec(annotations) ??
+        JSON.stringify(live.spec ?? {});
       desired.metadata.annotations = {
         ...desired.metadata.annotations,
         [ORIGINAL_CONFIGURATION_ANNOTATION]: saved,
@@ -202,7 +215,9 @@ export class KubernetesRouter implements RouterPort {
     if (live && this.merge(canary)) {
       await this.restoreMergedRoutes(canary, live);
     } else if (live) {
-      const original = live.metadata.annotations?.[ORIGINAL_CONFIGURATION_ANNOTATION];
+      const original =
+        live.metadata.annotations?.[ORIGINAL_CONFIGURATION_ANNOTATION] ??
+        (isOwnedBy(live, canary) ? undefined : flaggerOriginalSpec(live.metadata.annotations));
       if (original !== undefined) {
         const restored = structuredClone(live);
         restored.spec = JSON.parse(original) as Json;

@@ -83,6 +83,7 @@ export class ControllerRuntime {
     this.controller = new CanaryController({
       client: this.client,
       portsFor,
+      defaultProvider: provider,
       logger: this.logger,
       metrics: this.metrics,
       namespace: options.namespace,

@@ -5,6 +5,7 @@
  * fields (labels, annotations, node ports) stay untouched.
  */
 import type { Canary } from '../api/canary.js';
+import { FLUX_ANNOTATIONS } from '../routing/render/flux.js';
 import { renderServices, type Selector } from '../routing/render/kubernetes.js';
 import { serviceNames } from '../routing/names.js';
 import type { KubeClient, KubeObject } from './client.js';
@@ -19,10 +20,20 @@ function rendered(canary: Canary, sel: Selector, name: string): KubeObject {
   return svc as KubeObject;
 }
 
-/** A Service the user created keeps its own metadata and gets no owner reference. */
+/**
+ * A Service the user created keeps its own metadata and gets no owner reference; it gets Flux's
+ * opt-outs (as Flagger sets them), which leave with Serin's apply on revert.
+ */
 function unowned(svc: KubeObject): KubeObject {
   const { name, namespace } = svc.metadata;
-  return { ...svc, metadata: { name, ...(namespace !== undefined ? { namespace } : {}) } };
+  return {
+    ...svc,
+    metadata: {
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      annotations: { ...FLUX_ANNOTATIONS },
+    },
+  };
 }
 
 /** Applies `<svc>-canary` and `<svc>-primary`. */

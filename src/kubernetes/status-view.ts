@@ -55,6 +55,8 @@ export function tableHeaders(allNamespaces: boolean, wide: boolean): string[] {
   return [
     ...(allNamespaces ? ['namespace'] : []),
     'name',
+    // serin.dev and flagger.app Canaries share the plural `canaries`: the group tells them apart.
+    'group',
     'status',
     'weight',
     ...(wide ? ['failedchecks', 'iterations', 'strategy', 'target'] : []),
@@ -68,6 +70,7 @@ export function tableRow(c: CanaryObject, allNamespaces: boolean, wide: boolean)
   return [
     ...(allNamespaces ? [c.metadata.namespace ?? ''] : []),
     c.metadata.name,
+    (c.apiVersion ?? '').split('/')[0] ?? '',
     s.phase ?? 'Pending',
     String(s.canaryWeight ?? 0),
     ...(wide ? [String(s.failedChecks ?? 0), String(s.iterations ?? 0), strategyName(c), target] : []),

@@ -91,6 +91,10 @@ export class DeploymentWorkloads implements WorkloadPort {
     this.now = options.now ?? (() => new Date());
   }
 
+  get kubeClient(): KubeClient {
+    return this.client;
+  }
+
   async target(canary: Canary): Promise<Deployment> {
     const { kind, name } = canary.spec.targetRef;
     if (kind !== 'Deployment')
@@ -121,7 +125,8 @@ export class DeploymentWorkloads implements WorkloadPort {
     );
   }
 
-  private primaryTemplate(target: Deployment, sel: Selector, tracked: readonly TrackedConfig[]): Json {
+  /** The primary's pod template for a target, as a promotion writes it (also read by adoption.ts). */
+  primaryTemplate(target: Deployment, sel: Selector, tracked: readonly TrackedConfig[]): Json {
     const meta = templateMeta(target);
     const spec = renameConfigRefs(podSpecOf(target), tracked);
     retargetSelectors(spec.affinity, sel);

@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { toYaml } from '../api/yaml.js';
 import type { Canary } from '../api/canary.js';
 import type { Routes, RouterPort } from '../engine/ports.js';
 import { renderDestinationRules, renderVirtualService } from '../routing/render/istio.js';
@@ -118,7 +118,7 @@ export class LocalMesh implements RouterPort {
     return [vs, ...renderDestinationRules(entry.canary)].map((o) => ({
       kind: o.kind,
       name: o.metadata.name,
-      yaml: stringify(o, { version: '1.1' }),
+      yaml: toYaml(o),
     }));
   }
 

@@ -96,3 +96,8 @@ export function re2Error(pattern: string): string | undefined {
 export function isValidRe2(pattern: string): boolean {
   return re2Error(pattern) === undefined;
 }
+
+/** A literal as an RE2 pattern that matches exactly that text. */
+export function escapeRe2(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+}

@@ -66,10 +66,12 @@ describe('serin CLI on a cluster', { timeout: 150_000 }, () => {
   it('lists canaries as a kubectl-style table, and as JSON', async () => {
     const table = await serin('get', 'canaries', '-n', ns);
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+WEIGHT\s+LASTTRANSITIONTIME$/);
-    expect(table.stdout).toMatch(/web\s+Initialized\s+0/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+GROUP\s+STATUS\s+WEIGHT\s+LASTTRANSITIONTIME$/);
+    expect(table.stdout).toMatch(/web\s+serin\.dev\s+Initialized\s+0/);
     const wide = await serin('get', 'canaries', '-A', '-o', 'wide');
-    expect(wide.stdout).toMatch(new RegExp(`${ns}\\s+web\\s+Initialized\\s+0\\s+0\\s+0\\s+canary\\s+web`));
+    expect(wide.stdout).toMatch(
+      new RegExp(`${ns}\\s+web\\s+serin\\.dev\\s+Initialized\\s+0\\s+0\\s+0\\s+canary\\s+web`),
+    );
     const json = await serin('get', 'canaries', '-n', ns, '-o', 'json');
     expect(
       (JSON.parse(json.stdout) as { items: { metadata: { name: string } }[] }).items[0]?.metadata.name,

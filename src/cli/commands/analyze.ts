@@ -1,5 +1,6 @@
 import { Option } from '@commander-js/extra-typings';
 import type { Canary } from '../../api/canary.js';
+import { blocking, canaryCapabilities, capabilityOptionsFor } from '../../api/capabilities.js';
 import { parseDuration } from '../../api/common.js';
 import { readManifests, templateLookup } from '../../analysis/manifests.js';
 import { planMetric } from '../../analysis/metric-checks.js';
@@ -141,6 +142,17 @@ async function analyze(opts: AnalyzeOptions): Promise<void> {
     return;
   }
   if (set.canaries.length === 0) throw new UsageError('no Canary in the given files');
+  // A provider without Serin's builtin queries, or a backend Serin cannot query, is refused here
+  // rather than answered with Istio queries or "unknown".
+  const options = capabilityOptionsFor([...set.canaries, ...set.templates]);
+  const refused = set.canaries.flatMap((c) =>
+    blocking(canaryCapabilities(c, options)).map((i) => `Canary ${c.metadata.name}: ${i.path}: ${i.message}`),
+  );
+  if (refused.length > 0) {
+    for (const line of refused) process.stderr.write(`${line}\n`);
+    process.exitCode = ExitCode.failure;
+    return;
+  }
   const canaries = set.canaries.map((c) => withServer(c, opts.prometheus));
   // Templates usually name an in-cluster address; --prometheus (a port-forward) replaces it.
   const templates =

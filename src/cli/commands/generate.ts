@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { Command, Option } from '@commander-js/extra-typings';
-import { stringify } from 'yaml';
+import { toYamlDocuments } from '../../api/yaml.js';
 import { PHASES, type Canary, type Phase } from '../../api/canary.js';
+import { canaryCapabilities, capabilityOptionsFor } from '../../api/capabilities.js';
 import { validateDocument } from '../../api/documents.js';
 import type { VirtualService } from '../../routing/istio/types.js';
 import { readManifests, type Manifest } from '../../routing/manifests.js';
@@ -18,7 +19,7 @@ function print(objects: readonly unknown[], format: string): void {
     process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`);
     return;
   }
-  process.stdout.write(objects.map((o) => stringify(o, { version: '1.1' })).join('---\n'));
+  process.stdout.write(toYamlDocuments(objects));
 }
 
 function outputFormat(value: string): 'yaml' | 'json' {
@@ -47,7 +48,11 @@ function randomCookieValue(): string {
   return Array.from({ length: 10 }, () => letters[randomInt(letters.length)]).join('');
 }
 
-function findCanary(manifests: readonly Manifest[], name: string | undefined): Canary {
+function findCanary(
+  manifests: readonly Manifest[],
+  name: string | undefined,
+  provider: RoutingProvider | undefined,
+): Canary {
   const canaries = manifests.filter((m) => m.kind === 'Canary' && (name === undefined || m.name === name));
   if (canaries.length === 0)
     throw new UsageError(
@@ -59,7 +64,11 @@ function findCanary(manifests: readonly Manifest[], name: string | undefined): C
     );
   const m = canaries[0] as Manifest;
   const parsed = validateDocument(m.raw, m.index, m.line);
-  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  const capabilities = canaryCapabilities(m.raw, {
+    ...capabilityOptionsFor(manifests.map((x) => x.raw)),
+    ...(provider !== undefined ? { defaultProvider: provider, defaultProviderExplicit: true } : {}),
+  });
+  const errors = [...parsed.diagnostics, ...capabilities].filter((d) => d.severity === 'error');
   if (errors.length > 0 || parsed.value === undefined) {
     const lines = errors.map((d) => `${m.file}:${m.line}: ${d.path}: ${d.message}`).join('\n');
     throw new Error(`Canary ${m.name} is invalid:\n${lines}`);
@@ -97,7 +106,7 @@ function generateForCanary(opts: {
   if (set.problems.length > 0) {
     throw new Error(set.problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('\n'));
   }
-  const canary = findCanary(set.manifests, opts.name);
+  const canary = findCanary(set.manifests, opts.name, opts.provider);
   const ns = canary.metadata.namespace;
   const sameNs = (m: Manifest) => ns === undefined || m.namespace === undefined || m.namespace === ns;
   const target = set.manifests.find(

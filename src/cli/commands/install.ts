@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option } from '@commander-js/extra-typings';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
+import { toYamlDocuments } from '../../api/yaml.js';
 import { UsageError, type CommandModule } from '../program.js';
 
 /** deploy/ next to the package root, from src/ (tsx) or dist/src/ (the image). */
@@ -72,7 +73,7 @@ export function renderInstall(o: RenderOptions): string {
       if (adjusted) docs.push(adjusted);
     }
   }
-  return docs.map((d) => stringify(d)).join('---\n');
+  return toYamlDocuments(docs);
 }
 
 export const installCommand: CommandModule = (program) => {

@@ -1,4 +1,5 @@
 import { Option } from '@commander-js/extra-typings';
+import { capabilityOptionsFor, documentCapabilities } from '../../api/capabilities.js';
 import { KINDS, parseSource } from '../../api/documents.js';
 import { parseOutputFormat, printStructured } from '../output.js';
 import { ExitCode, type CommandModule } from '../program.js';
@@ -33,8 +34,9 @@ function findingsFor(
   }));
   // A document that is not even an object (garbage, a bare string) is an error too, not "skipped".
   const checked = documents.filter((doc) => doc.family !== 'other' || !isRecord(doc.raw));
+  const options = capabilityOptionsFor(checked.map((doc) => doc.raw));
   for (const doc of checked) {
-    for (const d of doc.diagnostics) {
+    for (const d of [...doc.diagnostics, ...documentCapabilities(doc.raw, options)]) {
       findings.push({
         file: sourceName,
         document: doc.index,

@@ -3,7 +3,7 @@
  * sample, as a platform's engine would, and actions change the status as the engine would answer
  * them. Drives the dashboard's browser tests and `preview.ts`.
  */
-import { stringify } from 'yaml';
+import { toYaml } from '../../api/yaml.js';
 import type { CanaryStatus, CheckRecord, Decision } from '../../api/canary.js';
 import type { ControlCommand } from '../../engine/ports.js';
 import type { CanaryRef, GateAction } from '../backend.js';
@@ -24,7 +24,7 @@ const STEP = 10;
 const MAX_WEIGHT = 50;
 
 function routingYaml(name: string, namespace: string, canaryWeight: number): string {
-  return stringify({
+  return toYaml({
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
     metadata: { name, namespace },

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { stringify } from 'yaml';
+import { toYamlDocuments } from '../../api/yaml.js';
 import type { Canary } from '../../api/canary.js';
 import { WorkloadDocument } from '../../api/workload.js';
 import type { LocalEvent } from '../events.js';
@@ -120,7 +120,7 @@ function canary(fast: boolean) {
   };
 }
 
-const docs = (...items: unknown[]) => items.map((i) => stringify(i)).join('---\n');
+const docs = (...items: unknown[]) => toYamlDocuments(items);
 
 async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,3 +1,4 @@
+import { capabilityOptionsFor, documentCapabilities } from '../../api/capabilities.js';
 import { validateDocument } from '../../api/documents.js';
 import type { Manifest } from '../manifests.js';
 import { SELECTOR_LABELS } from '../names.js';
@@ -146,11 +147,16 @@ function pathOf(dotted: string): (string | number)[] {
 /** SRN1002 schema problems of Serin/Flagger resources; SRN1601–1606 references of Canaries. */
 export function checkSerinResources(ctx: LintContext): Set<PodTemplate> {
   const targets = new Set<PodTemplate>();
+  const capabilities = capabilityOptionsFor(ctx.set.manifests.map((m) => m.raw));
   for (const m of ctx.set.manifests) {
     if (!SERIN_GROUPS.has(groupOf(m.apiVersion))) continue;
     const parsed = validateDocument(m.raw, m.index, m.line);
     for (const d of parsed.diagnostics) {
       ctx.report('SRN1002', m, pathOf(d.path), d.path ? `${d.path}: ${d.message}` : d.message, d.severity);
+    }
+    for (const c of documentCapabilities(m.raw, capabilities)) {
+      const code = c.reason === 'Ignored' ? 'SRN1702' : c.reason === 'Invalid' ? 'SRN1002' : 'SRN1701';
+      ctx.report(code, m, pathOf(c.path), `${c.path}: ${c.message}`, c.severity);
     }
     if (m.kind !== 'Canary') continue;
     const ns = ctx.namespaceOf(m);

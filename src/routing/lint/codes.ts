@@ -150,6 +150,14 @@ export const CHECKS = {
     title: 'Canary would replace a hand-written VirtualService',
     hint: 'set spec.service.routing: merge to keep the other rules of this VirtualService, or delete it and let Serin own it',
   },
+  SRN1701: {
+    title: 'Serin does not run this (yet)',
+    hint: 'use a provider, target kind or metric backend Serin supports (docs/api.md), or keep this Canary on Flagger for now',
+  },
+  SRN1702: {
+    title: 'field ignored with this provider',
+    hint: 'remove the field, or set spec.provider to the provider that reads it',
+  },
 } as const satisfies Record<string, CheckInfo>;
 
 export type CheckCode = keyof typeof CHECKS;

@@ -283,7 +283,7 @@ spec:
 
   it('a Canary in owned mode next to a hand-written VirtualService of the same name (SRN1607)', () => {
     const canary = (routing: string) =>
-      `---\napiVersion: serin.dev/v1beta1\nkind: Canary\nmetadata: {name: web, namespace: shop}\nspec:\n  targetRef: {name: web-v1}\n  service: {port: 80, name: web${routing}}\n`;
+      `---\napiVersion: serin.dev/v1beta1\nkind: Canary\nmetadata: {name: web, namespace: shop}\nspec:\n  targetRef: {name: web-v1}\n  service: {port: 80, name: web${routing}}\n  analysis: {stepWeight: 10}\n`;
     expect(codes(clean + canary(''))).toEqual(['SRN1607:warning:73']);
     expect(codes(clean + canary(', routing: merge'))).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import { routingAnnotations } from './flux.js';
 import type { Canary, CanaryService, SessionAffinity } from '../../api/canary.js';
 import type { HTTPMatchRequest, StringMatch } from '../istio/types.js';
 import { analysisOf, isHeaderRouted, serviceNames, type ServiceNames } from '../names.js';
@@ -229,7 +230,7 @@ export function renderHttpRoute(canary: Canary, plan: TrafficPlan): KubeObject {
       name: names.apex,
       ...(canary.metadata.namespace !== undefined ? { namespace: canary.metadata.namespace } : {}),
       ...(s.apex?.labels ? { labels: s.apex.labels } : {}),
-      ...(s.apex?.annotations ? { annotations: s.apex.annotations } : {}),
+      annotations: routingAnnotations(s.apex?.annotations),
       ...(owners ? { ownerReferences: owners } : {}),
     },
     spec: {

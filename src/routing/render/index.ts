@@ -1,4 +1,5 @@
 import type { Canary } from '../../api/canary.js';
+import { routingProviderOf } from '../../api/capabilities.js';
 import type { VirtualService } from '../istio/types.js';
 import { mergeVirtualServiceSpec } from '../merge.js';
 import { renderHttpRoute } from './gateway-api.js';
@@ -22,9 +23,15 @@ export interface RenderOptions {
   userVirtualService?: VirtualService;
 }
 
-/** `istio` unless the Canary names a Gateway API provider (`gatewayapi:v1`, `gatewayapi:v1beta1`). */
+/**
+ * The renderer for a Canary's `spec.provider` (`istio` when unset, as Flagger's default mesh
+ * provider). A provider Serin does not implement is an error, never rendered as Istio.
+ */
 export function providerOf(canary: Pick<Canary, 'spec'>): RoutingProvider {
-  return canary.spec.provider?.startsWith('gatewayapi') === true ? 'gateway-api' : 'istio';
+  const provider = routingProviderOf(canary.spec.provider);
+  if (provider === undefined)
+    throw new Error(`spec.provider: ${canary.spec.provider ?? ''} is not supported by Serin yet`);
+  return provider;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { routingAnnotations } from './flux.js';
 import type { Canary, CanaryService, SessionAffinity } from '../../api/canary.js';
 import type { HTTPMatchRequest as CanaryMatch } from '../../api/istio.js';
 import type {
@@ -15,6 +16,7 @@ import { analysisOf, isHeaderRouted, isTcp, serviceNames, type ServiceNames } fr
 import { ownerReferences } from './kubernetes.js';
 import { cookiesOf, validatePlan, type TrafficPlan } from './plan.js';
 import { parseDuration } from '../../api/common.js';
+import { escapeRe2 } from '../re2.js';
 
 /** Flagger writes Istio objects under v1beta1; Istio serves v1beta1 and v1 with the same schema. */
 export const ISTIO_API_VERSION = 'networking.istio.io/v1beta1';
@@ -25,15 +27,15 @@ function meta(
   canary: Canary,
   name: string,
   custom?: { labels?: Record<string, string>; annotations?: Record<string, string> },
+  fluxOptOut = false,
 ): VirtualService['metadata'] {
   const owners = ownerReferences(canary);
+  const annotations = fluxOptOut ? routingAnnotations(custom?.annotations) : (custom?.annotations ?? {});
   return {
     name,
     ...(canary.metadata.namespace !== undefined ? { namespace: canary.metadata.namespace } : {}),
     ...(custom?.labels && Object.keys(custom.labels).length > 0 ? { labels: custom.labels } : {}),
-    ...(custom?.annotations && Object.keys(custom.annotations).length > 0
-      ? { annotations: custom.annotations }
-      : {}),
+    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     ...(owners ? { ownerReferences: owners } : {}),
   };
 }
@@ -78,10 +80,13 @@ export function destination(host: string, service: CanaryService): Destination {
 /** The route-level fields every Serin rule carries, copied from `spec.service`. */
 function commonFields(service: CanaryService): Omit<HTTPRoute, 'route' | 'match'> {
   const out: Omit<HTTPRoute, 'route' | 'match'> = {};
-  if (service.rewrite && (service.rewrite.uri !== undefined || service.rewrite.authority !== undefined)) {
+  const rewrite = service.rewrite;
+  if (rewrite && (rewrite.uri ?? rewrite.authority ?? rewrite.uriRegexRewrite) !== undefined) {
+    // `type` is Gateway API's; Istio takes uri, authority and uriRegexRewrite.
     out.rewrite = {
-      ...(service.rewrite.uri !== undefined ? { uri: service.rewrite.uri } : {}),
-      ...(service.rewrite.authority !== undefined ? { authority: service.rewrite.authority } : {}),
+      ...(rewrite.uri !== undefined ? { uri: rewrite.uri } : {}),
+      ...(rewrite.authority !== undefined ? { authority: rewrite.authority } : {}),
+      ...(rewrite.uriRegexRewrite !== undefined ? { uriRegexRewrite: { ...rewrite.uriRegexRewrite } } : {}),
     };
   }
   if (service.timeout !== undefined) out.timeout = service.timeout;
@@ -136,9 +141,7 @@ export function cookieMatch(cookie: string): CanaryMatch {
   return { headers: { cookie: { regex: `.*${escapeRe2(name)}.*${escapeRe2(value)}.*` } } };
 }
 
-export function escapeRe2(s: string): string {
-  return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
-}
+export { escapeRe2 };
 
 /** The `Set-Cookie` value in Flagger's attribute order. */
 export function setCookieValue(cookie: string, maxAge: number, sa: SessionAffinity): string {
@@ -286,7 +289,7 @@ export function renderVirtualService(canary: Canary, plan: TrafficPlan): Virtual
   return {
     apiVersion: ISTIO_API_VERSION,
     kind: 'VirtualService',
-    metadata: meta(canary, names.apex, canary.spec.service.apex),
+    metadata: meta(canary, names.apex, canary.spec.service.apex, true),
     spec: renderVirtualServiceSpec(canary, plan),
   };
 }

@@ -1,3 +1,4 @@
+import { routingAnnotations } from './flux.js';
 import type { Canary } from '../../api/canary.js';
 import { SELECTOR_LABELS, serviceNames } from '../names.js';
 
@@ -90,14 +91,11 @@ function metadata(
   annotations: Record<string, string> | undefined,
 ): KubeObject['metadata'] {
   const owners = ownerReferences(canary);
-  const clean = Object.fromEntries(
-    Object.entries(annotations ?? {}).filter(([k]) => !k.includes('toolkit.fluxcd.io')),
-  );
   return {
     name,
     ...(canary.metadata.namespace !== undefined ? { namespace: canary.metadata.namespace } : {}),
     labels,
-    ...(Object.keys(clean).length > 0 ? { annotations: clean } : {}),
+    annotations: routingAnnotations(annotations),
     ...(owners ? { ownerReferences: owners } : {}),
   };
 }

@@ -1,0 +1,335 @@
+/**
+ * What Serin can run, checked in one place. The schemas (canary.ts, metric-template.ts) say what a
+ * valid document is, as Flagger's CRD does; this module says whether Serin runs it. `validate`,
+ * `lint`, `generate`, `analyze`, `migrate check` and the controller all ask here, so no path treats
+ * a provider, target kind or metric backend Serin does not implement as something else.
+ *
+ * It reads the raw document (not the parsed value), so a Canary that also fails validation still
+ * gets the capability findings that explain it (a knative Canary has no `spec.service`, ...).
+ */
+import { FLAGGER_GROUP } from './common.js';
+import { METRIC_PROVIDER_TYPES } from './metric-template.js';
+import { templateProblem } from '../analysis/template.js';
+
+/** Flagger's `spec.provider` enum (artifacts/flagger/crd.yaml). */
+export const FLAGGER_PROVIDERS = [
+  'apisix',
+  'appmesh',
+  'appmesh:v1beta2',
+  'contour',
+  'gatewayapi:v1',
+  'gatewayapi:v1beta1',
+  'gloo',
+  'istio',
+  'knative',
+  'kubernetes',
+  'kuma',
+  'linkerd',
+  'nginx',
+  'osm',
+  'skipper',
+  'smi:v1alpha1',
+  'smi:v1alpha2',
+  'smi:v1alpha3',
+  'traefik',
+] as const;
+
+/** Serin's own spelling of the Gateway API provider, valid in `serin.dev` documents only. */
+export const SERIN_GATEWAY_API = 'gateway-api';
+
+/** Routing providers Serin runs, and the renderer each one means. */
+export const SUPPORTED_PROVIDERS: Record<string, 'istio' | 'gateway-api'> = {
+  istio: 'istio',
+  'gatewayapi:v1': 'gateway-api',
+  'gatewayapi:v1beta1': 'gateway-api',
+  [SERIN_GATEWAY_API]: 'gateway-api',
+};
+
+/** Flagger's `spec.targetRef.kind` enum, and the kinds Serin runs. */
+export const FLAGGER_TARGET_KINDS = ['Deployment', 'DaemonSet', 'Service'] as const;
+/** Serin's local-mode process workload (`serin.dev` only). */
+export const SERIN_WORKLOAD_KIND = 'Workload';
+export const SUPPORTED_TARGET_KINDS: Readonly<Record<Platform, readonly string[]>> = {
+  kubernetes: ['Deployment'],
+  local: ['Workload', 'Deployment'],
+  any: ['Deployment', 'Workload'],
+};
+export const SUPPORTED_AUTOSCALER_KINDS: readonly string[] = ['HorizontalPodAutoscaler'];
+export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = ['prometheus'];
+
+export type CapabilityReason = 'Invalid' | 'NotSupported' | 'Ignored';
+
+export interface CapabilityIssue {
+  /** Dotted path from the document root, e.g. `spec.provider`. */
+  path: string;
+  message: string;
+  severity: 'error' | 'warning';
+  reason: CapabilityReason;
+}
+
+/** The parts of a MetricTemplate this check needs, looked up by a Canary's `templateRef`. */
+export interface TemplateLike {
+  spec?: { provider?: { type?: unknown }; query?: unknown };
+}
+
+/** Where the Canary is to run: on a cluster, in local mode, or not known (offline checks). */
+export type Platform = 'kubernetes' | 'local' | 'any';
+
+export interface CapabilityOptions {
+  platform?: Platform;
+  /** The routing provider for Canaries without `spec.provider` (the controller's `--provider`). */
+  defaultProvider?: 'istio' | 'gateway-api';
+  /** Whether the default came from the user (a flag) rather than Serin's built-in `istio`. */
+  defaultProviderExplicit?: boolean;
+  /** Finds the MetricTemplate a metric refers to, when the caller has them. */
+  template?: (name: string, namespace: string | undefined) => TemplateLike | undefined;
+}
+
+type Json = Record<string, unknown>;
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const record = (v: unknown): Json => (isRecord(v) ? v : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+const notYet = (path: string, what: string, supported: readonly string[]): CapabilityIssue => ({
+  path,
+  message: `${what} is not supported by Serin yet (supported: ${supported.join(', ')})`,
+  severity: 'error',
+  reason: 'NotSupported',
+});
+
+const invalid = (path: string, message: string): CapabilityIssue => ({
+  path,
+  message,
+  severity: 'error',
+  reason: 'Invalid',
+});
+
+const ignored = (path: string, message: string): CapabilityIssue => ({
+  path,
+  message,
+  severity: 'warning',
+  reason: 'Ignored',
+});
+
+function isFlagger(raw: Json): boolean {
+  return typeof raw.apiVersion === 'string' && raw.apiVersion.split('/')[0] === FLAGGER_GROUP;
+}
+
+/** The renderer a Canary's provider means, or undefined when Serin has none for it. */
+export function routingProviderOf(
+  provider: unknown,
+  fallback: 'istio' | 'gateway-api' = 'istio',
+): 'istio' | 'gateway-api' | undefined {
+  if (provider === undefined || provider === '') return fallback;
+  return typeof provider === 'string' ? SUPPORTED_PROVIDERS[provider] : undefined;
+}
+
+function providerIssues(raw: Json, spec: Json, options: CapabilityOptions): CapabilityIssue[] {
+  const provider = spec.provider;
+  if (provider === undefined || provider === '') return [];
+  const known: readonly unknown[] = FLAGGER_PROVIDERS;
+  if (provider === SERIN_GATEWAY_API) {
+    return isFlagger(raw)
+      ? [invalid('spec.provider', 'expected gatewayapi:v1 in a flagger.app Canary, got "gateway-api"')]
+      : [];
+  }
+  // A value outside Flagger's enum is the schema's to reject (canary.ts), as Flagger's CRD does.
+  if (typeof provider !== 'string' || !known.includes(provider)) return [];
+  if (routingProviderOf(provider, options.defaultProvider) === undefined) {
+    return [notYet('spec.provider', `provider ${provider}`, Object.keys(SUPPORTED_PROVIDERS))];
+  }
+  return [];
+}
+
+function targetIssues(raw: Json, spec: Json, platform: Platform): CapabilityIssue[] {
+  const issues: CapabilityIssue[] = [];
+  const kind = record(spec.targetRef).kind ?? 'Deployment';
+  const supported = SUPPORTED_TARGET_KINDS[platform];
+  if (kind === SERIN_WORKLOAD_KIND && isFlagger(raw)) {
+    issues.push(
+      invalid(
+        'spec.targetRef.kind',
+        `expected one of ${FLAGGER_TARGET_KINDS.join(', ')} in a flagger.app Canary, got "Workload"`,
+      ),
+    );
+  } else if (
+    typeof kind === 'string' &&
+    !supported.includes(kind) &&
+    (FLAGGER_TARGET_KINDS as readonly string[]).concat(SERIN_WORKLOAD_KIND).includes(kind)
+  ) {
+    // Outside the enum is the schema's to reject; inside it, Serin may not run it (here) yet.
+    const where = platform === 'any' ? '' : ` on ${platform === 'local' ? 'local mode' : 'Kubernetes'}`;
+    issues.push(notYet('spec.targetRef.kind', `target kind ${kind}${where}`, supported));
+  }
+  const scaler = spec.autoscalerRef;
+  if (
+    isRecord(scaler) &&
+    typeof scaler.kind === 'string' &&
+    !SUPPORTED_AUTOSCALER_KINDS.includes(scaler.kind)
+  ) {
+    if (scaler.kind === 'ScaledObject')
+      issues.push(
+        notYet('spec.autoscalerRef.kind', 'autoscaler ScaledObject (KEDA)', SUPPORTED_AUTOSCALER_KINDS),
+      );
+  }
+  return issues;
+}
+
+/** Fields Flagger reads only for other providers: Serin says so instead of ignoring them quietly. */
+function providerFieldIssues(
+  spec: Json,
+  routing: 'istio' | 'gateway-api' | undefined,
+  options: CapabilityOptions,
+): CapabilityIssue[] {
+  if (routing === undefined) return [];
+  const issues: CapabilityIssue[] = [];
+  const service = record(spec.service);
+  const providerUnset = spec.provider === undefined || spec.provider === '';
+  if (routing === 'istio' && list(service.gatewayRefs).length > 0) {
+    if (providerUnset && options.defaultProviderExplicit !== true) {
+      issues.push(
+        invalid(
+          'spec.provider',
+          'not set, but spec.service.gatewayRefs is: Flagger took the provider from its -mesh-provider flag; set spec.provider: gatewayapi:v1 (or istio) so Serin does not guess',
+        ),
+      );
+    } else {
+      issues.push(
+        ignored('spec.service.gatewayRefs', 'used only by the gatewayapi provider; ignored with istio'),
+      );
+    }
+  }
+  const byProvider: [string, string, string][] = [
+    ['ingressRef', 'nginx', 'spec.ingressRef'],
+    ['routeRef', 'apisix', 'spec.routeRef'],
+    ['upstreamRef', 'gloo', 'spec.upstreamRef'],
+  ];
+  for (const [key, provider, path] of byProvider) {
+    if (spec[key] !== undefined) issues.push(ignored(path, `used only by the ${provider} provider; ignored`));
+  }
+  for (const key of ['meshName', 'backends']) {
+    if (service[key] !== undefined)
+      issues.push(ignored(`spec.service.${key}`, 'used only by the appmesh provider; ignored'));
+  }
+  if (routing === 'istio' && service.mirror !== undefined)
+    issues.push(
+      ignored(
+        'spec.service.mirror',
+        'used only by the gatewayapi provider; Istio mirrors with analysis.mirror',
+      ),
+    );
+  const rewrite = record(service.rewrite);
+  if (rewrite.uriRegexRewrite !== undefined) {
+    if (routing === 'gateway-api')
+      issues.push(
+        notYet('spec.service.rewrite.uriRegexRewrite', 'uriRegexRewrite with the Gateway API provider', [
+          'istio',
+        ]),
+      );
+    else if (rewrite.uri !== undefined)
+      issues.push(
+        invalid(
+          'spec.service.rewrite.uriRegexRewrite',
+          'expected either rewrite.uri or rewrite.uriRegexRewrite, not both (Istio)',
+        ),
+      );
+  }
+  return issues;
+}
+
+function metricIssues(raw: Json, spec: Json, options: CapabilityOptions): CapabilityIssue[] {
+  const issues: CapabilityIssue[] = [];
+  const key = spec.analysis !== undefined ? 'analysis' : 'canaryAnalysis';
+  const namespace = record(raw.metadata).namespace;
+  list(record(spec[key]).metrics).forEach((m, i) => {
+    const ref = record(record(m).templateRef);
+    if (typeof ref.name !== 'string' || !options.template) return;
+    const ns =
+      typeof ref.namespace === 'string'
+        ? ref.namespace
+        : typeof namespace === 'string'
+          ? namespace
+          : undefined;
+    const template = options.template(ref.name, ns);
+    if (!template) return; // a missing template is reported where it is resolved, with its name
+    const type = template.spec?.provider?.type;
+    if (typeof type === 'string' && !SUPPORTED_METRIC_PROVIDERS.includes(type)) {
+      issues.push(
+        notYet(
+          `spec.${key}.metrics[${i}].templateRef`,
+          `MetricTemplate ${ref.name} uses metric provider ${type}, which`,
+          SUPPORTED_METRIC_PROVIDERS,
+        ),
+      );
+    }
+  });
+  return issues;
+}
+
+/** Everything about a Canary that Serin would not run as written, each naming its field. */
+export function canaryCapabilities(raw: unknown, options: CapabilityOptions = {}): CapabilityIssue[] {
+  if (!isRecord(raw)) return [];
+  const spec = record(raw.spec);
+  const routing = routingProviderOf(spec.provider, options.defaultProvider);
+  return [
+    ...providerIssues(raw, spec, options),
+    ...targetIssues(raw, spec, options.platform ?? 'any'),
+    ...providerFieldIssues(spec, routing, options),
+    ...metricIssues(raw, spec, options),
+  ];
+}
+
+/** A MetricTemplate's backend and query template functions. */
+export function metricTemplateCapabilities(raw: unknown): CapabilityIssue[] {
+  if (!isRecord(raw)) return [];
+  const spec = record(raw.spec);
+  const issues: CapabilityIssue[] = [];
+  const type = record(spec.provider).type;
+  const known: readonly unknown[] = METRIC_PROVIDER_TYPES;
+  if (typeof type === 'string' && known.includes(type) && !SUPPORTED_METRIC_PROVIDERS.includes(type))
+    issues.push(notYet('spec.provider.type', `metric provider ${type}`, SUPPORTED_METRIC_PROVIDERS));
+  if (typeof spec.query === 'string') {
+    const problem = templateProblem(spec.query);
+    if (problem !== undefined)
+      issues.push({ path: 'spec.query', message: problem, severity: 'error', reason: 'NotSupported' });
+  }
+  return issues;
+}
+
+/** The capability findings of any document Serin reads (other kinds have none). */
+export function documentCapabilities(raw: unknown, options: CapabilityOptions = {}): CapabilityIssue[] {
+  const kind = isRecord(raw) ? raw.kind : undefined;
+  if (kind === 'Canary') return canaryCapabilities(raw, options);
+  if (kind === 'MetricTemplate') return metricTemplateCapabilities(raw);
+  return [];
+}
+
+export function blocking(issues: readonly CapabilityIssue[]): CapabilityIssue[] {
+  return issues.filter((i) => i.severity === 'error');
+}
+
+/** One line naming every blocking issue, for events, conditions and error messages. */
+export function summarize(issues: readonly CapabilityIssue[]): string {
+  return blocking(issues)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
+}
+
+/** Options that resolve `templateRef`s against the MetricTemplates among these documents. */
+export function capabilityOptionsFor(
+  documents: readonly unknown[],
+  base: CapabilityOptions = {},
+): CapabilityOptions {
+  const templates = documents.filter((d): d is Json => isRecord(d) && d.kind === 'MetricTemplate');
+  return {
+    ...base,
+    template: (name, namespace) =>
+      templates.find((t) => {
+        const meta = record(t.metadata);
+        return (
+          meta.name === name &&
+          (namespace === undefined || meta.namespace === undefined || meta.namespace === namespace)
+        );
+      }),
+  };
+}
