@@ -10,6 +10,7 @@ import { createWebhookPort } from '../analysis/webhooks/webhook-port.js';
 import { AlertProviderDocument, type AlertProvider } from '../api/alert-provider.js';
 import { createNotifier } from '../notify/notifier.js';
 import type { MetricsPort, Ports, WebhookPort } from '../engine/ports.js';
+import { processFailPoints } from '../engine/testing/fail-points.js';
 import type { KubeClient } from './client.js';
 import { KubernetesEvents } from './events.js';
 import { isRecord } from './objects.js';
@@ -125,10 +126,13 @@ export function clusterPorts(options: ClusterPortsOptions): PortsFactory {
   });
   const webhooks = options.webhooks ?? createWebhookPort();
   const clock = { now: () => new Date(), random: () => Math.random() };
+  const failPoints = processFailPoints((message) => {
+    logger.warn(message);
+  });
   return (tickClient) => {
     const workloads = new DeploymentWorkloads(tickClient, { selectorLabels: options.selectorLabels });
     const status = new KubernetesStatus(tickClient);
-    const ports: Ports = {
+    const ports: Ports = failPoints({
       workloads,
       router: new KubernetesRouter(tickClient, options.provider),
       metrics,
@@ -136,7 +140,7 @@ export function clusterPorts(options: ClusterPortsOptions): PortsFactory {
       notifier,
       status,
       clock,
-    };
+    });
     return { ports, workloads, status };
   };
 }

@@ -4,10 +4,13 @@
  * port is called, after a status write). Crash suites stop a real process at the n-th boundary.
  *
  * The fail point only acts when the process was started with both
- * `SERIN_TEST_FAIL_POINTS=armed-for-tests` and `SERIN_TEST_FAIL_POINT=<n>[:kill|:stop]`, and never
- * when `NODE_ENV=production`: a single stray variable cannot make a production controller kill
- * itself. `SERIN_TEST_FAIL_POINT_TRACE=<file>` (same arming) appends one line per boundary
- * (`<n> <boundary> <phase>`), so a suite can choose the boundaries of a phase.
+ * `SERIN_TEST_FAIL_POINTS=armed-for-tests` and `SERIN_TEST_FAIL_POINT=<where>[:kill|:stop]`, and
+ * never when `NODE_ENV=production`: a single stray variable cannot make a production controller
+ * kill itself. `<where>` is either `<n>` (the n-th boundary of the process) or
+ * `<phase>/<boundary>/<k>` (the k-th time that boundary is reached with the status in that phase,
+ * e.g. `Promoting/before promote/1`), which does not depend on how many ticks came before.
+ * `SERIN_TEST_FAIL_POINT_TRACE=<file>` (same arming) appends one line per boundary
+ * (`<n>|<phase>/<boundary>/<k>`), so a suite can list the boundaries of a run.
  */
 import { appendFileSync } from 'node:fs';
 import type { Canary } from '../../api/canary.js';
@@ -66,7 +69,8 @@ export function withBoundaries(ports: Ports, onBoundary: BoundaryListener): Port
 }
 
 export interface FailPoint {
-  at: number;
+  /** A boundary number, or `<phase>/<boundary>/<k>`. */
+  at: number | string;
   action: 'kill' | 'stop';
 }
 
@@ -77,29 +81,37 @@ export function failPointFromEnv(env: NodeJS.ProcessEnv = process.env): {
 } {
   if (env.SERIN_TEST_FAIL_POINTS !== ARMED_VALUE || env.NODE_ENV === 'production') return {};
   const spec = env.SERIN_TEST_FAIL_POINT;
-  const match = spec === undefined ? null : /^(\d+)(?::(kill|stop))?$/.exec(spec);
-  const failPoint: FailPoint | undefined = match
-    ? { at: Number(match[1]), action: match[2] === 'stop' ? 'stop' : 'kill' }
-    : undefined;
+  const match = spec === undefined ? null : /^(\d+|[A-Za-z]+\/[^/:]+\/\d+)(?::(kill|stop))?$/.exec(spec);
+  const where = match?.[1];
+  const failPoint: FailPoint | undefined =
+    where !== undefined
+      ? { at: /^\d+$/.test(where) ? Number(where) : where, action: match?.[2] === 'stop' ? 'stop' : 'kill' }
+      : undefined;
   const trace = env.SERIN_TEST_FAIL_POINT_TRACE;
   return { ...(failPoint ? { failPoint } : {}), ...(trace ? { trace } : {}) };
 }
 
 /**
- * The platforms' entry point: the ports unchanged, unless the environment arms the fail point;
- * then every boundary is counted (and traced) and the n-th one kills or stops this process.
+ * The platforms' entry point, called once per process: a function that returns ports unchanged,
+ * unless the environment arms the fail point; then every boundary of every tick is counted (and
+ * traced) and the n-th one kills or stops this process.
  */
-export function armedFailPoints(ports: Ports, warn: (message: string) => void): Ports {
+export function processFailPoints(warn: (message: string) => void): (ports: Ports) => Ports {
   const { failPoint, trace } = failPointFromEnv();
-  if (!failPoint && trace === undefined) return ports;
+  if (!failPoint && trace === undefined) return (ports) => ports;
   warn(
     `test fail point armed (${process.env.SERIN_TEST_FAIL_POINT ?? 'trace only'}): this process stops itself at an effect boundary`,
   );
   let count = 0;
-  return withBoundaries(ports, (boundary, canary) => {
+  const seen = new Map<string, number>();
+  const onBoundary: BoundaryListener = (boundary, canary) => {
     count += 1;
-    if (trace !== undefined) appendFileSync(trace, `${count} ${boundary} ${canary.status?.phase ?? '-'}\n`);
-    if (failPoint?.at !== count) return;
+    const key = `${canary.status?.phase ?? 'Initializing'}/${boundary}`;
+    const k = (seen.get(key) ?? 0) + 1;
+    seen.set(key, k);
+    if (trace !== undefined) appendFileSync(trace, `${count}|${key}/${k}\n`);
+    if (failPoint?.at !== count && failPoint?.at !== `${key}/${k}`) return;
     process.kill(process.pid, failPoint.action === 'kill' ? 'SIGKILL' : 'SIGSTOP');
-  });
+  };
+  return (ports) => withBoundaries(ports, onBoundary);
 }
