@@ -132,12 +132,25 @@ export function clusterPorts(options: ClusterPortsOptions): PortsFactory {
   return (tickClient) => {
     const workloads = new DeploymentWorkloads(tickClient, { selectorLabels: options.selectorLabels });
     const status = new KubernetesStatus(tickClient);
+    // Effects outside the API server (hooks, alerts) are fenced by the same lease check as writes.
+    const fence = () => tickClient.writeGuard?.();
     const ports: Ports = failPoints({
       workloads,
       router: new KubernetesRouter(tickClient, options.provider),
       metrics,
-      webhooks,
-      notifier,
+      webhooks: {
+        call: (canary, hook, phase, delivery) => {
+          if (delivery?.decisionId !== undefined) fence();
+          return webhooks.call(canary, hook, phase, delivery);
+        },
+      },
+      notifier: {
+        event: (canary, event) => notifier.event(canary, event),
+        alert: (canary, alert) => {
+          fence();
+          return notifier.alert(canary, alert);
+        },
+      },
       status,
       clock,
     });

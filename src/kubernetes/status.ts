@@ -10,6 +10,7 @@ import type { Condition } from '../api/common.js';
 import type { StatusPort } from '../engine/ports.js';
 import { flaggerProjection, needsCompanion, writeCompanion } from './canary-state.js';
 import { isConflict, type KubeClient } from './client.js';
+import { StatusOvertaken, statusFingerprint } from './fencing.js';
 import { canaryNamespace } from './objects.js';
 import { canaryTypeFor } from './resources.js';
 
@@ -65,6 +66,9 @@ export class KubernetesStatus implements StatusPort {
     for (let attempt = 1; ; attempt++) {
       const live = await this.client.get(type, ns, canary.metadata.name);
       if (!live) return; // deleted meanwhile: nothing to record
+      // Compare-and-swap: only over the status this write is based on (see fencing.ts).
+      if (statusFingerprint(live.status as CanaryStatus | undefined) !== statusFingerprint(canary.status))
+        throw new StatusOvertaken(`${ns}/${canary.metadata.name}`);
       try {
         this.writes++;
         await this.client.replace(type, { ...live, status: onCanary }, 'status');
