@@ -379,6 +379,8 @@ export const CheckRecord = z.strictObject({
 export type CheckRecord = z.output<typeof CheckRecord>;
 
 export const Decision = z.strictObject({
+  /** Serin: unique per Canary and decision; events, alerts and hooks of the decision carry it. */
+  id: z.string().optional(),
   time: z.string(),
   phase: Phase,
   action: z.string(),
@@ -416,6 +418,55 @@ export const WorkloadHealth = z.strictObject({
   run: z.string().optional(),
 });
 export type WorkloadHealth = z.output<typeof WorkloadHealth>;
+/** One effect of an intent, in the order the tick acts (see src/engine/intent.ts). */
+export const IntentEffect = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('routes'),
+    primaryWeight: z.number(),
+    canaryWeight: z.number(),
+    mirrored: z.boolean(),
+  }),
+  z.strictObject({ kind: z.literal('scale-up') }),
+  z.strictObject({ kind: z.literal('scale-down') }),
+  z.strictObject({ kind: z.literal('promote'), revision: z.string() }),
+  z.strictObject({
+    kind: z.literal('event'),
+    decision: z.string(),
+    type: z.enum(['Normal', 'Warning']),
+    reason: z.string(),
+    message: z.string(),
+  }),
+  z.strictObject({
+    kind: z.literal('alert'),
+    decision: z.string(),
+    severity: z.enum(['info', 'warn', 'error']),
+    message: z.string(),
+    fields: stringMap().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('hook'),
+    decision: z.string(),
+    hook: z.string(),
+    hookType: z.enum(['event', 'post-rollout']),
+    phase: Phase,
+    metadata: stringMap().optional(),
+  }),
+]);
+export type IntentEffect = z.output<typeof IntentEffect>;
+
+/**
+ * Serin: what a tick is about to do, written before it acts. `done` effects (in order) have
+ * happened; a restart finishes the rest before anything else. Effects are stored as opaque
+ * objects (a union is not a structural CRD schema) and checked against {@link IntentEffect} when
+ * they are carried out.
+ */
+export const Intent = z.strictObject({
+  id: z.string(),
+  phase: Phase,
+  effects: z.array(opaqueObject()),
+  done: z.number().int(),
+});
+export type Intent = z.output<typeof Intent>;
 
 export const CanaryStatus = z.looseObject({
   phase: Phase.optional(),
@@ -458,6 +509,10 @@ export const CanaryStatus = z.looseObject({
   waitingFor: z.string().optional(),
   /** Serin: the sequential judge's persisted state and its last evidence. */
   judge: opaqueObject().optional(),
+  /** Serin: decisions taken so far for this Canary; the next decision's id is derived from it. */
+  decisionCount: z.number().int().optional(),
+  /** Serin: the effects in flight (write-ahead); absent when the last tick finished. */
+  intent: Intent.optional(),
 });
 export type CanaryStatus = z.output<typeof CanaryStatus>;
 

@@ -1,5 +1,6 @@
-import type { Canary, CanaryStatus, CheckRecord, Decision, Phase } from '../api/canary.js';
-import { resolveAnalysis, type ResolvedAnalysis } from './analysis-config.js';
+import type { Canary, CanaryStatus, CheckRecord, Decision, IntentEffect, Phase } from '../api/canary.js';
+import { hooksOfType, resolveAnalysis, type ResolvedAnalysis } from './analysis-config.js';
+import { nextDecisionId } from './intent.js';
 import { evidenceComplete } from './pacing.js';
 import { promotedCondition } from './phases.js';
 import type { CheckOutcome, Ports, Routes, Severity } from './ports.js';
@@ -10,12 +11,15 @@ export const MAX_DECISIONS = 30;
 
 /**
  * One tick's working state: the Canary, a draft of its next status, and the ports. Decisions are
- * recorded here as they are taken; the status is written once at the end, only if it changed.
+ * recorded here as they are taken, and everything they make the world do (routes, scaling,
+ * promotion, events, alerts, hooks) is queued as effects: the tick writes the draft and its
+ * effects as an intent before performing any of them (src/engine/intent.ts).
  */
 export class TickContext {
   readonly cfg: ResolvedAnalysis;
   readonly status: CanaryStatus;
   readonly decisions: Decision[] = [];
+  readonly effects: IntentEffect[] = [];
   readonly now: Date;
   readonly nowIso: string;
 
@@ -47,9 +51,21 @@ export class TickContext {
     this.status.conditions = [promotedCondition(phase, previous, this.nowIso), ...others];
   }
 
-  /** Records a decision in status and as an event; every decision carries a human reason. */
-  async decide(action: string, reason: string, type: 'Normal' | 'Warning' = 'Normal'): Promise<void> {
+  /** Queues an effect on the workloads; it happens after the intent is persisted. */
+  act(effect: Extract<IntentEffect, { kind: 'scale-up' | 'scale-down' | 'promote' }>): void {
+    this.effects.push(effect);
+  }
+
+  /**
+   * Records a decision in status, with an event and the `event` hooks as its effects; every
+   * decision carries a human reason and an id its effects repeat.
+   */
+  decide(action: string, reason: string, type: 'Normal' | 'Warning' = 'Normal'): Promise<void> {
+    const count = (this.status.decisionCount ?? 0) + 1;
+    this.status.decisionCount = count;
+    const id = nextDecisionId(this.canary, count);
     const decision: Decision = {
+      id,
       time: this.nowIso,
       phase: this.status.phase ?? 'Initializing',
       action,
@@ -58,12 +74,38 @@ export class TickContext {
     };
     this.decisions.push(decision);
     this.status.decisions = [...(this.status.decisions ?? []), decision].slice(-MAX_DECISIONS);
-    await this.ports.notifier.event(this.current, { type, reason: action, message: reason });
-    await this.callEventHooks(reason);
+    this.effects.push({ kind: 'event', decision: id, type, reason: action, message: reason });
+    this.queueEventHooks(id, reason, type);
+    return Promise.resolve();
   }
 
-  async alert(severity: Severity, message: string): Promise<void> {
-    await this.ports.notifier.alert(this.current, { severity, message, fields: this.alertFields() });
+  /** The id of the decision taken last in this tick (alerts and hooks belong to it). */
+  private get lastDecisionId(): string {
+    return this.decisions.at(-1)?.id ?? nextDecisionId(this.canary, this.status.decisionCount ?? 0);
+  }
+
+  alert(severity: Severity, message: string): Promise<void> {
+    this.effects.push({
+      kind: 'alert',
+      decision: this.lastDecisionId,
+      severity,
+      message,
+      fields: this.alertFields(),
+    });
+    return Promise.resolve();
+  }
+
+  /** Queues every hook of a notifying type (post-rollout): their answers decide nothing. */
+  queueHooks(type: 'post-rollout'): void {
+    for (const hook of hooksOfType(this.cfg, type)) {
+      this.effects.push({
+        kind: 'hook',
+        decision: this.lastDecisionId,
+        hook: hook.name,
+        hookType: type,
+        phase: this.status.phase ?? 'Initializing',
+      });
+    }
   }
 
   recordChecks(outcomes: readonly CheckOutcome[]): void {
@@ -98,8 +140,8 @@ export class TickContext {
     return evidenceComplete(this.status, this.cfg.intervalMs, this.now);
   }
 
-  /** Applies a traffic split and keeps status and session-affinity cookies in step with it. */
-  async setRoutes(routes: Routes): Promise<void> {
+  /** Queues a traffic split and keeps status and session-affinity cookies in step with it. */
+  setRoutes(routes: Routes): Promise<void> {
     if (
       routes.canaryWeight !== this.status.canaryWeight ||
       routes.mirrored !== (this.status.mirrored ?? false)
@@ -108,7 +150,8 @@ export class TickContext {
     this.updateCookies(routes.canaryWeight);
     this.status.canaryWeight = routes.canaryWeight;
     this.status.mirrored = routes.mirrored;
-    await this.ports.router.setRoutes(this.current, routes);
+    this.effects.push({ kind: 'routes', ...routes });
+    return Promise.resolve();
   }
 
   private updateCookies(canaryWeight: number): void {
@@ -143,13 +186,25 @@ export class TickContext {
     return fields;
   }
 
-  private async callEventHooks(message: string): Promise<void> {
-    for (const hook of this.cfg.webhooks.filter((h) => h.type === 'event')) {
-      const withMessage = {
-        ...hook,
-        metadata: { ...hook.metadata, eventMessage: message, eventType: 'Normal' },
-      };
-      await this.ports.webhooks.call(this.current, withMessage, this.status.phase ?? 'Initializing');
+  /**
+   * Flagger's event hook metadata: the hook's own, then `eventMessage`, `eventType` (the
+   * decision's severity) and `timestamp` (unix ms), which the hook's metadata cannot override.
+   */
+  private queueEventHooks(decision: string, message: string, type: 'Normal' | 'Warning'): void {
+    for (const hook of hooksOfType(this.cfg, 'event')) {
+      this.effects.push({
+        kind: 'hook',
+        decision,
+        hook: hook.name,
+        hookType: 'event',
+        phase: this.status.phase ?? 'Initializing',
+        metadata: {
+          ...hook.metadata,
+          eventMessage: message,
+          eventType: type,
+          timestamp: String(this.now.getTime()),
+        },
+      });
     }
   }
 }

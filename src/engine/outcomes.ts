@@ -1,5 +1,4 @@
 import type { TickContext } from './context.js';
-import { runHooks } from './hooks.js';
 
 /**
  * Ends the run: all traffic back on the primary, the canary stopped, phase Failed. Every rollback
@@ -7,14 +6,14 @@ import { runHooks } from './hooks.js';
  */
 export async function rollback(ctx: TickContext, reason: string): Promise<void> {
   await ctx.setRoutes({ primaryWeight: 100, canaryWeight: 0, mirrored: false });
-  await ctx.ports.workloads.scaleCanaryDown(ctx.current);
+  ctx.act({ kind: 'scale-down' });
   ctx.status.canaryWeight = 0;
   delete ctx.status.waitingFor;
   delete ctx.status.notReadySince;
   ctx.setPhase('Failed');
   await ctx.decide('Rollback', reason, 'Warning');
   await ctx.alert('error', `Rolled back: ${reason}`);
-  await runHooks(ctx, 'post-rollout');
+  ctx.queueHooks('post-rollout');
 }
 
 /**
@@ -31,24 +30,24 @@ export async function failPromotion(ctx: TickContext, reason: string): Promise<v
     'Warning',
   );
   await ctx.alert('error', `Promotion failed, primary not ready: ${reason}`);
-  await runHooks(ctx, 'post-rollout');
+  ctx.queueHooks('post-rollout');
 }
 
 /** Copies the canary onto the primary and starts the promotion traffic shift. */
 export async function promote(ctx: TickContext, reason: string): Promise<void> {
-  await ctx.ports.workloads.promote(ctx.current);
+  ctx.act({ kind: 'promote', revision: ctx.status.lastAppliedSpec ?? '' });
   delete ctx.status.waitingFor;
   ctx.setPhase('Promoting');
   await ctx.decide('Promote', reason);
 }
 
 export async function finalise(ctx: TickContext): Promise<void> {
-  await ctx.ports.workloads.scaleCanaryDown(ctx.current);
+  ctx.act({ kind: 'scale-down' });
   ctx.status.canaryWeight = 0;
   ctx.status.lastPromotedSpec = ctx.status.lastAppliedSpec;
   ctx.setPhase('Succeeded');
   const skipped = ctx.cfg.skipAnalysis ? ' (analysis skipped)' : '';
   await ctx.decide('Succeeded', `promotion finished${skipped}: the primary runs the new revision`);
   await ctx.alert('info', `Canary analysis completed successfully, promotion finished${skipped}.`);
-  await runHooks(ctx, 'post-rollout');
+  ctx.queueHooks('post-rollout');
 }

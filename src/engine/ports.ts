@@ -135,28 +135,45 @@ export interface WebhookResult {
   message: string;
 }
 
+/** What a hook call is part of: hooks that are effects of a decision carry its id, for receivers to dedupe. */
+export interface WebhookDelivery {
+  decisionId?: string;
+}
+
 export interface WebhookPort {
   /** Calls one hook with the Flagger payload (`name`, `namespace`, `phase`, `checksum`, `metadata`). */
-  call(canary: Canary, hook: CanaryWebhook, phase: string): Promise<WebhookResult>;
+  call(
+    canary: Canary,
+    hook: CanaryWebhook,
+    phase: string,
+    delivery?: WebhookDelivery,
+  ): Promise<WebhookResult>;
 }
 
 export type Severity = 'info' | 'warn' | 'error';
 
 export interface NotifierPort {
-  /** A Kubernetes-style event: every decision is one, with its reason. */
+  /**
+   * A Kubernetes-style event: every decision is one, with its reason. `id` is the decision's id:
+   * the same id delivered twice (a retry after a crash) is one event.
+   */
   event(
     canary: Canary,
-    event: { type: 'Normal' | 'Warning'; reason: string; message: string },
+    event: { type: 'Normal' | 'Warning'; reason: string; message: string; id?: string },
   ): Promise<void>;
-  /** An alert to the canary's AlertProviders (filtered by their severity). */
+  /** An alert to the canary's AlertProviders (filtered by their severity); `id` as for events. */
   alert(
     canary: Canary,
-    alert: { severity: Severity; message: string; fields?: Record<string, string> },
+    alert: { severity: Severity; message: string; fields?: Record<string, string>; id?: string },
   ): Promise<void>;
 }
 
 export interface StatusPort {
-  /** Persists the status (Kubernetes: the status subresource; local: an atomic file write). */
+  /**
+   * Persists the status (Kubernetes: the status subresource; local: an atomic file write).
+   * `canary.status` is the status this write replaces, as the engine last read or wrote it: a
+   * platform where another writer may have advanced it meanwhile refuses the write.
+   */
   write(canary: Canary, status: CanaryStatus): Promise<void>;
 }
 

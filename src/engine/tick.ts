@@ -1,6 +1,7 @@
 import type { CanaryStatus, Decision } from '../api/canary.js';
 import { applyCommands } from './control.js';
 import { TickContext } from './context.js';
+import { carryOut } from './intent.js';
 import { runChecks } from './checks.js';
 import { passGate, runHooks } from './hooks.js';
 import { failPromotion, finalise, promote, rollback } from './outcomes.js';
@@ -67,7 +68,7 @@ async function initialize(ctx: TickContext): Promise<void> {
     return;
   }
   await ctx.ports.router.reconcile(ctx.current);
-  await ctx.ports.workloads.scaleCanaryDown(ctx.current);
+  ctx.act({ kind: 'scale-down' });
   const rev = await ctx.ports.workloads.targetRevision(ctx.current);
   ctx.status.lastAppliedSpec = rev.specHash;
   ctx.status.lastPromotedSpec = rev.specHash;
@@ -86,7 +87,7 @@ async function startRun(ctx: TickContext, rev: Revision): Promise<void> {
     ctx.setPhase('Waiting');
     return;
   }
-  await ctx.ports.workloads.scaleCanaryUp(ctx.current);
+  ctx.act({ kind: 'scale-up' });
   resetRun(ctx, rev);
   await ctx.decide(
     'NewRevision',
@@ -207,20 +208,39 @@ function observe(ctx: TickContext): void {
 }
 
 /**
- * One step of a Canary's rollout: reads the world through the ports, decides, acts, and writes the
- * status once if anything changed. Safe to call again after a crash at any point.
+ * One step of a Canary's rollout: finishes the intent an interrupted tick left, if any (and
+ * stops there: that tick's step counts as this interval's); otherwise reads the world through the
+ * ports, decides, persists the decision with its effects as an intent, performs them, and clears
+ * the intent. An idle tick writes nothing. Safe to call again after a crash at any point.
  */
 export async function advance(
   canary: Canary,
   ports: Ports,
   commands: readonly ControlCommand[] = [],
 ): Promise<TickResult> {
+  const persisted = canary.status ?? {};
+  if (persisted.intent) {
+    const status = await carryOut(canary, ports, persisted, persisted);
+    return { status, changed: true, decisions: [] };
+  }
   const ctx = new TickContext(canary, ports);
   await step(ctx, commands);
   observe(ctx);
-  const changed = JSON.stringify(ctx.status) !== JSON.stringify(canary.status ?? {});
-  if (changed) await ports.status.write(canary, ctx.status);
-  return { status: ctx.status, changed, decisions: ctx.decisions };
+  const status = await commit(ctx, persisted);
+  return { status, changed: status !== persisted, decisions: ctx.decisions };
+}
+
+/** Writes the draft (with its effects as an intent, when there are any) and carries it out. */
+async function commit(ctx: TickContext, persisted: CanaryStatus): Promise<CanaryStatus> {
+  if (ctx.effects.length === 0) {
+    if (JSON.stringify(ctx.status) === JSON.stringify(persisted)) return persisted;
+    await ctx.ports.status.write({ ...ctx.canary, status: persisted }, ctx.status);
+    return ctx.status;
+  }
+  const id = ctx.decisions[0]?.id ?? `${ctx.status.decisionCount ?? 0}.${ctx.nowIso}`;
+  const phase = ctx.status.phase ?? 'Initializing';
+  const draft = { ...ctx.status, intent: { id, phase, effects: ctx.effects, done: 0 } };
+  return carryOut(ctx.canary, ctx.ports, persisted, draft);
 }
 
 /**
@@ -228,11 +248,13 @@ export async function advance(
  * routing. Returns done once everything is restored; call again until then.
  */
 export async function terminate(canary: Canary, ports: Ports): Promise<{ done: boolean }> {
-  const ctx = new TickContext(canary, ports);
+  let persisted = canary.status ?? {};
+  if (persisted.intent) persisted = await carryOut(canary, ports, persisted, persisted);
+  const ctx = new TickContext({ ...canary, status: persisted }, ports);
   if (ctx.phase !== 'Terminating') {
     ctx.setPhase('Terminating');
     await ctx.decide('Terminating', 'Canary deleted: restoring the target and the original routing');
-    await ports.status.write(canary, ctx.status);
+    await commit(ctx, persisted);
   }
   const ready = await ports.workloads.revert(ctx.current);
   if (!ready.ready) return { done: false };

@@ -111,6 +111,13 @@ function queryString(query: RequestOptions['query']): string {
 
 export class KubeClient {
   private readonly server: URL;
+  /** Sent with every request; names the process (the controller adds its leader identity). */
+  userAgent = 'serin-controller';
+  /**
+   * Called before every write; throws to refuse it (fencing: a controller that may no longer hold
+   * the leader lease must not write). Reads are never refused.
+   */
+  writeGuard: (() => void) | undefined;
 
   constructor(
     readonly config: KubeConfig,
@@ -134,7 +141,7 @@ export class KubeClient {
       hostname: this.server.hostname,
       port: this.server.port === '' ? undefined : Number(this.server.port),
       path: `${base}${path}`,
-      headers: { Accept: 'application/json', 'User-Agent': 'serin-controller', ...headers },
+      headers: { Accept: 'application/json', 'User-Agent': this.userAgent, ...headers },
     };
     await this.config.applyToHTTPSOptions(opts);
     return opts;
@@ -145,6 +152,7 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    if (method !== 'GET') this.writeGuard?.();
     if (method === 'GET') this.counters.reads++;
     else this.counters.writes++;
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -183,7 +191,10 @@ export class KubeClient {
    * look at the same object cost one GET; any write through it forgets the object written.
    */
   scoped(): KubeClient {
-    return new ScopedClient(this.config, this.timeoutMs, this.counters);
+    const scoped = new ScopedClient(this.config, this.timeoutMs, this.counters);
+    scoped.userAgent = this.userAgent;
+    scoped.writeGuard = this.writeGuard;
+    return scoped;
   }
 
   /** The object, or `undefined` when it does not exist. */

@@ -1,6 +1,9 @@
 /**
  * Kubernetes Events for every engine decision (core/v1 Event, `kubectl describe canary` shows
- * them). Repeats of the same reason and message within a run bump `count` instead of piling up.
+ * them). An event of a decision is named after the decision's id, so delivering it again (the
+ * engine retries an effect a crash cut off) finds it already recorded and changes nothing.
+ * Events without an id (the controller's own) that repeat the same reason and message bump
+ * `count` instead of piling up.
  */
 import { createHash } from 'node:crypto';
 import type { Canary } from '../api/canary.js';
@@ -21,8 +24,10 @@ export class KubernetesEvents {
   ) {}
 
   private eventName(canary: Canary, event: EventInput): string {
+    const identity =
+      event.id !== undefined ? `decision/${event.id}` : `${event.type}/${event.reason}/${event.message}`;
     const digest = createHash('sha256')
-      .update(`${canary.metadata.uid ?? ''}/${event.type}/${event.reason}/${event.message}`)
+      .update(`${canary.metadata.uid ?? ''}/${identity}`)
       .digest('hex')
       .slice(0, 12);
     return `${canary.metadata.name}.${digest}`;
@@ -36,6 +41,7 @@ export class KubernetesEvents {
     try {
       const existing = await this.client.get(Resources.event, ns, name);
       if (existing) {
+        if (event.id !== undefined) return; // this decision's event is recorded already
         const count = typeof existing.count === 'number' ? existing.count + 1 : 2;
         await this.client.patch(Resources.event, ns, name, { count, lastTimestamp: now });
         return;

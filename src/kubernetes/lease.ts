@@ -57,6 +57,17 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /**
+   * Whether this process may still act as leader right now: it leads, and its last successful
+   * renewal is younger than the renew deadline, measured on this process's own clock. A process
+   * that was paused (SIGSTOP, a long GC, a frozen VM) past the deadline finds out here on its
+   * first instruction after resuming, before its renewal loop has had a chance to run: the
+   * standby may hold the lease by now.
+   */
+  holdsLease(now = Date.now()): boolean {
+    return this.leading && now - this.lastRenew < this.renewMs;
+  }
+
   private isStopped(): boolean {
     return this.stopped;
   }

@@ -10,6 +10,7 @@ import { createWebhookPort } from '../analysis/webhooks/webhook-port.js';
 import { AlertProviderDocument, type AlertProvider } from '../api/alert-provider.js';
 import { createNotifier } from '../notify/notifier.js';
 import type { MetricsPort, Ports, WebhookPort } from '../engine/ports.js';
+import { processFailPoints } from '../engine/testing/fail-points.js';
 import type { KubeClient } from './client.js';
 import { KubernetesEvents } from './events.js';
 import { isRecord } from './objects.js';
@@ -125,18 +126,34 @@ export function clusterPorts(options: ClusterPortsOptions): PortsFactory {
   });
   const webhooks = options.webhooks ?? createWebhookPort();
   const clock = { now: () => new Date(), random: () => Math.random() };
+  const failPoints = processFailPoints((message) => {
+    logger.warn(message);
+  });
   return (tickClient) => {
     const workloads = new DeploymentWorkloads(tickClient, { selectorLabels: options.selectorLabels });
     const status = new KubernetesStatus(tickClient);
-    const ports: Ports = {
+    // Effects outside the API server (hooks, alerts) are fenced by the same lease check as writes.
+    const fence = () => tickClient.writeGuard?.();
+    const ports: Ports = failPoints({
       workloads,
       router: new KubernetesRouter(tickClient, options.provider),
       metrics,
-      webhooks,
-      notifier,
+      webhooks: {
+        call: (canary, hook, phase, delivery) => {
+          if (delivery?.decisionId !== undefined) fence();
+          return webhooks.call(canary, hook, phase, delivery);
+        },
+      },
+      notifier: {
+        event: (canary, event) => notifier.event(canary, event),
+        alert: (canary, alert) => {
+          fence();
+          return notifier.alert(canary, alert);
+        },
+      },
       status,
       clock,
-    };
+    });
     return { ports, workloads, status };
   };
 }

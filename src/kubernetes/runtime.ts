@@ -10,6 +10,7 @@ import pino, { type Logger } from 'pino';
 import type { MetricsPort, WebhookPort } from '../engine/ports.js';
 import { KubeClient } from './client.js';
 import { CanaryController } from './controller.js';
+import { leaseGuard } from './fencing.js';
 import { LeaderElector } from './lease.js';
 import { ControllerMetrics } from './metrics.js';
 import { clusterPorts } from './ports.js';
@@ -55,7 +56,11 @@ export interface RuntimeOptions {
 }
 
 export class ControllerRuntime {
+  /** The client reconciles write through: with leader election, fenced by the lease. */
   readonly client: KubeClient;
+  /** The client of the lease itself and the gate API (every replica serves gates): never fenced. */
+  private readonly unfenced: KubeClient;
+  private readonly identity: string;
   readonly metrics: ControllerMetrics;
   readonly controller: CanaryController;
   readonly logger: Logger;
@@ -68,7 +73,11 @@ export class ControllerRuntime {
 
   constructor(private readonly options: RuntimeOptions) {
     this.logger = options.logger ?? pino({ name: 'serin-controller' });
+    this.identity = options.identity ?? `${os.hostname()}-${process.pid}`;
     this.client = new KubeClient(options.kubeConfig);
+    this.client.userAgent = `serin-controller (${this.identity})`;
+    this.unfenced = new KubeClient(options.kubeConfig, undefined, this.client.counters);
+    this.unfenced.userAgent = this.client.userAgent;
     const provider = options.provider ?? 'istio';
     this.metrics = new ControllerMetrics(options.version ?? '0.1.0', provider, this.client.counters);
     const portsFor = clusterPorts({
@@ -121,8 +130,8 @@ export class ControllerRuntime {
       await this.lead();
       return;
     }
-    const identity = this.options.identity ?? `${os.hostname()}-${process.pid}`;
-    this.elector = new LeaderElector(this.client, {
+    const identity = this.identity;
+    this.elector = new LeaderElector(this.unfenced, {
       namespace: this.options.leaseNamespace ?? this.options.namespace ?? 'serin-system',
       name: this.options.leaseName ?? 'serin-controller-leader',
       identity,
@@ -141,6 +150,8 @@ export class ControllerRuntime {
         this.logger.warn({ err: (error as Error).message }, 'leader election request failed');
       },
     });
+    const elector = this.elector;
+    this.client.writeGuard = leaseGuard(identity, () => elector.holdsLease());
     this.elector.start();
   }
 
@@ -160,7 +171,7 @@ export class ControllerRuntime {
     if (this.options.gatesAddr === undefined) return;
     this.loadTasks = new LoadTasks({ limits: this.options.loadLimits });
     const handler = createGateServer({
-      store: new ConfigMapGateStore(this.client, this.options.namespace),
+      store: new ConfigMapGateStore(this.unfenced, this.options.namespace),
       // No token configured: nobody can open a gate over HTTP; kubectl (and its RBAC) still can.
       token: this.options.gatesToken ?? randomBytes(32).toString('hex'),
       loadTasks: this.loadTasks,

@@ -8,8 +8,9 @@
 import type { Canary, CanaryStatus } from '../api/canary.js';
 import type { Condition } from '../api/common.js';
 import type { StatusPort } from '../engine/ports.js';
-import { flaggerProjection, needsCompanion, writeCompanion } from './canary-state.js';
+import { flaggerProjection, needsCompanion, readCompanion, writeCompanion } from './canary-state.js';
 import { isConflict, type KubeClient } from './client.js';
+import { StatusOvertaken, statusFingerprint } from './fencing.js';
 import { canaryNamespace } from './objects.js';
 import { canaryTypeFor } from './resources.js';
 
@@ -60,11 +61,26 @@ export class KubernetesStatus implements StatusPort {
     const ns = canaryNamespace(canary);
     const next = withReadyCondition(status, this.now());
     const companion = needsCompanion(type);
+    const first = await this.client.get(type, ns, canary.metadata.name);
+    if (!first) return; // deleted meanwhile: nothing to record
+    // Compare-and-swap: only over the status this write is based on (see fencing.ts). A flagger.app
+    // Canary keeps the engine's progress in its companion, its own status holds Flagger's fields.
+    const stored = companion
+      ? ((await readCompanion(this.client, first)) ?? (first.status as CanaryStatus | undefined))
+      : (first.status as CanaryStatus | undefined);
+    if (statusFingerprint(stored) !== statusFingerprint(canary.status))
+      throw new StatusOvertaken(`${ns}/${canary.metadata.name}`);
     if (companion) await writeCompanion(this.client, canary, next);
     const onCanary = companion ? flaggerProjection(next) : next;
     for (let attempt = 1; ; attempt++) {
-      const live = await this.client.get(type, ns, canary.metadata.name);
+      const live = attempt === 1 ? first : await this.client.get(type, ns, canary.metadata.name);
       if (!live) return; // deleted meanwhile: nothing to record
+      if (
+        !companion &&
+        attempt > 1 &&
+        statusFingerprint(live.status as CanaryStatus) !== statusFingerprint(canary.status)
+      )
+        throw new StatusOvertaken(`${ns}/${canary.metadata.name}`);
       try {
         this.writes++;
         await this.client.replace(type, { ...live, status: onCanary }, 'status');

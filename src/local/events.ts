@@ -11,6 +11,8 @@ export interface LocalEvent {
   reason: string;
   message: string;
   by?: string;
+  /** The engine decision this event records (its alert log line carries it too). */
+  id?: string;
 }
 
 /**
@@ -75,6 +77,7 @@ export function createLocalNotifier(log: EventLog, alertSink?: AlertSink): Notif
         type: alert.severity === 'info' ? 'Normal' : 'Warning',
         reason: 'Alert',
         message: alert.message,
+        ...(alert.id !== undefined ? { id: alert.id } : {}),
       });
       await alertSink?.(canary, alert);
     },

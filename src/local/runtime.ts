@@ -15,6 +15,7 @@ import {
   type VersionSample,
 } from '../dashboard/index.js';
 import type { ControlAction, Ports } from '../engine/ports.js';
+import { processFailPoints } from '../engine/testing/fail-points.js';
 import { CanaryLoop } from './canary-loop.js';
 import { DataplaneRouter } from './dataplane/client.js';
 import { createLocalNotifier, EventLog, type LocalEvent } from './events.js';
@@ -178,7 +179,10 @@ export class LocalRuntime {
         this.note('AlertFailed', message, undefined, 'Warning');
       },
     });
-    this.ports = {
+    const failPoints = processFailPoints((message) => {
+      process.emitWarning(message);
+    });
+    this.ports = failPoints({
       workloads: this.workloads,
       router: this.mesh,
       metrics: createMetricsPort({
@@ -197,7 +201,7 @@ export class LocalRuntime {
         this.onStatus(canary, status);
       }),
       clock: { now: () => new Date(), random: Math.random },
-    };
+    });
     this.events.subscribe((event) => {
       this.backend.event({ namespace: event.namespace, name: event.name }, event);
       this.emit({ type: 'event', event });

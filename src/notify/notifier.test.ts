@@ -260,3 +260,15 @@ describe('templates, secrets and failures', () => {
     expect(events).toEqual(['Warning/Halt']);
   });
 });
+
+describe('an alert delivered again for the same decision', () => {
+  it('is sent once, and the generic payload names the decision', async () => {
+    const p = provider('gen', 'generic');
+    const n = notifier([p]);
+    const c = canary([entry('gen')]);
+    await n.alert(c, { severity: 'error', message: 'Rolled back', fields, id: 'd-12' });
+    await n.alert(c, { severity: 'error', message: 'Rolled back', fields, id: 'd-12' });
+    await n.alert(c, { severity: 'error', message: 'Rolled back', fields, id: 'd-13' });
+    expect(received.map((r) => (r.body as { decisionId?: string }).decisionId)).toEqual(['d-12', 'd-13']);
+  });
+});

@@ -41,10 +41,11 @@ interface Target {
 
 function messageFor(
   canary: Canary,
-  alert: { severity: Severity; message: string; fields?: Record<string, string> },
+  alert: { severity: Severity; message: string; fields?: Record<string, string>; id?: string },
   time: Date,
 ): AlertMessage {
   return {
+    ...(alert.id !== undefined ? { decisionId: alert.id } : {}),
     name: canary.metadata.name,
     namespace: canary.metadata.namespace ?? 'default',
     phase: canary.status?.phase ?? 'Unknown',
@@ -93,8 +94,12 @@ async function deliver(
   await postJson(delivery.url, delivery.body, { token: secret?.token, proxy: spec.proxy });
 }
 
+/** How many decision ids the notifier remembers, to drop an alert it already sent. */
+const REMEMBERED_ALERTS = 1000;
+
 export function createNotifier(options: NotifierOptions): NotifierPort {
   const report = options.onError ?? (() => undefined);
+  const sent = new Set<string>();
 
   async function targetsFor(canary: Canary, severity: Severity): Promise<Target[]> {
     const alerts = (canary.spec.analysis ?? canary.spec.canaryAnalysis)?.alerts;
@@ -117,6 +122,16 @@ export function createNotifier(options: NotifierOptions): NotifierPort {
       await options.events?.(canary, event);
     },
     async alert(canary, alert) {
+      // The same decision's alert again (the engine retrying an effect): already delivered.
+      const key =
+        alert.id === undefined
+          ? undefined
+          : `${canary.metadata.namespace ?? ''}/${canary.metadata.name}/${alert.id}`;
+      if (key !== undefined && sent.has(key)) return;
+      if (key !== undefined) {
+        sent.add(key);
+        if (sent.size > REMEMBERED_ALERTS) sent.delete(sent.values().next().value ?? key);
+      }
       const message = messageFor(canary, alert, options.now?.() ?? new Date());
       const targets = await targetsFor(canary, alert.severity);
       await Promise.all(

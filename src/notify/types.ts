@@ -12,6 +12,8 @@ export interface AlertMessage {
   fields: Record<string, string>;
   /** When the alert was raised (ISO time). */
   time: string;
+  /** The engine decision the alert belongs to; a repeat after a crash carries the same id. */
+  decisionId?: string;
 }
 
 export interface ProviderSettings {

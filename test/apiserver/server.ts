@@ -70,6 +70,8 @@ export interface RequestRecord {
   query: string;
   contentType: string | undefined;
   fieldManager: string | undefined;
+  /** The client's User-Agent header (which process sent it, when several share the server). */
+  userAgent: string | undefined;
   watch: boolean;
   status: number;
   time: number;
@@ -119,6 +121,7 @@ function requestRecord(request: IncomingMessage, url: URL): RequestRecord {
     query: url.search,
     contentType: request.headers['content-type'],
     fieldManager: url.searchParams.get('fieldManager') ?? undefined,
+    userAgent: request.headers['user-agent'],
     watch: watch === 'true' || watch === '1' || url.pathname.includes('/watch/'),
     status: 0,
     time: Date.now(),

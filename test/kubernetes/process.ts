@@ -9,7 +9,11 @@ export interface ControllerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnController(kubeconfigPath: string, args: string[]): ControllerProcess {
+export function spawnController(
+  kubeconfigPath: string,
+  args: string[],
+  env: Record<string, string> = {},
+): ControllerProcess {
   const child = spawn(
     process.execPath,
     [
@@ -25,7 +29,7 @@ export function spawnController(kubeconfigPath: string, args: string[]): Control
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     },
   );
   let log = '';

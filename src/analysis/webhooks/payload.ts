@@ -9,6 +9,11 @@ export interface WebhookPayload {
   /** Identifies this revision of code and config, so a receiver can deduplicate. */
   checksum: string;
   metadata: Record<string, string>;
+  /**
+   * Serin: the decision this call is an effect of (event and post-rollout hooks). A call cut off by
+   * a crash is made again after the restart with the same id, so a receiver can drop the repeat.
+   */
+  decisionId?: string;
 }
 
 /**
@@ -24,10 +29,12 @@ export function revisionChecksum(canary: Canary): string {
     .slice(0, 16);
 }
 
+/** Flagger's body; the engine puts `eventMessage`, `eventType` and `timestamp` in an event hook's metadata. */
 export function webhookPayload(
   canary: Canary,
   phase: string,
   metadata: Record<string, string> | undefined,
+  decisionId?: string,
 ): WebhookPayload {
   return {
     name: canary.metadata.name,
@@ -35,5 +42,6 @@ export function webhookPayload(
     phase,
     checksum: revisionChecksum(canary),
     metadata: { ...(metadata ?? {}) },
+    ...(decisionId !== undefined ? { decisionId } : {}),
   };
 }

@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CanaryDocument, CanaryWebhook, type CanaryWebhookInput } from '../../api/canary.js';
+import { advance } from '../../engine/tick.js';
+import { makeCanary } from '../../engine/testing/fixtures.js';
+import { MemoryWorld } from '../../engine/testing/memory-world.js';
 import { createWebhookPort } from './webhook-port.js';
 
 interface Received {
@@ -159,5 +162,47 @@ describe('webhook port against a real HTTP receiver', () => {
     expect(result.message).toMatch(/ECONNREFUSED/);
     expect(result.message).toMatch(/after 2 attempts/);
     expect(result.message).not.toMatch(/s3cret|abcd1234/);
+  });
+});
+
+describe('event hooks, from the engine to a real receiver', () => {
+  it("send Flagger's fields, eventType by severity, a timestamp and the decision id", async () => {
+    const world = new MemoryWorld(
+      makeCanary({
+        stepWeight: 50,
+        maxWeight: 50,
+        webhooks: [{ name: 'events', type: 'event', url: `${base}/events`, metadata: { team: 'a' } }],
+      }),
+      {
+        metrics: () => ({
+          checks: [
+            { name: 'error-rate', kind: 'metric', verdict: 'fail', value: 9, max: 1, message: '9 > 1' },
+          ],
+        }),
+      },
+    );
+    const ports = { ...world.ports, webhooks: port };
+    await advance(world.canary, ports);
+    world.deploy('rev-2');
+    for (let i = 0; i < 3; i++) await advance(world.canary, ports);
+    const halt = world.status.decisions?.find((d) => d.action === 'Halt');
+    const sent = received.map((r) => r.body as { metadata: Record<string, string>; decisionId?: string });
+    const warning = sent.find((b) => b.decisionId === halt?.id);
+    expect(warning).toEqual({
+      name: 'podinfo',
+      namespace: 'test',
+      phase: 'Progressing',
+      checksum: expect.stringMatching(/^[0-9a-f]{16}$/) as string,
+      metadata: {
+        team: 'a',
+        eventMessage: halt?.reason,
+        eventType: 'Warning',
+        timestamp: String(Date.parse(halt?.time ?? '')),
+      },
+      decisionId: halt?.id,
+    });
+    const normal = sent.find((b) => b.metadata.eventMessage?.startsWith('new revision'));
+    expect(normal?.metadata.eventType).toBe('Normal');
+    expect(new Set(sent.map((b) => b.decisionId)).size).toBe(sent.length);
   });
 });

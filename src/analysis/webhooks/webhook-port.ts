@@ -6,7 +6,13 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { parseDuration } from '../../api/common.js';
-import type { Canary, CanaryWebhook, WebhookPort, WebhookResult } from '../../engine/ports.js';
+import type {
+  Canary,
+  CanaryWebhook,
+  WebhookDelivery,
+  WebhookPort,
+  WebhookResult,
+} from '../../engine/ports.js';
 import { excerpt, redactUrl } from '../redact.js';
 import { splitCredentials } from '../url-credentials.js';
 import { webhookPayload } from './payload.js';
@@ -85,8 +91,13 @@ export function createWebhookPort(options: WebhookPortOptions = {}): WebhookPort
   const backoff = options.backoffMs ?? 250;
   const maxBackoff = options.maxBackoffMs ?? 4000;
   return {
-    async call(canary: Canary, hook: CanaryWebhook, phase: string): Promise<WebhookResult> {
-      const body = JSON.stringify(webhookPayload(canary, phase, hook.metadata));
+    async call(
+      canary: Canary,
+      hook: CanaryWebhook,
+      phase: string,
+      delivery?: WebhookDelivery,
+    ): Promise<WebhookResult> {
+      const body = JSON.stringify(webhookPayload(canary, phase, hook.metadata, delivery?.decisionId));
       const timeoutMs = parseDuration(hook.timeout);
       const dispatcher = hook.disableTLS === true ? insecure : undefined;
       const maxAttempts = 1 + hook.retries;

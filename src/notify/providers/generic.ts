@@ -11,5 +11,6 @@ export const genericPayload: PayloadBuilder = (alert, _settings, address) => ({
     message: alert.text,
     fields: alert.fields,
     timestamp: alert.time,
+    ...(alert.decisionId !== undefined ? { decisionId: alert.decisionId } : {}),
   },
 });
