@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CanaryDocument, CanaryWebhook, type CanaryWebhookInput } from '../../api/canary.js';
 import { advance } from '../../engine/tick.js';
+import { analysisIntervalMs } from '../../engine/analysis-config.js';
 import { makeCanary } from '../../engine/testing/fixtures.js';
 import { MemoryWorld } from '../../engine/testing/memory-world.js';
 import { createWebhookPort } from './webhook-port.js';
@@ -61,6 +62,7 @@ const canary = CanaryDocument.parse({
   spec: {
     targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
     service: { port: 9898 },
+    analysis: { interval: '1m', threshold: 5, stepWeight: 10, maxWeight: 50 },
   },
   status: { lastAppliedSpec: 'abc', trackedConfigs: { 'configmap/cfg': '1' } },
 });
@@ -182,9 +184,14 @@ describe('event hooks, from the engine to a real receiver', () => {
       },
     );
     const ports = { ...world.ports, webhooks: port };
-    await advance(world.canary, ports);
+    // One analysis interval between ticks: the engine takes no step without a full one.
+    const tick = async () => {
+      await advance(world.canary, ports);
+      world.wait(analysisIntervalMs(world.canary));
+    };
+    await tick();
     world.deploy('rev-2');
-    for (let i = 0; i < 3; i++) await advance(world.canary, ports);
+    for (let i = 0; i < 3; i++) await tick();
     const halt = world.status.decisions?.find((d) => d.action === 'Halt');
     const sent = received.map((r) => r.body as { metadata: Record<string, string>; decisionId?: string });
     const warning = sent.find((b) => b.decisionId === halt?.id);
