@@ -167,13 +167,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       sendJson(res, 200, one);
       return;
     }
-    const logs = /^\/api\/local\/canaries\/([^/]+)\/([^/]+)\/logs$/.exec(path);
-    if (logs && method === 'GET') {
-      const canary = runtime
-        .canaries()
-        .find((c) => c.metadata.namespace === logs[1] && c.metadata.name === logs[2]);
-      if (!canary) throw new ApiError(404, `canary ${logs[1] ?? ''}/${logs[2] ?? ''} not found`);
-      sendJson(res, 200, { replicas: runtime.logs(canary, 200) });
+    const logs = method === 'GET' ? canaryLogs(runtime, path) : undefined;
+    if (logs) {
+      sendJson(res, 200, logs);
       return;
     }
     throw new ApiError(404, `no such endpoint: ${method} ${path}`);
@@ -233,6 +229,17 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       await dashboard.close();
     },
   };
+}
+
+/** The last log lines of a Canary's replicas, for `/api/local/canaries/<ns>/<name>/logs`. */
+function canaryLogs(runtime: LocalRuntime, path: string): { replicas: unknown } | undefined {
+  const logs = /^\/api\/local\/canaries\/([^/]+)\/([^/]+)\/logs$/.exec(path);
+  if (!logs) return undefined;
+  const canary = runtime
+    .canaries()
+    .find((c) => c.metadata.namespace === logs[1] && c.metadata.name === logs[2]);
+  if (!canary) throw new ApiError(404, `canary ${logs[1] ?? ''}/${logs[2] ?? ''} not found`);
+  return { replicas: runtime.logs(canary, 200) };
 }
 
 /**
