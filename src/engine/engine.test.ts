@@ -380,6 +380,39 @@ describe('gates', () => {
     expect(world.status.phase).toBe('Progressing');
   });
 
+  it('a rollback hook polled while waiting at confirm-rollout fails the revision before it runs', async () => {
+    const canary = makeCanary({
+      stepWeight: 50,
+      webhooks: [
+        { name: 'approval', type: 'confirm-rollout', url: 'http://gate/gate/check' },
+        { name: 'big-red-button', type: 'rollback', url: 'http://gate/rollback/check' },
+      ],
+    });
+    let pressed = false;
+    const world = await initialized(
+      new MemoryWorld(canary, {
+        webhooks: (hook) => ({ ok: hook.type === 'rollback' && pressed, message: 'x' }),
+      }),
+    );
+    await world.tick();
+    expect(world.status.phase).toBe('Waiting');
+    const hooksWhileWaiting = world.hookCalls.filter((c) => c.type === 'rollback').length;
+    expect(hooksWhileWaiting).toBe(0); // only polled from the second waiting tick on
+    await world.tick();
+    expect(world.hookCalls.filter((c) => c.type === 'rollback').length).toBeGreaterThan(0);
+    expect(world.status.phase).toBe('Waiting');
+    pressed = true;
+    await world.tick();
+    expect(world.status.phase).toBe('Failed');
+    expect(world.canaryReplicas).toBe(0);
+    expect(world.routes.canaryWeight).toBe(0);
+    expect(world.status.decisions?.at(-1)?.reason).toContain('rollback hook');
+    // The refused revision does not start again by itself.
+    pressed = false;
+    await world.tick();
+    expect(world.status.phase).toBe('Failed');
+  });
+
   it('confirm-traffic-increase holds the weight without counting a failure', async () => {
     let open = true;
     const world = await initialized(

@@ -83,6 +83,12 @@ async function initialize(ctx: TickContext): Promise<void> {
 
 /** Starts a run for a new revision, after the confirm-rollout gate. */
 async function startRun(ctx: TickContext, rev: Revision): Promise<void> {
+  if (ctx.phase === 'Waiting' && (await rollbackRequested(ctx))) {
+    // The revision is refused before it ran: recorded as failed so it does not start again.
+    Object.assign(ctx.status, { lastAppliedSpec: rev.specHash, trackedConfigs: rev.configs });
+    await rollback(ctx, 'a rollback hook asked for it while waiting for confirm-rollout');
+    return;
+  }
   if (!(await passGate(ctx, 'confirm-rollout', 'Canary'))) {
     ctx.setPhase('Waiting');
     return;
@@ -94,6 +100,12 @@ async function startRun(ctx: TickContext, rev: Revision): Promise<void> {
     `new revision ${rev.specHash} detected: starting the ${ctx.cfg.strategy} analysis`,
   );
   await ctx.alert('info', 'New revision detected, progressing canary analysis.');
+}
+
+/** Whether a `rollback` hook answers yes: Flagger's manual rollback, polled while a run waits or runs. */
+async function rollbackRequested(ctx: TickContext): Promise<boolean> {
+  const manual = await runHooks(ctx, 'rollback');
+  return manual.outcomes.some((o) => o.verdict === 'pass');
 }
 
 function resetRun(ctx: TickContext, rev: Revision): void {
@@ -142,8 +154,7 @@ async function analysisStage(ctx: TickContext): Promise<void> {
     await promote(ctx, 'analysis skipped: promoting as soon as the canary is ready');
     return;
   }
-  const manual = await runHooks(ctx, 'rollback');
-  if (manual.outcomes.some((o) => o.verdict === 'pass')) {
+  if (await rollbackRequested(ctx)) {
     await rollback(ctx, 'a rollback hook asked for it');
     return;
   }
