@@ -37,4 +37,22 @@ describe('generated CRDs', () => {
     expect(text).toContain('x-kubernetes-preserve-unknown-fields: true');
     expect(text).not.toContain('additionalProperties: false');
   });
+
+  it('keep fields named like schema keywords, and declare every field they require', () => {
+    expect(openApiSchema(z.object({ id: z.string() }))).toMatchObject({
+      properties: { id: { type: 'string' } },
+      required: ['id'],
+    });
+    const undeclared: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const schema = node as { required?: string[]; properties?: Record<string, unknown> };
+      for (const name of schema.required ?? []) {
+        if (!schema.properties || !(name in schema.properties)) undeclared.push(`${path}: ${name}`);
+      }
+      for (const [key, value] of Object.entries(node)) walk(value, `${path}/${key}`);
+    };
+    for (const crd of customResourceDefinitions()) walk(crd, (crd.metadata as { name: string }).name);
+    expect(undeclared).toEqual([]);
+  });
 });

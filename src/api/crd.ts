@@ -10,6 +10,10 @@ function isRecord(v: unknown): v is JsonSchema {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function mapValues(record: Record<string, unknown>, f: (v: unknown) => unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}
+
 /**
  * Rewrites zod's OpenAPI 3.0 output into a structural schema the API server accepts: no `$schema`,
  * no `additionalProperties: false` beside `properties`, preserve-unknown objects without
@@ -21,7 +25,8 @@ export function toStructural(node: unknown): unknown {
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === '$schema' || key === 'propertyNames' || key === 'id') continue;
-    out[key] = toStructural(value);
+    // `properties` maps field names (a field may well be called `id`) to schemas.
+    out[key] = key === 'properties' && isRecord(value) ? mapValues(value, toStructural) : toStructural(value);
   }
   if (out.additionalProperties === false) delete out.additionalProperties;
   if (out['x-kubernetes-preserve-unknown-fields'] === true) {
