@@ -1,5 +1,6 @@
 import { stockFlaggerCanaryCrd } from './flagger-crd.js';
 import type { JsonObject } from './json.js';
+import { crdSchemaFromModel } from './model-crd-schemas.js';
 
 interface CrdSpec {
   group: string;
@@ -10,9 +11,13 @@ interface CrdSpec {
   categories?: string[];
   columns?: JsonObject[];
   scope?: 'Namespaced' | 'Cluster';
+  /** openAPIV3Schema per version; a version without one is permissive (any fields kept). */
+  schemas?: Partial<Record<string, JsonObject>>;
 }
 
-/** A permissive CRD (any fields kept) with a status subresource, served in every listed version. */
+const PERMISSIVE: JsonObject = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+
+/** A CRD with a status subresource, served in every listed version (the first one stored). */
 export function crdObject(spec: CrdSpec): JsonObject {
   const singular = spec.kind.toLowerCase();
   return {
@@ -35,7 +40,7 @@ export function crdObject(spec: CrdSpec): JsonObject {
         served: true,
         storage: index === 0,
         subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        schema: { openAPIV3Schema: spec.schemas?.[name] ?? PERMISSIVE },
         ...(spec.columns ? { additionalPrinterColumns: spec.columns } : {}),
       })),
     },
@@ -44,7 +49,34 @@ export function crdObject(spec: CrdSpec): JsonObject {
 
 const AGE: JsonObject = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
-/** Istio networking and Gateway API kinds the controller writes, registered as a cluster with them installed would. */
+const ISTIO_MODELS = '@kubernetes-models/istio/networking.istio.io';
+const GATEWAY_API_MODELS = '@kubernetes-models/gateway-api/gateway.networking.k8s.io';
+
+/**
+ * Istio's schemas per served version, from the pinned models. The models carry v1beta1 and
+ * v1alpha3 only: `networking.istio.io/v1` stays permissive (any field kept) until a model release
+ * generated from an Istio with v1 is pinned. Istio publishes one schema for all its versions, so
+ * writing v1beta1 (as the controller does) is checked exactly.
+ */
+function istioSchemas(kind: string): Record<string, JsonObject> {
+  return {
+    v1beta1: crdSchemaFromModel(`${ISTIO_MODELS}/v1beta1/${kind}`),
+    v1alpha3: crdSchemaFromModel(`${ISTIO_MODELS}/v1alpha3/${kind}`),
+  };
+}
+
+function gatewayApiSchemas(kind: string): Record<string, JsonObject> {
+  return {
+    v1: crdSchemaFromModel(`${GATEWAY_API_MODELS}/v1/${kind}`),
+    v1beta1: crdSchemaFromModel(`${GATEWAY_API_MODELS}/v1beta1/${kind}`),
+  };
+}
+
+/**
+ * Istio networking and Gateway API kinds the controller writes, registered as a cluster with them
+ * installed would, with the structural schemas their projects publish (so a field a real server
+ * would prune or reject is pruned or rejected here too).
+ */
 export function routingCrds(): JsonObject[] {
   const istio = ['v1', 'v1beta1', 'v1alpha3'];
   return [
@@ -53,6 +85,7 @@ export function routingCrds(): JsonObject[] {
       kind: 'VirtualService',
       plural: 'virtualservices',
       versions: istio,
+      schemas: istioSchemas('VirtualService'),
       shortNames: ['vs'],
       categories: ['istio-io', 'networking-istio-io'],
       columns: [
@@ -66,6 +99,7 @@ export function routingCrds(): JsonObject[] {
       kind: 'DestinationRule',
       plural: 'destinationrules',
       versions: istio,
+      schemas: istioSchemas('DestinationRule'),
       shortNames: ['dr'],
       categories: ['istio-io', 'networking-istio-io'],
       columns: [{ name: 'Host', type: 'string', jsonPath: '.spec.host' }, AGE],
@@ -75,6 +109,7 @@ export function routingCrds(): JsonObject[] {
       kind: 'Gateway',
       plural: 'gateways',
       versions: istio,
+      schemas: istioSchemas('Gateway'),
       shortNames: ['gw'],
       categories: ['istio-io', 'networking-istio-io'],
     }),
@@ -83,6 +118,7 @@ export function routingCrds(): JsonObject[] {
       kind: 'HTTPRoute',
       plural: 'httproutes',
       versions: ['v1', 'v1beta1'],
+      schemas: gatewayApiSchemas('HTTPRoute'),
       categories: ['gateway-api'],
       columns: [{ name: 'Hostnames', type: 'string', jsonPath: '.spec.hostnames' }, AGE],
     }),
@@ -91,6 +127,7 @@ export function routingCrds(): JsonObject[] {
       kind: 'Gateway',
       plural: 'gateways',
       versions: ['v1', 'v1beta1'],
+      schemas: gatewayApiSchemas('Gateway'),
       shortNames: ['gtw'],
       categories: ['gateway-api'],
       columns: [{ name: 'Class', type: 'string', jsonPath: '.spec.gatewayClassName' }, AGE],

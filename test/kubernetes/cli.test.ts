@@ -1,7 +1,9 @@
 /**
- * End to end: the `serin` binary (a child process, as `kubectl serin` runs it) against the cluster
- * the real controller is driving: get canaries, set-weight, pause/resume, promote, abort, and
- * status --wait exit codes.
+ * End to end: the serin CLI against the cluster the real controller is driving: get canaries,
+ * set-weight, pause/resume, promote, abort, and status --wait exit codes. The commands run in this
+ * process (the same parser, actions and exit codes as the binary) so each call takes milliseconds
+ * rather than the seconds a fresh process spends compiling on a loaded machine, which let the
+ * rollout finish before `promote` arrived; one case spawns the real binary as `kubectl serin`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
@@ -12,7 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { Resources } from '../../src/kubernetes/resources.js';
 import type { ControllerRuntime } from '../../src/kubernetes/runtime.js';
-import { runSerin, SERIN_BIN } from '../support/cli.js';
+import { controlCommand } from '../../src/cli/commands/control.js';
+import { getCommand } from '../../src/cli/commands/get.js';
+import { statusCommand } from '../../src/cli/commands/status.js';
+import { SERIN_BIN } from '../support/cli.js';
+import { runCommand } from '../support/in-process-cli.js';
 import {
   canary,
   createNamespace,
@@ -32,7 +38,10 @@ let controller: ControllerRuntime;
 let ns: string;
 let env: NodeJS.ProcessEnv;
 
-const serin = (...args: string[]) => runSerin(args, { env });
+const CLUSTER_COMMANDS = [controlCommand, getCommand, statusCommand];
+/** One `serin` command line against the suite's cluster (its kubeconfig passed as a flag, as a user could). */
+const serin = (...args: string[]) =>
+  runCommand(CLUSTER_COMMANDS, [...args, '--kubeconfig', cluster.kubeconfigPath]);
 
 async function canaryWeightInVirtualService(name: string): Promise<number | undefined> {
   const vs = await client.get(Resources.virtualService, ns, name);
