@@ -37,6 +37,9 @@ export class DataplaneRouter implements Router {
   private client: Client | undefined;
   private token = '';
   private held = false;
+  /** Resolves when a hold ends: what waits for a configuration to be in force waits for that too. */
+  private released: Promise<void> = Promise.resolve();
+  private endHold: () => void = () => undefined;
   private latest: RouterConfig | undefined;
   private dirty = false;
   private sending: Promise<void> = Promise.resolve();
@@ -112,17 +115,23 @@ export class DataplaneRouter implements Router {
 
   /** Resolves once every configuration given so far is in force in the data plane. */
   settled(): Promise<void> {
+    // While held, nothing given is in force yet: a caller told otherwise (the engine finishing its
+    // intent) would record traffic the data plane is not serving.
+    if (this.held) return this.released.then(() => this.push());
     return this.push();
   }
 
   /** Keeps configurations back (the latest is kept) until `release`: adopted replicas are not known yet. */
   hold(): void {
+    if (this.held) return;
     this.held = true;
+    this.released = new Promise((resolve) => (this.endHold = resolve));
   }
 
   release(): void {
     this.held = false;
     void this.push();
+    this.endHold();
   }
 
   metrics(): Promise<string> {
