@@ -11,6 +11,7 @@ function canary(overrides: Partial<CanaryInput['spec']> = {}): Canary {
     spec: {
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
       service: { port: 9898 },
+      analysis: { interval: '1m', threshold: 5, stepWeight: 10, maxWeight: 50 },
       ...overrides,
     },
   });
