@@ -17,6 +17,7 @@ import {
   setImage,
   startController,
   useCluster,
+  waitFor,
   waitForPhase,
   type Cluster,
 } from './support.js';
@@ -152,6 +153,9 @@ describe('gates', { timeout: 150_000 }, () => {
     expect((held?.status as { phase?: string }).phase).toBe('WaitingPromotion');
     gateOpen = true;
     await waitForPhase(client, ns, 'gated', 'Succeeded', 60_000);
-    expect(calls.some((c) => c.path === '/post' && c.body.phase === 'Succeeded')).toBe(true);
+    // The status (with its intent) is written before the post-rollout hook is called.
+    await waitFor('the post-rollout hook', () =>
+      Promise.resolve(calls.some((c) => c.path === '/post' && c.body.phase === 'Succeeded')),
+    );
   });
 });

@@ -62,7 +62,13 @@ export function canary(
     spec: {
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
       service: { port: 9898 },
-      analysis: { interval: '1s', threshold: 2, stepWeight: 50, maxWeight: 50, ...analysis },
+      // Exactly one of iterations, stepWeight and stepWeights, as Flagger's CRD requires.
+      analysis: {
+        interval: '1s',
+        threshold: 2,
+        ...('iterations' in analysis || 'stepWeights' in analysis ? {} : { stepWeight: 50, maxWeight: 50 }),
+        ...analysis,
+      },
       ...spec,
     },
   };
