@@ -151,7 +151,8 @@ async function rollOut(
   await session.runtime.apply([{ name: `${NAME}-${release.version}.yaml`, text: docs(doc) }]);
   const phase = await until(`the rollout of ${release.version} to finish`, timeoutMs, () => {
     const status = current(session)?.status;
-    const done = status?.phase === 'Succeeded' || status?.phase === 'Failed';
+    // The outcome is written with its intent first; the decision's events follow, then the intent clears.
+    const done = (status?.phase === 'Succeeded' || status?.phase === 'Failed') && status.intent === undefined;
     return status?.lastAppliedSpec === revision && done ? status.phase : undefined;
   });
   return {
