@@ -125,7 +125,7 @@ describe('serin CLI on a cluster', { timeout: 150_000 }, () => {
       env: { ...process.env, ...env, PATH: `${dir}${delimiter}${process.env.PATH ?? ''}` },
       timeout: 60_000,
     });
-    expect(stdout).toMatch(/^NAME\s+STATUS/);
+    expect(stdout).toMatch(/^NAME\s+GROUP\s+STATUS/);
     expect(stdout).toContain('web');
   });
 

@@ -108,12 +108,14 @@ describe('serin controller killed at effect boundaries', { timeout: 900_000 }, (
       SERIN_TEST_FAIL_POINT: point,
     });
     processes.push(first);
-    if (standby) processes.push(spawnController(cluster.kubeconfigPath, election(ns)));
     await waitFor(
       'initialization',
       async () => (await getCanary(client, ns, 'app')).status?.phase === 'Initialized',
       180_000,
     );
+    // The standby starts once the first controller leads (it alone could initialize), so the
+    // leader is the one that reaches the fail point and the standby takes over from it.
+    if (standby) processes.push(spawnController(cluster.kubeconfigPath, election(ns)));
     await setImage(client, ns, 'app', 'example/app:2');
     await waitFor(
       'the controller to kill itself',
