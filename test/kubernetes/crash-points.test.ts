@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARMED_VALUE } from '../../src/engine/testing/fail-points.js';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { Resources } from '../../src/kubernetes/resources.js';
-import { spawnController, type ControllerProcess } from './process.js';
+import { fastLeaderElection, spawnController, type ControllerProcess } from './process.js';
 import {
   canary,
   createNamespace,
@@ -57,19 +57,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-const election = (ns: string) => [
-  '--namespace',
-  ns,
-  '--leader-elect',
-  '--leader-elect-namespace',
-  ns,
-  '--leader-elect-lease-duration',
-  '3s',
-  '--leader-elect-renew-deadline',
-  '2s',
-  '--leader-elect-retry-period',
-  '500ms',
-];
+const election = (ns: string) => fastLeaderElection(ns);
 
 interface Trial {
   point: string;

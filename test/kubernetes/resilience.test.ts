@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../src/kubernetes/client.js';
 import { Resources } from '../../src/kubernetes/resources.js';
 import type { ControllerRuntime } from '../../src/kubernetes/runtime.js';
-import { spawnController, type ControllerProcess } from './process.js';
+import { fastLeaderElection, spawnController, type ControllerProcess } from './process.js';
 import {
   canary,
   createNamespace,
@@ -115,19 +115,7 @@ describe('API server trouble', { timeout: 180_000 }, () => {
 describe('leader election', { timeout: 180_000 }, () => {
   it('one of two controllers leads; when it dies the standby takes over and finishes the rollout', async () => {
     const ns = await createNamespace(client, 'ha');
-    const electionArgs = [
-      '--namespace',
-      ns,
-      '--leader-elect',
-      '--leader-elect-namespace',
-      ns,
-      '--leader-elect-lease-duration',
-      '3s',
-      '--leader-elect-renew-deadline',
-      '2s',
-      '--leader-elect-retry-period',
-      '500ms',
-    ];
+    const electionArgs = fastLeaderElection(ns);
     const a = spawnController(cluster.kubeconfigPath, electionArgs);
     const b = spawnController(cluster.kubeconfigPath, electionArgs);
     processes.push(a, b);
