@@ -83,6 +83,20 @@ describe('state of flagger.app Canaries', () => {
     expect(complete.conditions?.map((c) => c.type)).toContain('Ready');
   });
 
+  it('keeps the state of a Canary whose name is as long as the API server allows', async () => {
+    const name = `${'a'.repeat(120)}.${'b'.repeat(132)}`;
+    expect(name).toHaveLength(253);
+    const canary = await createCanary(name);
+    await new KubernetesStatus(client).write(canary, serinStatus);
+    const companion = await client.get(Resources.configMap, NS, stateName(name));
+    expect(stateName(name).length).toBeLessThanOrEqual(253);
+    expect(stateName(name)).not.toBe(stateName(`${name.slice(0, -1)}c`));
+    expect(companion?.metadata.ownerReferences?.[0]?.uid).toBe(canary.metadata.uid);
+    const live = (await client.get(Resources.flaggerCanary, NS, name))!;
+    const complete = (await withCompleteStatus(client, Resources.flaggerCanary, live)).status as CanaryStatus;
+    expect(complete).toMatchObject(serinStatus);
+  });
+
   it('repairs a Canary status left behind by a crash between the two writes', async () => {
     const live = (await client.get(Resources.flaggerCanary, NS, 'web'))!;
     await client.replace(Resources.flaggerCanary, { ...live, status: { phase: 'Initialized' } }, 'status');

@@ -13,7 +13,7 @@
 import type { Canary, CanaryStatus } from '../api/canary.js';
 import { FLAGGER_GROUP } from '../api/common.js';
 import type { KubeClient, KubeObject } from './client.js';
-import { canaryNamespace, ownerReferenceTo } from './objects.js';
+import { canaryNamespace, ownerReferenceTo, sha256 } from './objects.js';
 import { Resources, type ResourceType } from './resources.js';
 
 /** The status fields Flagger's CRD declares (Flagger 1.44.0); a real API server prunes the rest. */
@@ -42,8 +42,30 @@ export function needsCompanion(type: ResourceType): boolean {
   return type.group === FLAGGER_GROUP;
 }
 
+/** Longest object name a real API server accepts (a DNS subdomain). */
+const NAME_MAX = 253;
+/** Longest label value a real API server accepts. */
+const LABEL_VALUE_MAX = 63;
+const DIGEST_CHARS = 10;
+
+/** `text` cut to `max` characters, ending in a digest of the whole so distinct inputs stay distinct. */
+function shortened(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max - DIGEST_CHARS - 1).replace(/[-.]+$/, '');
+  return `${head}-${sha256(text).slice(0, DIGEST_CHARS)}`;
+}
+
+/**
+ * The companion's name: `<canary>-serin-state`, shortened with a digest when the Canary's own
+ * name is so long that the suffix would pass the API server's limit.
+ */
 export function stateName(canaryName: string): string {
-  return `${canaryName}${STATE_SUFFIX}`;
+  return shortened(`${canaryName}${STATE_SUFFIX}`, NAME_MAX);
+}
+
+/** The `serin.dev/state-of` label value: the Canary's name, shortened to a valid label value. */
+export function stateOfLabelValue(canaryName: string): string {
+  return shortened(canaryName, LABEL_VALUE_MAX);
 }
 
 /** The part of a status Flagger's CRD keeps, in the order Flagger declares it. */
@@ -63,7 +85,10 @@ export function stateConfigMap(canary: Canary, status: CanaryStatus): KubeObject
     metadata: {
       name: stateName(canary.metadata.name),
       namespace: canaryNamespace(canary),
-      labels: { 'app.kubernetes.io/managed-by': 'serin', [STATE_OF_LABEL]: canary.metadata.name },
+      labels: {
+        'app.kubernetes.io/managed-by': 'serin',
+        [STATE_OF_LABEL]: stateOfLabelValue(canary.metadata.name),
+      },
       ownerReferences: [{ ...ownerReferenceTo(canary), controller: false }],
     },
     data: { [STATE_KEY]: JSON.stringify(status) },

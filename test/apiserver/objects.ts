@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { applyCreateDefaults, checkLeaseTimes } from './defaults.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, invalidFields, notFound } from './errors.js';
 import { clone, deepEqual, isObject, scalarText, stringField, type JsonObject } from './json.js';
+import { labelCauses } from './metadata-validation.js';
 import { recordUpdate, serverSideApply, type FieldScope } from './managed-fields.js';
 import {
   apiVersionOf,
@@ -85,6 +86,10 @@ export class ResourceService {
 
   /** Write path of a schema'd custom resource: prune, default, then validate (422 naming each field). */
   private conform(ref: ResourceRef, object: JsonObject): JsonObject {
+    const badLabels = labelCauses(meta(object));
+    if (badLabels.length > 0) {
+      throw invalidFields(ref.type.kind, ref.type.group, stringField(meta(object), 'name') ?? '', badLabels);
+    }
     const schema = ref.type.schemas?.[ref.version];
     if (!schema) return object;
     const conformed = applySchemaDefaults(pruneObject(object, schema), schema);
