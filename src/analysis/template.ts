@@ -1,63 +1,43 @@
 /**
- * Flagger's query templates are Go `text/template` with function-style variables: `{{ namespace }}`,
- * `{{ variables.reporter }}` (not `{{ .namespace }}`). Serin renders exactly that subset, with
- * Go's `missingkey=error`: an unknown name is an error naming it, never an empty string.
+ * Flagger's query templates are Go `text/template` run with functions and no data: `{{ namespace }}`,
+ * `{{ variables.reporter }}` (not `{{ .namespace }}`), plus Go's builtins (`printf`, `eq`, `and`,
+ * pipelines, `if`). Serin executes that language (`./go-template/`), with Flagger's
+ * `missingkey=error`: an unknown name is an error naming it, never an empty string.
  */
 import type { Canary, CanaryMetric } from '../api/canary.js';
+import { TemplateError } from './go-template/errors.js';
+import { execute } from './go-template/exec.js';
+import { parseTemplate } from './go-template/parse.js';
 
-export class TemplateError extends Error {}
+export { TemplateError };
 
 export interface TemplateScope {
   values: Record<string, string>;
-  variables: Record<string, string>;
+  /** Flagger's `variables` map; a scope without it (alert messages) offers no `variables`. */
+  variables?: Record<string, string>;
 }
 
-const ACTION = /\{\{(-?)\s*([^{}]*?)\s*(-?)\}\}/g;
-const NAME = /^(?:variables\.)?[A-Za-z_][\w-]*$/;
+const UNSUPPORTED = 'unsupported template construct';
 
-function lookup(expression: string, scope: TemplateScope): string {
-  if (!NAME.test(expression)) {
-    throw new TemplateError(
-      `unsupported template expression "{{ ${expression} }}": expected a variable such as {{ namespace }} or {{ variables.key }}`,
-    );
-  }
-  if (expression.startsWith('variables.')) {
-    const key = expression.slice('variables.'.length);
-    const value = scope.variables[key];
-    if (value === undefined) {
-      const known = Object.keys(scope.variables);
-      throw new TemplateError(
-        `template variable "${key}" is not set in templateVariables${known.length > 0 ? ` (set: ${known.join(', ')})` : ''}`,
-      );
-    }
-    return value;
-  }
-  const value = scope.values[expression];
-  if (value === undefined) {
-    throw new TemplateError(
-      `unknown template variable "${expression}": expected one of ${Object.keys(scope.values).join(', ')} or variables.<key>`,
-    );
-  }
-  return value;
-}
-
-/** Renders `{{ name }}` actions; `{{-` and `-}}` trim surrounding whitespace as in Go. */
+/** Renders a template as Flagger does: Go's `text/template` with the scope's functions and no data. */
 export function renderTemplate(template: string, scope: TemplateScope): string {
-  let out = '';
-  let last = 0;
-  let trimNext = false;
-  for (const match of template.matchAll(ACTION)) {
-    let text = template.slice(last, match.index);
-    if (trimNext) text = text.trimStart();
-    if (match[1] === '-') text = text.trimEnd();
-    out += text + lookup(match[2] ?? '', scope);
-    trimNext = match[3] === '-';
-    last = match.index + match[0].length;
+  const names = new Set(Object.keys(scope.values));
+  if (scope.variables !== undefined) names.add('variables');
+  try {
+    return execute(parseTemplate(template, names), { values: scope.values, variables: scope.variables });
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    throw new TemplateError(`template: ${explainMissing(error.message, scope)}`);
   }
-  const rest = template.slice(last);
-  out += trimNext ? rest.trimStart() : rest;
-  if (out.includes('{{')) throw new TemplateError('unclosed or nested "{{" in template');
-  return out;
+}
+
+/** Go's "map has no entry" names the key; say where it should have been set. */
+function explainMissing(message: string, scope: TemplateScope): string {
+  const missing = /map has no entry for key "([^"]*)"/.exec(message);
+  if (!missing || scope.variables === undefined) return message;
+  const known = Object.keys(scope.variables);
+  const set = known.length > 0 ? ` (set: ${known.join(', ')})` : '';
+  return `${message}: template variable "${missing[1] ?? ''}" is not set in templateVariables${set}`;
 }
 
 /** The variables Flagger offers, for one metric of one Canary. */
@@ -89,8 +69,9 @@ export function collapseWhitespace(query: string): string {
 const TEMPLATE_NAMES = ['name', 'namespace', 'target', 'service', 'ingress', 'route', 'interval'];
 
 /**
- * Why Serin cannot render this template for any Canary (a Go template function, pipeline or name
- * Serin does not implement), or undefined when it can. Variables are checked per Canary at run time.
+ * Why this template cannot render for any Canary (a syntax error, an undefined function, a Go
+ * construct Serin does not implement), or undefined when it can. Variables are checked per Canary
+ * at run time.
  */
 export function templateProblem(template: string): string | undefined {
   const scope: TemplateScope = {
@@ -101,7 +82,9 @@ export function templateProblem(template: string): string | undefined {
     renderTemplate(template, scope);
     return undefined;
   } catch (error) {
-    if (error instanceof TemplateError) return `${error.message} (not supported by Serin yet)`;
-    throw error;
+    if (!(error instanceof TemplateError)) throw error;
+    return error.message.includes(UNSUPPORTED)
+      ? `${error.message} (not supported by Serin yet)`
+      : error.message;
   }
 }

@@ -2,14 +2,10 @@
  * Differential test: Serin's RE2 against Go's `regexp`, which Istio validates regexes with.
  * Both must accept and reject the same patterns and agree on every whole-value match.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGoOracle, type GoOracle } from '../../test/support/go-oracle.js';
 import { compileRe2, re2Error } from './re2.js';
 
 interface Answer {
@@ -19,8 +15,7 @@ interface Answer {
 }
 
 const source = fileURLToPath(new URL('../../test/support/re2-oracle/main.go', import.meta.url));
-let dir: string;
-let binary: string;
+let oracle: GoOracle;
 /**
  * Go added `(?<name>…)` in 1.22 (RE2 and the Go that current Istio releases are built with accept
  * it); with an older Go, such groups are sent in their `(?P<name>…)` spelling, which means the same.
@@ -28,47 +23,17 @@ let binary: string;
 let spellNamedGroupsForGo = (pattern: string): string => pattern;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'serin-re2-oracle-'));
-  binary = join(dir, 're2-oracle');
-  const built = spawnSync('go', ['build', '-o', binary, source], {
-    encoding: 'utf8',
-    env: { ...process.env, GOFLAGS: '-mod=mod', GO111MODULE: 'off' },
-  });
-  if (built.error || built.status !== 0) {
-    throw new Error(
-      `cannot build the Go regexp oracle (Debian package golang-go, installed by scripts/install-system-deps.sh): ${
-        built.error?.message ?? built.stderr
-      }`,
-    );
-  }
-  const version = /go1\.(\d+)/.exec(spawnSync('go', ['version'], { encoding: 'utf8' }).stdout);
-  if (Number(version?.[1] ?? 0) < 22) spellNamedGroupsForGo = (p) => p.replaceAll('(?<n>', '(?P<n>');
+  oracle = buildGoOracle(source, 'regexp');
+  if (oracle.minorVersion < 22) spellNamedGroupsForGo = (p) => p.replaceAll('(?<n>', '(?P<n>');
 }, 180_000);
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  oracle.remove();
 });
 
 /** Asks Go about every pattern in one process. */
-async function askGo(queries: { pattern: string; inputs: string[] }[]): Promise<Answer[]> {
-  const child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const answers: Answer[] = [];
-  const lines = createInterface({ input: child.stdout });
-  const done = new Promise<void>((resolve, reject) => {
-    lines.on('line', (line) => answers.push(JSON.parse(line) as Answer));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`re2-oracle exited ${String(code)}`));
-    });
-  });
-  child.stdin.on('error', () => undefined); // a crash is reported by the exit code
-  for (const q of queries) {
-    child.stdin.write(`${JSON.stringify({ ...q, pattern: spellNamedGroupsForGo(q.pattern) })}\n`);
-  }
-  child.stdin.end();
-  await done;
-  return answers;
+function askGo(queries: { pattern: string; inputs: string[] }[]): Promise<Answer[]> {
+  return oracle.ask(queries.map((q) => ({ ...q, pattern: spellNamedGroupsForGo(q.pattern) })));
 }
 
 /** Pieces that exercise RE2's grammar: operators, groups, flags, classes, escapes, literals. */
