@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { Resources } from '../../src/kubernetes/resources.js';
 import type { ControllerRuntime } from '../../src/kubernetes/runtime.js';
-import { controlCommand } from '../../src/cli/commands/control.js';
-import { getCommand } from '../../src/cli/commands/get.js';
-import { statusCommand } from '../../src/cli/commands/status.js';
+import { controlCommand } from '../../src/cli/definitions/control.js';
+import { getCommand } from '../../src/cli/definitions/get.js';
+import { statusCommand } from '../../src/cli/definitions/status.js';
 import { SERIN_BIN } from '../support/cli.js';
 import { runCommand } from '../support/in-process-cli.js';
 import {

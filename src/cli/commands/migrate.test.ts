@@ -5,8 +5,8 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../../test/support/in-process-cli.js';
 import type { Assessment } from '../../api/migration.js';
-import { migrateCommand } from './migrate.js';
-import { validateCommand } from './validate.js';
+import { migrateCommand } from '../definitions/migrate.js';
+import { validateCommand } from '../definitions/validate.js';
 
 const corpus = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'flagger');
 
