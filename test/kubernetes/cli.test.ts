@@ -6,7 +6,7 @@
  * rollout finish before `promote` arrived; one case spawns the real binary as `kubectl serin`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -124,6 +124,8 @@ describe('serin CLI on a cluster', { timeout: 150_000 }, () => {
     const { stdout } = await promisify(execFile)('kubectl', ['serin', 'get', 'canaries', '-n', ns], {
       env: { ...process.env, ...env, PATH: `${dir}${delimiter}${process.env.PATH ?? ''}` },
       timeout: 60_000,
+    }).finally(() => {
+      rmSync(dir, { recursive: true, force: true });
     });
     expect(stdout).toMatch(/^NAME\s+GROUP\s+STATUS/);
     expect(stdout).toContain('web');
