@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: suites that start real servers and processes must not all run at once.
     maxWorkers: 2,
+    // A fresh dist/ for suites that run the compiled CLI, and a check that no suite leaves temporary files.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

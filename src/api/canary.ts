@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PHASES } from './phases.js';
 import {
   Condition,
   CrossNamespaceObjectReference,
@@ -342,19 +343,7 @@ export const CanarySpec = z
   });
 export type CanarySpec = z.output<typeof CanarySpec>;
 
-export const PHASES = [
-  'Initializing',
-  'Initialized',
-  'Waiting',
-  'Progressing',
-  'WaitingPromotion',
-  'Promoting',
-  'Finalising',
-  'Succeeded',
-  'Failed',
-  'Terminating',
-  'Terminated',
-] as const;
+export { PHASES };
 export const Phase = z.enum(PHASES);
 export type Phase = z.output<typeof Phase>;
 

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCommand } from '../../test/support/in-process-cli.js';
-import { generateCommand } from '../cli/commands/generate.js';
+import { generateCommand } from '../cli/definitions/generate.js';
 import { toYaml } from './yaml.js';
 
 const ANCHOR = /(^|\s)[&*]a\d+\b/m;

@@ -1,6 +1,6 @@
 /** The flags that bound load tasks, shared by `serin gates` and `serin controller`. */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { parseDuration } from '../api/common.js';
+import { parseDuration } from '../api/duration.js';
 import { DEFAULT_LOAD_LIMITS, type LoadLimits } from '../analysis/loadgen/limits.js';
 import { UsageError } from './program.js';
 import { collect } from './sources.js';

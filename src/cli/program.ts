@@ -1,4 +1,5 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
+import { PACKAGE_VERSION } from './package-info.js';
 
 /** Exit codes scripts can rely on. */
 export const ExitCode = {
@@ -14,13 +15,17 @@ export const ExitCode = {
 /** Thrown by commands for a bad flag or argument that commander's own parser cannot see. */
 export class UsageError extends Error {}
 
-/** A command module adds itself to the program. One file per command under `src/cli/commands/`. */
+/**
+ * A command module adds itself to the program: one definition per command under
+ * `src/cli/definitions/`, cheap to load, whose action imports its implementation from
+ * `src/cli/commands/` when it runs, so `serin --help` loads no command's dependencies.
+ */
 export type CommandModule = (program: Command) => void;
 
 export function buildProgram(modules: readonly CommandModule[]): Command {
   const program = new Command('serin')
     .description('Progressive delivery for Kubernetes and Istio, and on one machine with no cluster.')
-    .version(process.env.npm_package_version ?? '0.1.0', '-v, --version')
+    .version(PACKAGE_VERSION, '-v, --version')
     .showHelpAfterError()
     .exitOverride();
   for (const add of modules) add(program);

@@ -23,6 +23,7 @@ writeFileSync(join(tmpdir(), 'serin-dashboard-secret.txt'), 'secret');
 afterAll(() => {
   rmSync(uiDir, { recursive: true, force: true });
   rmSync(emptyDir, { recursive: true, force: true });
+  rmSync(join(tmpdir(), 'serin-dashboard-secret.txt'), { force: true });
 });
 
 let servers: DashboardServer[] = [];

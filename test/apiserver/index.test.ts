@@ -1,6 +1,7 @@
 // client-node's models are classes, but its API takes and returns plain JSON; the tests build bodies as literals.
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -31,8 +32,9 @@ describe('useCluster', () => {
 
   it('uses the cluster KUBECONFIG names when it is set', async () => {
     const elsewhere = await startTestApiServer({ standardCrds: false });
+    const kubeconfig = writeKubeconfig(elsewhere);
     try {
-      vi.stubEnv('KUBECONFIG', writeKubeconfig(elsewhere));
+      vi.stubEnv('KUBECONFIG', kubeconfig);
       const cluster = await useCluster();
       expect(cluster.real).toBe(true);
       expect(cluster.server).toBeUndefined();
@@ -43,6 +45,7 @@ describe('useCluster', () => {
       await cluster.stop();
     } finally {
       await elsewhere.stop();
+      rmSync(dirname(kubeconfig), { recursive: true, force: true });
     }
   });
 });

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 
 import { kubeConfigFor, writeKubeconfig } from './kubeconfig.js';
@@ -36,11 +38,15 @@ export async function useCluster(options: TestApiServerOptions = {}): Promise<Cl
   }
   const server = await startTestApiServer(options);
   const endpoint = { url: server.url, token: server.token };
+  const kubeconfigPath = writeKubeconfig(endpoint);
   return {
     kubeConfig: kubeConfigFor(endpoint),
-    kubeconfigPath: writeKubeconfig(endpoint),
+    kubeconfigPath,
     server,
     real: false,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      rmSync(dirname(kubeconfigPath), { recursive: true, force: true });
+    },
   };
 }

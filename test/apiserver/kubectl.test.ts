@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -50,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.stop();
+  rmSync(dirname(kubeconfig), { recursive: true, force: true });
 });
 
 describe('kubectl against the test API server', () => {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ApiException } from '@kubernetes/client-node';
+import { afterAll } from 'vitest';
 
 import { scalarText } from './json.js';
 
@@ -54,6 +55,9 @@ export interface ProcessResult {
 
 // kubectl caches discovery per host:port under ~/.kube/cache; a private cache keeps runs independent.
 const kubectlCache = mkdtempSync(join(tmpdir(), 'serin-kubectl-cache-'));
+afterAll(() => {
+  rmSync(kubectlCache, { recursive: true, force: true });
+});
 
 /** The kubectl arguments that point it at a kubeconfig with a private discovery cache. */
 export function kubectlArgs(kubeconfig: string, args: readonly string[]): string[] {

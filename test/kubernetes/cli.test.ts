@@ -6,7 +6,7 @@
  * rollout finish before `promote` arrived; one case spawns the real binary as `kubectl serin`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { Resources } from '../../src/kubernetes/resources.js';
 import type { ControllerRuntime } from '../../src/kubernetes/runtime.js';
-import { controlCommand } from '../../src/cli/commands/control.js';
-import { getCommand } from '../../src/cli/commands/get.js';
-import { statusCommand } from '../../src/cli/commands/status.js';
+import { controlCommand } from '../../src/cli/definitions/control.js';
+import { getCommand } from '../../src/cli/definitions/get.js';
+import { statusCommand } from '../../src/cli/definitions/status.js';
 import { SERIN_BIN } from '../support/cli.js';
 import { runCommand } from '../support/in-process-cli.js';
 import {
@@ -124,6 +124,8 @@ describe('serin CLI on a cluster', { timeout: 150_000 }, () => {
     const { stdout } = await promisify(execFile)('kubectl', ['serin', 'get', 'canaries', '-n', ns], {
       env: { ...process.env, ...env, PATH: `${dir}${delimiter}${process.env.PATH ?? ''}` },
       timeout: 60_000,
+    }).finally(() => {
+      rmSync(dir, { recursive: true, force: true });
     });
     expect(stdout).toMatch(/^NAME\s+GROUP\s+STATUS/);
     expect(stdout).toContain('web');

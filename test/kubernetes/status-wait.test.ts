@@ -5,7 +5,7 @@
  * status still says `Succeeded` for the old revision when the wait begins.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusCommand } from '../../src/cli/commands/status.js';
+import { statusCommand } from '../../src/cli/definitions/status.js';
 import { ExitCode } from '../../src/cli/program.js';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { buildCommand, COMMAND_ANNOTATION, encodeCommand } from '../../src/kubernetes/commands.js';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyCommand } from '../../src/cli/commands/apply.js';
-import { runCommand as runModule } from '../../src/cli/commands/run.js';
+import { applyCommand } from '../../src/cli/definitions/apply.js';
+import { runCommand as runModule } from '../../src/cli/definitions/run.js';
 import { runCommand } from '../support/in-process-cli.js';
 import { canaryDoc, demoWorkload, yamlDocs } from './support.js';
 

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkloadDocument } from '../../src/api/workload.js';
 import { workloadRevision } from '../../src/local/workloads/revision.js';
-import { applyCommand } from '../../src/cli/commands/apply.js';
+import { applyCommand } from '../../src/cli/definitions/apply.js';
 import { runSerin } from '../support/cli.js';
 import { runCommand } from '../support/in-process-cli.js';
 import {

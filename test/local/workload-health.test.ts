@@ -7,7 +7,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkloadHealth } from '../../src/api/canary.js';
-import { statusCommand } from '../../src/cli/commands/status.js';
+import { statusCommand } from '../../src/cli/definitions/status.js';
 import { ExitCode } from '../../src/cli/program.js';
 import type { CanaryDetail } from '../../src/dashboard/backend.js';
 import { runCommand } from '../support/in-process-cli.js';

@@ -4,7 +4,7 @@
  * `hey -c 200000` stalls the process that serves it. A command over a bound is refused with a
  * message naming the flag and the limit; it is never clamped in silence.
  */
-import { formatDuration } from '../../api/common.js';
+import { formatDuration } from '../../api/duration.js';
 import type { LoadOptions } from './hey.js';
 
 export interface LoadLimits {

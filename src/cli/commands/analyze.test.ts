@@ -10,7 +10,7 @@ import {
   istioOpenMetrics,
 } from '../../../test/support/istio-openmetrics.js';
 import { startPrometheus, type RunningPrometheus } from '../../../test/support/prometheus-remote.js';
-import { analyzeCommand } from './analyze.js';
+import { analyzeCommand } from '../definitions/analyze.js';
 
 const runSerin = (args: string[]) => runCommand([analyzeCommand], args);
 

@@ -1,4 +1,3 @@
-import { Option } from '@commander-js/extra-typings';
 import type { Canary } from '../../api/canary.js';
 import { blocking, canaryCapabilities, capabilityOptionsFor } from '../../api/capabilities.js';
 import { parseDuration } from '../../api/common.js';
@@ -13,10 +12,10 @@ import {
   type CanaryReport,
 } from '../../analysis/report.js';
 import { formatTable, parseOutputFormat, printStructured } from '../output.js';
-import { ExitCode, UsageError, type CommandModule } from '../program.js';
-import { collect, readSources } from '../sources.js';
+import { ExitCode, UsageError } from '../program.js';
+import { readSources } from '../sources.js';
 
-interface AnalyzeOptions {
+export interface AnalyzeOptions {
   filename: string[];
   prometheus?: string;
   dryRun?: boolean;
@@ -131,7 +130,7 @@ async function watch(run: () => Promise<void>, everyMs: number): Promise<void> {
   }
 }
 
-async function analyze(opts: AnalyzeOptions): Promise<void> {
+export async function analyze(opts: AnalyzeOptions): Promise<void> {
   const format = parseOutputFormat(opts.output, ['text', 'json']);
   const at = parseTime(opts.at);
   const sinceMs = parseSince(opts.since);
@@ -184,24 +183,3 @@ async function analyze(opts: AnalyzeOptions): Promise<void> {
   if (opts.watch === true && opts.dryRun !== true) await watch(once, intervalOf(canaries));
   else await once();
 }
-
-export const analyzeCommand: CommandModule = (program) => {
-  program
-    .command('analyze')
-    .description(
-      "Run a Canary's metric checks (and its judge) now, printing each query, value, bounds and verdict",
-    )
-    .requiredOption(
-      '-f, --filename <path>',
-      'Canary and MetricTemplate files, directories or - (repeatable)',
-      collect,
-      [] as string[],
-    )
-    .option('--prometheus <url>', 'Prometheus to query, instead of the Canary’s spec.metricsServer')
-    .option('--dry-run', 'print the rendered queries only')
-    .option('--watch', 'repeat at the analysis interval until interrupted')
-    .option('--at <time>', 'evaluate at this RFC 3339 time instead of now')
-    .option('--since <duration>', "the judge's window when the Canary has no status.runStartedAt", '10m')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
-    .action(analyze);
-};

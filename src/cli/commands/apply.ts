@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { request } from 'undici';
 import { RUN_FILE, type SessionInfo } from '../../local/session.js';
-import { ExitCode, UsageError, type CommandModule } from '../program.js';
-import { collect, readSources } from '../sources.js';
+import { ExitCode, UsageError } from '../program.js';
+import { readSources } from '../sources.js';
 import { parseUrl } from './run.js';
 
 function readRunFile(stateDir: string): SessionInfo {
@@ -27,58 +27,47 @@ function readToken(file: string): string {
   }
 }
 
-export const applyCommand: CommandModule = (program) => {
-  program
-    .command('apply')
-    .description(
-      'Send documents to a running `serin run`: a changed Workload starts a rollout, as a new Deployment image would',
-    )
-    .requiredOption(
-      '-f, --filename <path>',
-      'file, directory or - for stdin (repeatable)',
-      collect,
-      [] as string[],
-    )
-    .option('--state-dir <dir>', 'state directory of the running instance', '.serin')
-    .option('--api <url>', 'API of the running instance (default: read from <state-dir>/run.json)')
-    .option('--token-file <file>', 'file holding the API token (default: the one the running instance uses)')
-    .action(async (opts) => {
-      const sources = readSources(opts.filename).map((s) => ({
-        name: s.name,
-        text: s.text,
-        baseDir: s.name === '-' ? process.cwd() : dirname(resolve(s.name)),
-      }));
-      const explicitApi = parseUrl('--api', opts.api);
-      const info =
-        explicitApi !== undefined && opts.tokenFile !== undefined ? undefined : readRunFile(opts.stateDir);
-      const api = explicitApi ?? info?.api ?? '';
-      const token = readToken(opts.tokenFile ?? info?.tokenFile ?? '');
-      let res;
-      try {
-        res = await request(`${api}/api/local/apply`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ sources }),
-          signal: AbortSignal.timeout(15_000),
-        });
-      } catch (error) {
-        process.stderr.write(`error: cannot reach ${api}: ${(error as Error).message}\n`);
-        process.exitCode = ExitCode.failure;
-        return;
-      }
-      const body = (await res.body.json()) as { changed?: string[]; error?: string; problems?: string[] };
-      if (res.statusCode !== 200) {
-        process.stderr.write(`error: ${body.error ?? `HTTP ${res.statusCode}`}\n`);
-        for (const p of body.problems ?? []) process.stderr.write(`  ${p}\n`);
-        process.exitCode = ExitCode.failure;
-        return;
-      }
-      const changed = body.changed ?? [];
-      process.stdout.write(
-        changed.length > 0
-          ? `${changed.map((c) => `applied: ${c}`).join('\n')}\n`
-          : 'applied: nothing changed\n',
-      );
-      process.exitCode = ExitCode.ok;
+export interface ApplyOptions {
+  filename: string[];
+  stateDir: string;
+  api?: string;
+  tokenFile?: string;
+}
+
+export async function apply(opts: ApplyOptions): Promise<void> {
+  const sources = readSources(opts.filename).map((s) => ({
+    name: s.name,
+    text: s.text,
+    baseDir: s.name === '-' ? process.cwd() : dirname(resolve(s.name)),
+  }));
+  const explicitApi = parseUrl('--api', opts.api);
+  const info =
+    explicitApi !== undefined && opts.tokenFile !== undefined ? undefined : readRunFile(opts.stateDir);
+  const api = explicitApi ?? info?.api ?? '';
+  const token = readToken(opts.tokenFile ?? info?.tokenFile ?? '');
+  let res;
+  try {
+    res = await request(`${api}/api/local/apply`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ sources }),
+      signal: AbortSignal.timeout(15_000),
     });
-};
+  } catch (error) {
+    process.stderr.write(`error: cannot reach ${api}: ${(error as Error).message}\n`);
+    process.exitCode = ExitCode.failure;
+    return;
+  }
+  const body = (await res.body.json()) as { changed?: string[]; error?: string; problems?: string[] };
+  if (res.statusCode !== 200) {
+    process.stderr.write(`error: ${body.error ?? `HTTP ${res.statusCode}`}\n`);
+    for (const p of body.problems ?? []) process.stderr.write(`  ${p}\n`);
+    process.exitCode = ExitCode.failure;
+    return;
+  }
+  const changed = body.changed ?? [];
+  process.stdout.write(
+    changed.length > 0 ? `${changed.map((c) => `applied: ${c}`).join('\n')}\n` : 'applied: nothing changed\n',
+  );
+  process.exitCode = ExitCode.ok;
+}

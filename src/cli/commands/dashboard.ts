@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DashboardBackend } from '../../dashboard/backend.js';
 import { createDashboardServer } from '../../dashboard/server.js';
-import { collect } from '../sources.js';
 import { loadKubeConfig } from '../../kubernetes/client.js';
-import { ExitCode, UsageError, type CommandModule } from '../program.js';
+import { ExitCode, UsageError } from '../program.js';
 import { parsePort, untilSignal } from './run.js';
 
 /** The module that serves Canaries of a cluster to the dashboard. */
@@ -46,43 +45,36 @@ export function readTokenFile(path: string): string {
   return token;
 }
 
-export const dashboardCommand: CommandModule = (program) => {
-  program
-    .command('dashboard')
-    .description("Serve the dashboard for the cluster's Canaries (read-only unless a token file is given)")
-    .option('--port <port>', 'port to listen on (0 picks a free one)', '8090')
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--token-file <file>', 'file holding the token that allows actions from the dashboard')
-    .option('--token-name <name>', 'name recorded as who acted (default: token:<first 4 hex of its SHA-256>)')
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use')
-    .option(
-      '--allowed-host <name>',
-      'a Host name to answer besides loopback names, e.g. behind an Ingress (repeatable; * answers any)',
-      collect,
-      [] as string[],
-    )
-    .action(async (opts) => {
-      const port = parsePort('--port', opts.port, 8090);
-      const token = opts.tokenFile === undefined ? undefined : readTokenFile(opts.tokenFile);
-      if (opts.tokenName !== undefined && token === undefined)
-        throw new UsageError('--token-name: only meaningful with --token-file');
-      const factory = await kubernetesBackendFactory();
-      const backend = await factory(loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }));
-      const server = await createDashboardServer({
-        backend,
-        port,
-        host: opts.host,
-        allowedHosts: opts.allowedHost,
-        ...(token === undefined ? {} : { token }),
-        ...(opts.tokenName === undefined ? {} : { tokenName: opts.tokenName }),
-        log: (line) => process.stderr.write(`${line}\n`),
-      });
-      process.stdout.write(
-        `serin dashboard: ${server.url}/ (${server.readOnly ? 'read-only' : 'actions need the token'})\n`,
-      );
-      await untilSignal();
-      await server.close();
-      process.exitCode = ExitCode.ok;
-    });
-};
+export interface DashboardOptions {
+  port: string;
+  host: string;
+  tokenFile?: string;
+  tokenName?: string;
+  kubeconfig?: string;
+  context?: string;
+  allowedHost: string[];
+}
+
+export async function dashboard(opts: DashboardOptions): Promise<void> {
+  const port = parsePort('--port', opts.port, 8090);
+  const token = opts.tokenFile === undefined ? undefined : readTokenFile(opts.tokenFile);
+  if (opts.tokenName !== undefined && token === undefined)
+    throw new UsageError('--token-name: only meaningful with --token-file');
+  const factory = await kubernetesBackendFactory();
+  const backend = await factory(loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }));
+  const server = await createDashboardServer({
+    backend,
+    port,
+    host: opts.host,
+    allowedHosts: opts.allowedHost,
+    ...(token === undefined ? {} : { token }),
+    ...(opts.tokenName === undefined ? {} : { tokenName: opts.tokenName }),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(
+    `serin dashboard: ${server.url}/ (${server.readOnly ? 'read-only' : 'actions need the token'})\n`,
+  );
+  await untilSignal();
+  await server.close();
+  process.exitCode = ExitCode.ok;
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand, type InProcessResult } from '../../../test/support/in-process-cli.js';
-import { gatesCommand } from './gates.js';
+import { gatesCommand } from '../definitions/gates.js';
 
 let dir: string;
 

@@ -4,11 +4,10 @@ import { createGateServer } from '../../analysis/gates/server.js';
 import { FileGateStore } from '../../analysis/gates/store.js';
 import { LoadTasks } from '../../analysis/loadgen/tasks.js';
 import { createEndpointGuard, createGuardedServer } from '../../http/guard.js';
-import { addLoadLimitOptions, loadLimitsFrom, type LoadLimitFlags } from '../load-limits.js';
-import { UsageError, type CommandModule } from '../program.js';
-import { collect } from '../sources.js';
+import { loadLimitsFrom, type LoadLimitFlags } from '../load-limits.js';
+import { UsageError } from '../program.js';
 
-interface GatesOptions {
+export interface GatesOptions {
   port: string;
   address: string;
   stateDir: string;
@@ -37,7 +36,7 @@ function readToken(path: string | undefined): string | undefined {
   return token;
 }
 
-async function serve(opts: GatesOptions & LoadLimitFlags): Promise<void> {
+export async function serve(opts: GatesOptions & LoadLimitFlags): Promise<void> {
   const port = parsePort(opts.port);
   const token = readToken(opts.tokenFile);
   const limits = loadLimitsFrom(opts);
@@ -73,24 +72,3 @@ async function serve(opts: GatesOptions & LoadLimitFlags): Promise<void> {
     process.on('SIGTERM', stop);
   });
 }
-
-export const gatesCommand: CommandModule = (program) => {
-  const command = program
-    .command('gates')
-    .description(
-      "Serve persisted gates (Flagger load tester's gate API) and hey-compatible load tasks for webhooks",
-    )
-    .option('--port <port>', 'port to listen on', '8080')
-    .option('--address <ip>', 'address to listen on', '127.0.0.1')
-    .option('--state-dir <dir>', 'directory for gates.json', '.serin/gates')
-    .option('--token-file <file>', 'bearer token required to open and close gates')
-    .option('--no-loadgen', 'refuse load tasks (POST /)')
-    .option(
-      '--allowed-host <name>',
-      'a Host name to answer besides loopback names (repeatable; on a non-loopback address, addresses and cluster names are answered too)',
-      collect,
-      [] as string[],
-    );
-  addLoadLimitOptions(command);
-  command.action((opts) => serve(opts));
-};

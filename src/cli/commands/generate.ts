@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import { Command, Option } from '@commander-js/extra-typings';
 import { toYamlDocuments } from '../../api/yaml.js';
 import { PHASES, type Canary, type Phase } from '../../api/canary.js';
 import { canaryCapabilities, capabilityOptionsFor } from '../../api/capabilities.js';
@@ -11,8 +10,8 @@ import { renderCanaryObjects, providerOf, type RoutingProvider } from '../../rou
 import type { TargetWorkload } from '../../routing/render/kubernetes.js';
 import { planForPhase, type TrafficPlan } from '../../routing/render/plan.js';
 import { parseMatchFlag, renderSplit } from '../../routing/render/split.js';
-import { ExitCode, UsageError, type CommandModule } from '../program.js';
-import { collect, readSources } from '../sources.js';
+import { ExitCode, UsageError } from '../program.js';
+import { readSources } from '../sources.js';
 
 function print(objects: readonly unknown[], format: string): void {
   if (format === 'json') {
@@ -132,97 +131,65 @@ function parseSubset(value: string): { name: string; weight: number } {
   return { name: value.slice(0, eq), weight };
 }
 
-const splitCommand = new Command('split')
-  .description(
-    'Print the DestinationRule and VirtualService of a manual traffic split between versions (no controller).',
-  )
-  .requiredOption('--service <name>', 'the Kubernetes Service (VirtualService host and destination)')
-  .requiredOption(
-    '--subset <name=weight>',
-    'a version and its weight, e.g. v1=90 (repeatable; weights sum to 100)',
-    collect,
-    [],
-  )
-  .option(
-    '--match <condition=subset>',
-    'send matching requests to a subset, e.g. header:user-agent~.*Chrome.*=v2 (repeatable)',
-    collect,
-    [],
-  )
-  .option(
-    '--gateway <name>',
-    'bind to an Istio Gateway (repeatable; mesh is kept when the Service name is a host)',
-    collect,
-    [],
-  )
-  .option('--host <host>', 'VirtualService host (repeatable; default: the Service name)', collect, [])
-  .option('--port <number>', 'destination port, needed when the Service has several ports')
-  .option('--label <key>', 'pod label that tells the versions apart', 'version')
-  .option('-n, --namespace <ns>', 'namespace of the objects')
-  .option('-o, --output <format>', 'yaml or json', 'yaml')
-  .action((opts) => {
-    const format = outputFormat(opts.output);
-    let port: number | undefined;
-    if (opts.port !== undefined) {
-      port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw new UsageError(`--port: expected a port number, got "${opts.port}"`);
-    }
-    try {
-      const objects = renderSplit({
-        service: opts.service,
-        subsets: opts.subset.map(parseSubset),
-        matches: opts.match.map(parseMatchFlag),
-        gateways: opts.gateway,
-        hosts: opts.host,
-        label: opts.label,
-        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
-        ...(port !== undefined ? { port } : {}),
-      });
-      print(objects, format);
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
-  });
+export interface SplitOptions {
+  service: string;
+  subset: string[];
+  match: string[];
+  gateway: string[];
+  host: string[];
+  port?: string;
+  label: string;
+  namespace?: string;
+  output: string;
+}
 
-export const generateCommand: CommandModule = (program) => {
-  const generate = new Command('generate')
-    .description(
-      'Print the Services, primary Deployment, DestinationRules and VirtualService (or HTTPRoute) for a Canary, ready for GitOps.',
-    )
-    .option(
-      '-f, --filename <path>',
-      'file or directory with the Canary (and its target, MetricTemplates, a VirtualService to merge into)',
-      collect,
-      [],
-    )
-    .option('--target <path>', 'the target Deployment manifest (same as another -f)')
-    .option('--name <canary>', 'which Canary, when the files hold several')
-    .addOption(
-      new Option('--provider <provider>', 'routing objects to render').choices([
-        'istio',
-        'gateway-api',
-      ] as const),
-    )
-    .option('--weight <percent>', 'render the canary at this weight (Progressing)')
-    .option('--phase <phase>', `render the objects as they are in this phase (${PHASES.join(', ')})`)
-    .option('--mirror', 'render with traffic mirrored to the canary')
-    .option('-o, --output <format>', 'yaml or json', 'yaml')
-    .action((opts) => {
-      if (opts.filename.length === 0)
-        throw new UsageError('expected -f CANARY.yaml (or the split subcommand)');
-      generateForCanary({
-        filename: opts.filename,
-        output: opts.output,
-        ...(opts.target !== undefined ? { target: opts.target } : {}),
-        ...(opts.name !== undefined ? { name: opts.name } : {}),
-        ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
-        ...(opts.weight !== undefined ? { weight: opts.weight } : {}),
-        ...(opts.phase !== undefined ? { phase: opts.phase } : {}),
-        ...(opts.mirror !== undefined ? { mirror: opts.mirror } : {}),
-      });
-      process.exitCode = ExitCode.ok;
+export function split(opts: SplitOptions): void {
+  const format = outputFormat(opts.output);
+  let port: number | undefined;
+  if (opts.port !== undefined) {
+    port = Number(opts.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new UsageError(`--port: expected a port number, got "${opts.port}"`);
+  }
+  try {
+    const objects = renderSplit({
+      service: opts.service,
+      subsets: opts.subset.map(parseSubset),
+      matches: opts.match.map(parseMatchFlag),
+      gateways: opts.gateway,
+      hosts: opts.host,
+      label: opts.label,
+      ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+      ...(port !== undefined ? { port } : {}),
     });
-  generate.addCommand(splitCommand);
-  program.addCommand(generate);
-};
+    print(objects, format);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+export interface GenerateOptions {
+  filename: string[];
+  target?: string;
+  name?: string;
+  provider?: RoutingProvider;
+  weight?: string;
+  phase?: string;
+  mirror?: boolean;
+  output: string;
+}
+
+export function generate(opts: GenerateOptions): void {
+  if (opts.filename.length === 0) throw new UsageError('expected -f CANARY.yaml (or the split subcommand)');
+  generateForCanary({
+    filename: opts.filename,
+    output: opts.output,
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
+    ...(opts.name !== undefined ? { name: opts.name } : {}),
+    ...(opts.provider !== undefined ? { provider: opts.provider } : {}),
+    ...(opts.weight !== undefined ? { weight: opts.weight } : {}),
+    ...(opts.phase !== undefined ? { phase: opts.phase } : {}),
+    ...(opts.mirror !== undefined ? { mirror: opts.mirror } : {}),
+  });
+  process.exitCode = ExitCode.ok;
+}

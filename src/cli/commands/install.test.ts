@@ -2,7 +2,8 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runSerin } from '../../../test/support/cli.js';
 import { runCommand } from '../../../test/support/in-process-cli.js';
-import { installCommand, renderInstall } from './install.js';
+import { installCommand } from '../definitions/install.js';
+import { renderInstall } from './install.js';
 
 const kinds = (text: string) => parseAllDocuments(text).map((d) => (d.toJS() as { kind: string }).kind);
 

@@ -1,7 +1,7 @@
 import { CHECKS, lintManifests, type Finding } from '../../routing/lint/index.js';
 import { readManifests } from '../../routing/manifests.js';
 import { parseOutputFormat, printStructured } from '../output.js';
-import { ExitCode, UsageError, type CommandModule } from '../program.js';
+import { ExitCode, UsageError } from '../program.js';
 import { readSources } from '../sources.js';
 
 function printText(findings: readonly Finding[], documents: number): void {
@@ -17,29 +17,24 @@ function printText(findings: readonly Finding[], documents: number): void {
   );
 }
 
-export const lintCommand: CommandModule = (program) => {
-  program
-    .command('lint')
-    .description(
-      'Check Istio routing, Services, workloads and Canaries offline; exit 1 when an error is found.',
-    )
-    .argument('[paths...]', 'manifest files or directories (- for stdin)')
-    .option('-n, --namespace <ns>', 'namespace of manifests that do not name one', 'default')
-    .option('-o, --output <format>', 'json or yaml instead of text')
-    .option('--list-checks', 'print every check code with its title and exit')
-    .action((paths, opts) => {
-      const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']) as 'text' | 'json' | 'yaml';
-      if (opts.listChecks === true) {
-        const rows = Object.entries(CHECKS).map(([code, c]) => ({ code, title: c.title, hint: c.hint }));
-        if (format === 'text') for (const r of rows) process.stdout.write(`${r.code}  ${r.title}\n`);
-        else printStructured(rows, format);
-        return;
-      }
-      if (paths.length === 0) throw new UsageError('expected at least one FILE|DIR|- to lint');
-      const set = readManifests(readSources(paths));
-      const findings = lintManifests(set, { defaultNamespace: opts.namespace });
-      if (format === 'text') printText(findings, set.manifests.length);
-      else printStructured({ documents: set.manifests.length, findings }, format);
-      if (findings.some((f) => f.severity === 'error')) process.exitCode = ExitCode.failure;
-    });
-};
+export interface LintOptions {
+  namespace: string;
+  output?: string;
+  listChecks?: boolean;
+}
+
+export function lint(paths: string[], opts: LintOptions): void {
+  const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']) as 'text' | 'json' | 'yaml';
+  if (opts.listChecks === true) {
+    const rows = Object.entries(CHECKS).map(([code, c]) => ({ code, title: c.title, hint: c.hint }));
+    if (format === 'text') for (const r of rows) process.stdout.write(`${r.code}  ${r.title}\n`);
+    else printStructured(rows, format);
+    return;
+  }
+  if (paths.length === 0) throw new UsageError('expected at least one FILE|DIR|- to lint');
+  const set = readManifests(readSources(paths));
+  const findings = lintManifests(set, { defaultNamespace: opts.namespace });
+  if (format === 'text') printText(findings, set.manifests.length);
+  else printStructured({ documents: set.manifests.length, findings }, format);
+  if (findings.some((f) => f.severity === 'error')) process.exitCode = ExitCode.failure;
+}

@@ -1,12 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../../test/support/in-process-cli.js';
 import type { Assessment } from '../../api/migration.js';
-import { migrateCommand } from './migrate.js';
-import { validateCommand } from './validate.js';
+import { migrateCommand } from '../definitions/migrate.js';
+import { validateCommand } from '../definitions/validate.js';
 
 const corpus = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'flagger');
 
@@ -56,23 +56,27 @@ describe('serin migrate check', () => {
 
   it('prints a kubectl-style table with the reasons, and exits 0 when everything runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'serin-migrate-'));
-    for (const name of ['istio-progressive', 'istio-ab-testing', 'gatewayapi-v1'])
-      writeFileSync(join(dir, `${name}.yaml`), readFileSync(join(corpus, `${name}.yaml`)));
-    const ok = await runCommand([migrateCommand], ['migrate', 'check', '-f', dir]);
-    expect(ok.code).toBe(0);
-    expect(ok.stdout.split('\n')[0]).toMatch(
-      /^NAMESPACE\s+NAME\s+GROUP\s+PROVIDER\s+VERDICT\s+PROBLEMS\s+DIFFERENCES$/,
-    );
-    expect(ok.stdout).toMatch(/shop\s+istio-ab-testing\s+flagger\.app\s+<default>\s+RunsWithDifferences/);
-    expect(ok.stdout).toContain(
-      'shop/istio-ab-testing: differs: spec.analysis.match[2].headers.user-agent.suffix',
-    );
-    writeFileSync(join(dir, 'nginx.yaml'), readFileSync(join(corpus, 'nginx.yaml')));
-    const blocked = await runCommand([migrateCommand], ['migrate', 'check', '-f', dir]);
-    expect(blocked.code).toBe(1);
-    expect(blocked.stdout).toContain(
-      'shop/nginx: will not run: spec.provider: provider nginx is not supported by Serin yet',
-    );
+    try {
+      for (const name of ['istio-progressive', 'istio-ab-testing', 'gatewayapi-v1'])
+        writeFileSync(join(dir, `${name}.yaml`), readFileSync(join(corpus, `${name}.yaml`)));
+      const ok = await runCommand([migrateCommand], ['migrate', 'check', '-f', dir]);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout.split('\n')[0]).toMatch(
+        /^NAMESPACE\s+NAME\s+GROUP\s+PROVIDER\s+VERDICT\s+PROBLEMS\s+DIFFERENCES$/,
+      );
+      expect(ok.stdout).toMatch(/shop\s+istio-ab-testing\s+flagger\.app\s+<default>\s+RunsWithDifferences/);
+      expect(ok.stdout).toContain(
+        'shop/istio-ab-testing: differs: spec.analysis.match[2].headers.user-agent.suffix',
+      );
+      writeFileSync(join(dir, 'nginx.yaml'), readFileSync(join(corpus, 'nginx.yaml')));
+      const blocked = await runCommand([migrateCommand], ['migrate', 'check', '-f', dir]);
+      expect(blocked.code).toBe(1);
+      expect(blocked.stdout).toContain(
+        'shop/nginx: will not run: spec.provider: provider nginx is not supported by Serin yet',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 for usage errors', async () => {

@@ -1,4 +1,3 @@
-import { Command, Option } from '@commander-js/extra-typings';
 import { capabilityOptionsFor } from '../../api/capabilities.js';
 import { parseSource } from '../../api/documents.js';
 import { assessCanary, runnable, type Assessment } from '../../api/migration.js';
@@ -6,8 +5,8 @@ import { connect, listCanaries } from '../../kubernetes/cli-support.js';
 import { isNotFound, type KubeClient } from '../../kubernetes/client.js';
 import type { ResourceType } from '../../kubernetes/resources.js';
 import { formatTable, parseOutputFormat, printStructured } from '../output.js';
-import { ExitCode, UsageError, type CommandModule } from '../program.js';
-import { collect, readSources } from '../sources.js';
+import { ExitCode, UsageError } from '../program.js';
+import { readSources } from '../sources.js';
 
 const METRIC_TEMPLATE_TYPES: ResourceType[] = ['flagger.app', 'serin.dev'].map((group) => ({
   group,
@@ -71,54 +70,37 @@ function printText(assessments: readonly Assessment[]): void {
   );
 }
 
-const checkCommand = new Command('check')
-  .exitOverride()
-  .description(
-    'Say, per Canary, whether Serin runs it as written, what differs from Flagger, and what it will not run (exit 1 if any will not run)',
-  )
-  .option(
-    '-f, --filename <path>',
-    'file, directory or - for stdin (repeatable); default: the cluster',
-    collect,
-    [],
-  )
-  .option('-n, --namespace <ns>', 'on a cluster: namespace (default: the kubeconfig context namespace)')
-  .option('-A, --all-namespaces', 'on a cluster: every namespace')
-  .option('--provider <name>', 'the routing provider your controller defaults to (its --provider)')
-  .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-  .option('--context <name>', 'kubeconfig context')
-  .addOption(
-    new Option('-o, --output <format>', 'json or yaml instead of the table').choices(['json', 'yaml']),
-  )
-  .action(async (opts) => {
-    const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
-    if (opts.provider !== undefined && opts.provider !== 'istio' && opts.provider !== 'gateway-api')
-      throw new UsageError(`--provider: expected istio or gateway-api, got "${opts.provider}"`);
-    let documents: unknown[];
-    if (opts.filename.length > 0) {
-      documents = fromFiles(opts.filename);
-    } else {
-      const { client, namespace } = connect(opts);
-      documents = await fromCluster(client, opts.allNamespaces === true ? undefined : namespace);
-    }
-    const options = capabilityOptionsFor(documents, {
-      platform: 'kubernetes',
-      ...(opts.provider !== undefined
-        ? { defaultProvider: opts.provider, defaultProviderExplicit: true }
-        : {}),
-    });
-    const canaries = documents.filter(
-      (d) => typeof d === 'object' && d !== null && (d as { kind?: unknown }).kind === 'Canary',
-    );
-    if (canaries.length === 0) throw new UsageError('no Canary found to check');
-    const assessments = canaries.map((c) => assessCanary(c, options));
-    if (format === 'json' || format === 'yaml') printStructured({ canaries: assessments }, format);
-    else printText(assessments);
-    process.exitCode = assessments.every(runnable) ? ExitCode.ok : ExitCode.failure;
-  });
+export interface CheckOptions {
+  filename: string[];
+  namespace?: string;
+  allNamespaces?: boolean;
+  provider?: string;
+  kubeconfig?: string;
+  context?: string;
+  output?: string;
+}
 
-export const migrateCommand: CommandModule = (program) => {
-  const migrate = new Command('migrate').description('Move Canaries from Flagger to Serin');
-  migrate.addCommand(checkCommand);
-  program.addCommand(migrate);
-};
+export async function check(opts: CheckOptions): Promise<void> {
+  const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
+  if (opts.provider !== undefined && opts.provider !== 'istio' && opts.provider !== 'gateway-api')
+    throw new UsageError(`--provider: expected istio or gateway-api, got "${opts.provider}"`);
+  let documents: unknown[];
+  if (opts.filename.length > 0) {
+    documents = fromFiles(opts.filename);
+  } else {
+    const { client, namespace } = connect(opts);
+    documents = await fromCluster(client, opts.allNamespaces === true ? undefined : namespace);
+  }
+  const options = capabilityOptionsFor(documents, {
+    platform: 'kubernetes',
+    ...(opts.provider !== undefined ? { defaultProvider: opts.provider, defaultProviderExplicit: true } : {}),
+  });
+  const canaries = documents.filter(
+    (d) => typeof d === 'object' && d !== null && (d as { kind?: unknown }).kind === 'Canary',
+  );
+  if (canaries.length === 0) throw new UsageError('no Canary found to check');
+  const assessments = canaries.map((c) => assessCanary(c, options));
+  if (format === 'json' || format === 'yaml') printStructured({ canaries: assessments }, format);
+  else printText(assessments);
+  process.exitCode = assessments.every(runnable) ? ExitCode.ok : ExitCode.failure;
+}

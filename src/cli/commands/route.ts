@@ -1,9 +1,8 @@
-import { Command, Option } from '@commander-js/extra-typings';
 import { explainRequest, type Explanation } from '../../routing/explain.js';
 import { readManifests } from '../../routing/manifests.js';
 import { formatTable, parseOutputFormat, printStructured } from '../output.js';
-import { ExitCode, UsageError, type CommandModule } from '../program.js';
-import { collect, readSources } from '../sources.js';
+import { ExitCode, UsageError } from '../program.js';
+import { readSources } from '../sources.js';
 
 function keyValue(flag: string, value: string): [string, string] {
   const eq = value.indexOf('=');
@@ -96,66 +95,41 @@ function effectLines(e: Explanation): string[] {
   return effects;
 }
 
-export const routeCommand: CommandModule = (program) => {
-  const route = new Command('route').description(
-    'Inspect routing: which rule a request takes and where it goes.',
-  );
-  route
-    .command('explain')
-    .description(
-      'Explain which VirtualService rule matches a request and how traffic is split, mirrored and faulted.',
-    )
-    .requiredOption(
-      '-f, --filename <path>',
-      'manifest file or directory (repeatable, - for stdin)',
-      collect,
-      [],
-    )
-    .requiredOption(
-      '--host <host>',
-      'the request host (Host header / authority), e.g. reviews or app.example.com',
-    )
-    .option('--path <path>', 'request path with an optional query string', '/')
-    .option('--method <method>', 'HTTP method', 'GET')
-    .option('--header <name=value>', 'request header (repeatable)', collect, [])
-    .option('--cookie <name=value>', 'cookie sent with the request (repeatable)', collect, [])
-    .option('--gateway <name>', 'gateway the request enters through; mesh for sidecar traffic', 'mesh')
-    .addOption(
-      new Option('--scheme <scheme>', 'request scheme')
-        .choices(['http', 'https'] as const)
-        .default('http' as const),
-    )
-    .option('--port <port>', 'destination port (default: from --host, else 80/443)')
-    .option(
-      '--source-label <name=value>',
-      'label of the calling workload, for sourceLabels matches (repeatable)',
-      collect,
-      [],
-    )
-    .option('-n, --namespace <ns>', 'namespace of manifests that do not name one', 'default')
-    .option('-o, --output <format>', 'json or yaml instead of text')
-    .action((opts) => {
-      const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
-      if (!opts.path.startsWith('/'))
-        throw new UsageError(`--path: expected a path starting with /, got "${opts.path}"`);
-      const set = readManifests(readSources(opts.filename));
-      for (const p of set.problems) process.stderr.write(`${p.file}:${p.line}: ${p.message}\n`);
-      const port = parsePort(opts.port);
-      const sourceLabels = Object.fromEntries(opts.sourceLabel.map((l) => keyValue('--source-label', l)));
-      const explanation = explainRequest(set, {
-        authority: opts.host,
-        path: opts.path,
-        method: opts.method.toUpperCase(),
-        scheme: opts.scheme,
-        headers: buildHeaders(opts.header, opts.cookie),
-        gateway: opts.gateway,
-        defaultNamespace: opts.namespace,
-        ...(port !== undefined ? { port } : {}),
-        ...(opts.sourceLabel.length > 0 ? { sourceLabels } : {}),
-      });
-      if (format === 'json' || format === 'yaml') printStructured(explanation, format);
-      else printExplanation(explanation);
-      if (set.problems.length > 0) process.exitCode = ExitCode.failure;
-    });
-  program.addCommand(route);
-};
+export interface ExplainOptions {
+  filename: string[];
+  host: string;
+  path: string;
+  method: string;
+  header: string[];
+  cookie: string[];
+  gateway: string;
+  scheme: 'http' | 'https';
+  port?: string;
+  sourceLabel: string[];
+  namespace: string;
+  output?: string;
+}
+
+export function explain(opts: ExplainOptions): void {
+  const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
+  if (!opts.path.startsWith('/'))
+    throw new UsageError(`--path: expected a path starting with /, got "${opts.path}"`);
+  const set = readManifests(readSources(opts.filename));
+  for (const p of set.problems) process.stderr.write(`${p.file}:${p.line}: ${p.message}\n`);
+  const port = parsePort(opts.port);
+  const sourceLabels = Object.fromEntries(opts.sourceLabel.map((l) => keyValue('--source-label', l)));
+  const explanation = explainRequest(set, {
+    authority: opts.host,
+    path: opts.path,
+    method: opts.method.toUpperCase(),
+    scheme: opts.scheme,
+    headers: buildHeaders(opts.header, opts.cookie),
+    gateway: opts.gateway,
+    defaultNamespace: opts.namespace,
+    ...(port !== undefined ? { port } : {}),
+    ...(opts.sourceLabel.length > 0 ? { sourceLabels } : {}),
+  });
+  if (format === 'json' || format === 'yaml') printStructured(explanation, format);
+  else printExplanation(explanation);
+  if (set.problems.length > 0) process.exitCode = ExitCode.failure;
+}

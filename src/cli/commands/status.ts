@@ -1,7 +1,7 @@
 import { parseDuration } from '../../api/common.js';
 import { renderStatus } from '../../kubernetes/status-view.js';
 import { parseOutputFormat, printStructured } from '../output.js';
-import { ExitCode, UsageError, type CommandModule } from '../program.js';
+import { ExitCode, UsageError } from '../program.js';
 import { waitOutcome, type WaitOutcome } from '../rollout-wait.js';
 import {
   clusterSource,
@@ -44,62 +44,39 @@ function sourceFor(name: string, opts: SourceFlags): StatusSource {
   return localSource(name, opts.namespace ?? 'default', api ?? localApiOf(opts.stateDir ?? '.serin'));
 }
 
-export const statusCommand: CommandModule = (program) => {
-  program
-    .command('status')
-    .description(
-      "Show a canary's progress; --watch follows it, --wait waits for the outcome of the target's current revision",
-    )
-    .argument('<name>', 'canary name')
-    .option(
-      '-n, --namespace <ns>',
-      'namespace (default: the kubeconfig context namespace; locally "default")',
-    )
-    .option('-w, --watch', 'keep showing the progress until interrupted')
-    .option(
-      '--wait',
-      "wait for the rollout of the target's current revision: exit 0 when promoted, 1 when rolled back, 3 on timeout",
-    )
-    .option('--timeout <duration>', 'with --wait: give up after this long (exit 3)', '30m')
-    .option('-o, --output <format>', 'json or yaml (one snapshot)')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
-    .option('--local', 'read a running `serin run` (found through --state-dir) instead of a cluster')
-    .option(
-      '--state-dir <dir>',
-      'state directory of the running `serin run` (implies --local; default .serin)',
-    )
-    .option(
-      '--api <url>',
-      'API of the running `serin run` (implies --local; default: from <state-dir>/run.json)',
-    )
-    .action(async (name, opts) => {
-      const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
-      const timeoutMs = parseTimeout(opts.timeout);
-      const source = sourceFor(name, opts);
-      const read = async () => (await source.read()).canary;
-      if (format === 'json' || format === 'yaml') {
-        printStructured((await read()).status ?? {}, format);
-        return;
-      }
-      const tty = process.stdout.isTTY;
-      if (opts.wait === true) {
-        process.exitCode = await waitForRevision(source, timeoutMs, opts.watch === true && tty);
-        return;
-      }
-      if (opts.watch !== true) {
-        process.stdout.write(renderStatus(await read(), new Date()));
-        return;
-      }
-      let last = '';
-      for (;;) {
-        const view = renderStatus(await read(), new Date());
-        if (view !== last) process.stdout.write(tty ? `\x1b[2J\x1b[H${view}` : `${view}\n`);
-        last = view;
-        await sleep(POLL_MS);
-      }
-    });
-};
+export interface StatusOptions extends SourceFlags {
+  watch?: boolean;
+  wait?: boolean;
+  timeout: string;
+  output?: string;
+}
+
+export async function status(name: string, opts: StatusOptions): Promise<void> {
+  const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
+  const timeoutMs = parseTimeout(opts.timeout);
+  const source = sourceFor(name, opts);
+  const read = async () => (await source.read()).canary;
+  if (format === 'json' || format === 'yaml') {
+    printStructured((await read()).status ?? {}, format);
+    return;
+  }
+  const tty = process.stdout.isTTY;
+  if (opts.wait === true) {
+    process.exitCode = await waitForRevision(source, timeoutMs, opts.watch === true && tty);
+    return;
+  }
+  if (opts.watch !== true) {
+    process.stdout.write(renderStatus(await read(), new Date()));
+    return;
+  }
+  let last = '';
+  for (;;) {
+    const view = renderStatus(await read(), new Date());
+    if (view !== last) process.stdout.write(tty ? `\x1b[2J\x1b[H${view}` : `${view}\n`);
+    last = view;
+    await sleep(POLL_MS);
+  }
+}
 
 /** The revision being waited for must stay the target's: a newer one means this one has no outcome. */
 function superseded(first: StatusReading, now: StatusReading): string | undefined {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runSerin } from '../../../test/support/cli.js';
 import { aliasBomb } from '../../../test/support/hostile-yaml.js';
 import { runCommand } from '../../../test/support/in-process-cli.js';
-import { validateCommand } from './validate.js';
+import { validateCommand } from '../definitions/validate.js';
 
 const seeds = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'seeds');
 

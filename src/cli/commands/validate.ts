@@ -1,9 +1,8 @@
-import { Option } from '@commander-js/extra-typings';
 import { capabilityOptionsFor, documentCapabilities } from '../../api/capabilities.js';
 import { KINDS, parseSource } from '../../api/documents.js';
 import { parseOutputFormat, printStructured } from '../output.js';
-import { ExitCode, type CommandModule } from '../program.js';
-import { collect, readSources } from '../sources.js';
+import { ExitCode } from '../program.js';
+import { readSources } from '../sources.js';
 
 const isRecord = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -64,44 +63,34 @@ function printText(findings: readonly Finding[], checked: number): void {
   );
 }
 
-export const validateCommand: CommandModule = (program) => {
-  program
-    .command('validate')
-    .description(
-      'Validate Serin and Flagger documents (Canary, MetricTemplate, AlertProvider); other kinds are skipped',
-    )
-    .requiredOption(
-      '-f, --filename <path>',
-      'file, directory or - for stdin (repeatable)',
-      collect,
-      [] as string[],
-    )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
-    .option('--strict', 'treat unknown fields as errors')
-    .action((opts) => {
-      const format = parseOutputFormat(opts.output, ['text', 'json']);
-      const findings: Finding[] = [];
-      let checked = 0;
-      for (const source of readSources(opts.filename)) {
-        const result = findingsFor(source.name, source.text, opts.strict === true);
-        findings.push(...result.findings);
-        checked += result.checked;
-      }
-      if (checked === 0 && !findings.some((f) => f.severity === 'error')) {
-        // An empty file or one with only other kinds has nothing valid in it: saying "valid" would
-        // let a typo in a path or a kind pass a CI check.
-        findings.push({
-          file: opts.filename.join(', '),
-          document: 0,
-          path: '',
-          severity: 'error',
-          message: `no Serin or Flagger document found: expected at least one of ${Object.keys(KINDS).join(', ')}`,
-        });
-      }
-      const invalid = findings.some((f) => f.severity === 'error');
-      if (format === 'json')
-        printStructured({ valid: !invalid, documentsChecked: checked, findings }, 'json');
-      else printText(findings, checked);
-      process.exitCode = invalid ? ExitCode.failure : ExitCode.ok;
+export interface ValidateOptions {
+  filename: string[];
+  output?: string;
+  strict?: boolean;
+}
+
+export function validate(opts: ValidateOptions): void {
+  const format = parseOutputFormat(opts.output, ['text', 'json']);
+  const findings: Finding[] = [];
+  let checked = 0;
+  for (const source of readSources(opts.filename)) {
+    const result = findingsFor(source.name, source.text, opts.strict === true);
+    findings.push(...result.findings);
+    checked += result.checked;
+  }
+  if (checked === 0 && !findings.some((f) => f.severity === 'error')) {
+    // An empty file or one with only other kinds has nothing valid in it: saying "valid" would
+    // let a typo in a path or a kind pass a CI check.
+    findings.push({
+      file: opts.filename.join(', '),
+      document: 0,
+      path: '',
+      severity: 'error',
+      message: `no Serin or Flagger document found: expected at least one of ${Object.keys(KINDS).join(', ')}`,
     });
-};
+  }
+  const invalid = findings.some((f) => f.severity === 'error');
+  if (format === 'json') printStructured({ valid: !invalid, documentsChecked: checked, findings }, 'json');
+  else printText(findings, checked);
+  process.exitCode = invalid ? ExitCode.failure : ExitCode.ok;
+}

@@ -1,0 +1,27 @@
+/**
+ * Go-style durations (`30s`, `1m`, `1h30m`, `500ms`), apart from the schemas in common.ts so that
+ * the CLI parses duration flags without loading zod. Flagger's pattern `^[0-9]+(m|s)` is a prefix
+ * match on the same values, so every Flagger duration is accepted here with the same meaning.
+ */
+export const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses a duration that matched {@link DURATION_PATTERN} into milliseconds. */
+export function parseDuration(value: string): number {
+  if (!DURATION_PATTERN.test(value))
+    throw new Error(`expected a duration such as 30s, 1m or 1h30m, got "${value}"`);
+  let total = 0;
+  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+    total += Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
+  }
+  return total;
+}
+
+/** Formats milliseconds back into the shortest duration string (used in messages and PromQL windows). */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
