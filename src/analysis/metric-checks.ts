@@ -162,7 +162,11 @@ async function providerFor(
   if (template !== undefined) {
     const namespace = template.metadata.namespace ?? namespaceOf(canary);
     const credentials = await resolveSecret(template.spec.provider, namespace, sources.secrets);
-    return providerFactory(template.spec.provider.type)({ spec: template.spec.provider, credentials });
+    return providerFactory(template.spec.provider.type)({
+      spec: template.spec.provider,
+      credentials,
+      interval: prepared.plan.interval,
+    });
   }
   const address = prepared.plan.address;
   if (address === undefined) {

@@ -294,7 +294,7 @@ describe('inline queries and MetricTemplates', () => {
 
   it('reports a missing template variable, a missing template and an unsupported provider as unknown', async () => {
     template('needs-var', 'sum(x{a="{{ variables.zone }}"})');
-    template('dd', 'avg:requests{*}', { type: 'datadog' });
+    template('dd', 'SELECT 1', { type: 'cloudwatch' });
     const result = await port().evaluate(
       canary([
         { name: 'a', templateRef: { name: 'needs-var' }, threshold: 1 },
@@ -308,7 +308,7 @@ describe('inline queries and MetricTemplates', () => {
     expect(result.checks[0]?.message).toMatch(/template variable "zone" is not set/);
     expect(result.checks[1]?.message).toMatch(/MetricTemplate test\/missing not found/);
     expect(result.checks[2]?.message).toMatch(
-      /provider datadog is not supported yet \(supported: prometheus\)/,
+      /provider cloudwatch is not supported yet \(supported: prometheus, datadog, /,
     );
     expect(result.checks[3]?.message).toMatch(/no usable metrics template and query were configured/);
   });

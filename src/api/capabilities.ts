@@ -55,7 +55,8 @@ export const SUPPORTED_TARGET_KINDS: Readonly<Record<Platform, readonly string[]
   any: ['Deployment', 'Workload'],
 };
 export const SUPPORTED_AUTOSCALER_KINDS: readonly string[] = ['HorizontalPodAutoscaler'];
-export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = ['prometheus'];
+/** Metric providers Serin queries (one file each under src/analysis/providers/; a test keeps the two in step). */
+export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = ['prometheus', 'datadog', 'newrelic', 'graphite', 'dynatrace'];
 
 export type CapabilityReason = 'Invalid' | 'NotSupported' | 'Ignored';
 

@@ -3,8 +3,8 @@
  * auth, custom CA or insecure TLS, a timeout, custom headers. Every failure is an error whose
  * message names what went wrong and where (the URL with its secrets redacted).
  */
-import { readFile } from 'node:fs/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { ProviderError, tlsDispatcher, transportMessage } from '../providers/http.js';
 import { excerpt, redactUrl } from '../redact.js';
 import { splitCredentials } from '../url-credentials.js';
 import { parseSampleValue, QueryResponse } from './response.js';
@@ -38,17 +38,19 @@ export type InstantResult =
   | { type: 'string'; value: string; time: number };
 
 /** An error from the server or the transport, with a message safe to show and log. */
-export class PrometheusError extends Error {}
+export class PrometheusError extends ProviderError {}
 
 export const DEFAULT_PROMETHEUS_TIMEOUT_MS = 5000;
 
 export class PrometheusClient {
-  private dispatcher: Promise<Dispatcher> | undefined;
+  private readonly dispatcher: () => Promise<Dispatcher>;
+  private used = false;
   readonly endpoint: string;
   /** Basic auth from the address's userinfo, sent as Go's client would when no auth is configured. */
   private readonly userinfoAuth: string | undefined;
 
   constructor(private readonly options: PrometheusClientOptions) {
+    this.dispatcher = tlsDispatcher(options);
     let base: URL;
     try {
       base = new URL(options.address);
@@ -116,41 +118,13 @@ export class PrometheusClient {
   }
 
   private getDispatcher(): Promise<Dispatcher> {
-    this.dispatcher ??= (async () => {
-      const ca = this.options.caFile === undefined ? undefined : await readCa(this.options.caFile);
-      return new Agent({
-        connect: {
-          ...(ca !== undefined ? { ca } : {}),
-          rejectUnauthorized: this.options.insecureSkipVerify !== true,
-        },
-      });
-    })();
-    return this.dispatcher;
+    this.used = true;
+    return this.dispatcher();
   }
 
   async close(): Promise<void> {
-    if (this.dispatcher !== undefined) await (await this.dispatcher.catch(() => undefined))?.close();
+    if (this.used) await (await this.getDispatcher().catch(() => undefined))?.close();
   }
-}
-
-async function readCa(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PrometheusError(
-      `cannot read CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
-  }
-}
-
-function transportMessage(error: unknown, timeoutMs: number): string {
-  if (error instanceof PrometheusError) return error.message;
-  const name = (error as { name?: string }).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return `timed out after ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const code = (error as { code?: string }).code ?? cause?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return code !== undefined && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 function interpret(text: string, status: number, shown: string): InstantResult {

@@ -1,10 +1,18 @@
 import { METRIC_PROVIDER_TYPES, type MetricProviderType } from '../../api/metric-template.js';
+import { createDatadogProvider } from './datadog.js';
+import { createDynatraceProvider } from './dynatrace.js';
+import { createGraphiteProvider } from './graphite.js';
+import { createNewRelicProvider } from './newrelic.js';
 import { createPrometheusProvider } from './prometheus.js';
 import { UnsupportedProviderError, type MetricProvider, type ProviderFactory } from './types.js';
 
 /** Providers Serin can query. The rest of Flagger's types validate but report "not supported yet". */
 const FACTORIES: Partial<Record<MetricProviderType, ProviderFactory>> = {
   prometheus: createPrometheusProvider,
+  datadog: createDatadogProvider,
+  newrelic: createNewRelicProvider,
+  dynatrace: createDynatraceProvider,
+  graphite: createGraphiteProvider,
 };
 
 function unsupported(type: MetricProviderType): ProviderFactory {

@@ -23,6 +23,8 @@ export interface ProviderInput {
   spec: MetricTemplateProvider;
   /** The Secret's data (`secretRef`/`secretFile`), already read. */
   credentials: SecretData | undefined;
+  /** The metric's interval (`1m`): providers that take a time window derive it from this, as Flagger does. */
+  interval?: string | undefined;
 }
 
 export type ProviderFactory = (input: ProviderInput) => MetricProvider;

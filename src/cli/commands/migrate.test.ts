@@ -107,10 +107,6 @@ describe('serin validate on Flagger documents', () => {
       'keda-scaled-object',
       'spec.autoscalerRef.kind: autoscaler ScaledObject (KEDA) is not supported by Serin yet',
     ],
-    [
-      'datadog',
-      'spec.analysis.metrics[0].templateRef: MetricTemplate not-found-percentage uses metric provider datadog',
-    ],
     ['no-provider-gateway-refs', 'spec.provider: not set, but spec.service.gatewayRefs is'],
   ])('%s exits 1 naming the field', async (name, message) => {
     const r = await runCommand([validateCommand], ['validate', '-f', join(corpus, `${name}.yaml`)]);
@@ -119,7 +115,7 @@ describe('serin validate on Flagger documents', () => {
   });
 
   it('accepts what Flagger accepts: header suffix, no provider, Gateway API', async () => {
-    for (const name of ['istio-ab-testing', 'no-provider', 'gatewayapi-v1', 'istio-session-affinity']) {
+    for (const name of ['istio-ab-testing', 'no-provider', 'gatewayapi-v1', 'istio-session-affinity', 'datadog']) {
       const r = await runCommand([validateCommand], ['validate', '-f', join(corpus, `${name}.yaml`)]);
       expect(r.code, `${name}: ${r.stdout}`).toBe(0);
     }

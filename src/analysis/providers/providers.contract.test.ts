@@ -1,0 +1,332 @@
+/**
+ * One contract for every HTTP metric provider, run against a real HTTP server that speaks the
+ * provider's documented API: it checks the path, the authentication header and the query
+ * parameters the provider's API reference prescribes, answers with response bodies shaped as the
+ * reference documents them, and refuses wrong credentials as the service does. Each provider must
+ * return the documented value, report no data as unknown, name errors without leaking a secret,
+ * honour its timeout and name a missing Secret key.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricProviderType, MetricTemplateProvider } from '../../api/metric-template.js';
+import { SUPPORTED_METRIC_PROVIDERS } from '../../api/capabilities.js';
+import { providerFactory, supportedProviderTypes } from './registry.js';
+import { NoDataError, type MetricProvider } from './types.js';
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+interface Case {
+  type: MetricProviderType;
+  credentials: Record<string, string>;
+  /** Whether the service accepts the request's credentials (as the service checks them). */
+  authorized: (req: IncomingMessage, url: URL) => boolean;
+  /** The API path the reference documents. */
+  path: (url: URL) => boolean;
+  /** Where the rendered query travels in the request. */
+  queryOf: (url: URL) => string | null;
+  value: { query: string; body: unknown; expected: number };
+  noData: { query: string; body: unknown }[];
+  errorBody: unknown;
+  /** Extra checks of the request for the value query (time window, NRQL clause, format). */
+  checkRequest?: (url: URL) => void;
+}
+
+const NOW = new Date('2026-12-02T10:00:00Z');
+const NOW_S = NOW.getTime() / 1000;
+const SECRETS = [
+  'dd-api-secret-1',
+  'dd-app-secret-2',
+  'nr-query-secret-3',
+  'dt-token-secret-4',
+  'graphite-pw-5',
+];
+
+const CASES: Case[] = [
+  {
+    type: 'datadog',
+    credentials: { datadog_api_key: 'dd-api-secret-1', datadog_application_key: 'dd-app-secret-2' },
+    authorized: (req) =>
+      req.headers['dd-api-key'] === 'dd-api-secret-1' &&
+      req.headers['dd-application-key'] === 'dd-app-secret-2',
+    path: (url) => url.pathname === '/api/v1/query',
+    queryOf: (url) => url.searchParams.get('query'),
+    value: {
+      query: 'sum:istio.mesh.request.count{response_code:500}.as_count()',
+      body: {
+        status: 'ok',
+        res_type: 'time_series',
+        series: [
+          {
+            metric: 'istio.mesh.request.count',
+            pointlist: [
+              [1_764_669_000_000, 2.5],
+              [1_764_669_020_000, 3],
+            ],
+          },
+        ],
+      },
+      expected: 2.5,
+    },
+    noData: [
+      { query: 'nodata:empty', body: { status: 'ok', series: [] } },
+      { query: 'nodata:null', body: { status: 'ok', series: [{ pointlist: [[1_764_669_000_000, null]] }] } },
+    ],
+    errorBody: { errors: ['Error parsing query: unable to parse ...: Rule failed'] },
+    checkRequest: (url) => {
+      expect(Number(url.searchParams.get('to'))).toBe(NOW_S);
+      expect(Number(url.searchParams.get('from'))).toBe(NOW_S - 600);
+    },
+  },
+  {
+    type: 'newrelic',
+    credentials: { newrelic_account_id: '100', newrelic_query_key: 'nr-query-secret-3' },
+    authorized: (req) => req.headers['x-query-key'] === 'nr-query-secret-3',
+    path: (url) => url.pathname === '/v1/accounts/100/query',
+    queryOf: (url) => url.searchParams.get('nrql')?.replace(/ SINCE \d+ seconds ago$/, '') ?? null,
+    value: {
+      query: "SELECT percentage(count(*), WHERE httpResponseCode >= '500') FROM Transaction",
+      body: { results: [{ result: 1.25 }], metadata: { eventTypes: ['Transaction'] } },
+      expected: 1.25,
+    },
+    noData: [
+      { query: 'nodata:null', body: { results: [{ result: null }] } },
+      { query: 'nodata:none', body: { results: [] } },
+    ],
+    errorBody: { error: 'NRQL Syntax Error: Error at line 1 position 8' },
+    checkRequest: (url) => {
+      expect(url.searchParams.get('nrql')).toMatch(/ SINCE 60 seconds ago$/);
+    },
+  },
+  {
+    type: 'dynatrace',
+    credentials: { dynatrace_token: 'dt-token-secret-4' },
+    authorized: (req) => req.headers.authorization === 'Api-Token dt-token-secret-4',
+    path: (url) => url.pathname === '/api/v2/metrics/query',
+    queryOf: (url) => url.searchParams.get('metricSelector'),
+    value: {
+      query: 'builtin:service.response.time:avg:percentile(99)',
+      body: {
+        totalCount: 1,
+        resolution: 'Inf',
+        result: [
+          {
+            metricId: 'builtin:service.response.time:avg:percentile(99)',
+            data: [
+              { dimensions: [], timestamps: [1_764_669_600_000], values: [1800.5] },
+              { dimensions: [], timestamps: [1_764_669_600_000], values: [2345.5] },
+            ],
+          },
+        ],
+      },
+      expected: 2345.5,
+    },
+    noData: [
+      { query: 'nodata:empty', body: { totalCount: 0, result: [{ metricId: 'x', data: [] }] } },
+      { query: 'nodata:null', body: { result: [{ metricId: 'x', data: [{ values: [null] }] }] } },
+    ],
+    errorBody: { error: { code: 400, message: 'The metric selector is invalid' } },
+    checkRequest: (url) => {
+      expect(url.searchParams.get('resolution')).toBe('Inf');
+      expect(Number(url.searchParams.get('to'))).toBe(NOW.getTime());
+      expect(Number(url.searchParams.get('from'))).toBe(NOW.getTime() - 600_000);
+    },
+  },
+  {
+    type: 'graphite',
+    credentials: { username: 'flagger', password: 'graphite-pw-5' },
+    authorized: (req) =>
+      req.headers.authorization === `Basic ${Buffer.from('flagger:graphite-pw-5').toString('base64')}`,
+    path: (url) => url.pathname === '/render',
+    queryOf: (url) => url.searchParams.get('target'),
+    value: {
+      query: 'target=sumSeries(app.http.requests.5xx)\n  &from=-1min',
+      body: [
+        {
+          target: 'sumSeries(app.http.requests.5xx)',
+          datapoints: [
+            [1, 1_764_669_540],
+            [4.5, 1_764_669_560],
+            [null, 1_764_669_580],
+          ],
+        },
+      ],
+      expected: 4.5,
+    },
+    noData: [
+      { query: 'target=nodata.empty', body: [] },
+      { query: 'target=nodata.null', body: [{ target: 'x', datapoints: [[null, 1_764_669_540]] }] },
+    ],
+    errorBody: 'Traceback: ParseException: Expected ...',
+    checkRequest: (url) => {
+      expect(url.searchParams.get('format')).toBe('json');
+      expect(url.searchParams.get('from')).toBe('-1min');
+    },
+  },
+];
+
+let server: Server;
+let address: string;
+const seen: URL[] = [];
+let current: Case | undefined;
+
+function send(res: ServerResponse, answer: Answer): void {
+  const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json',
+  });
+  res.end(text);
+}
+
+function answer(c: Case, req: IncomingMessage, url: URL): Answer | undefined {
+  if (req.method !== 'GET' || !c.path(url)) return { status: 404, body: { errors: ['not found'] } };
+  if (!c.authorized(req, url)) return { status: 403, body: { errors: ['Forbidden'] } };
+  const query = c.queryOf(url) ?? '';
+  if (query.includes('hang')) return undefined;
+  if (query.includes('broken')) return { status: 400, body: c.errorBody };
+  if (query === c.queryOf(new URL(`http://x/?${queryParam(c, c.value.query)}`)))
+    return { status: 200, body: c.value.body };
+  const empty = c.noData.find((n) => query === c.queryOf(new URL(`http://x/?${queryParam(c, n.query)}`)));
+  return empty ? { status: 200, body: empty.body } : { status: 200, body: c.noData[0]?.body };
+}
+
+/** How a query appears in the request, so the server can tell the scenarios apart. */
+function queryParam(c: Case, query: string): string {
+  if (c.type === 'graphite') return new URLSearchParams(query.replace(/\s+/g, ' ').trim()).toString();
+  const key = c.type === 'newrelic' ? 'nrql' : c.type === 'dynatrace' ? 'metricSelector' : 'query';
+  return new URLSearchParams({ [key]: query }).toString();
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    seen.push(url);
+    const c = current;
+    const reply = c === undefined ? { status: 500, body: 'no case' } : answer(c, req, url);
+    if (reply !== undefined) send(res, reply);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  address = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function make(
+  c: Case,
+  overrides: Partial<MetricTemplateProvider> = {},
+  credentials = c.credentials,
+): MetricProvider {
+  const spec: MetricTemplateProvider = {
+    type: c.type,
+    address,
+    ...(c.type === 'graphite' ? { secretRef: { name: 'graphite' } } : {}),
+    ...overrides,
+  };
+  return providerFactory(c.type)({ spec, credentials, interval: '1m' });
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the query to fail');
+}
+
+function expectNoSecret(message: string): void {
+  for (const secret of SECRETS) expect(message).not.toContain(secret);
+}
+
+it('every supported provider has a contract case, and validation lists the same providers', () => {
+  expect(new Set(supportedProviderTypes())).toEqual(new Set(SUPPORTED_METRIC_PROVIDERS));
+  expect(new Set(CASES.map((c) => c.type))).toEqual(
+    new Set(supportedProviderTypes().filter((t) => t !== 'prometheus')),
+  );
+});
+
+describe.each(CASES)('$type against its documented API', (c) => {
+  it('returns the documented value, sending the credentials and window the API reference prescribes', async () => {
+    current = c;
+    const provider = make(c);
+    try {
+      await expect(provider.queryValue(c.value.query, NOW)).resolves.toBe(c.value.expected);
+      const request = seen.at(-1);
+      expect(request).toBeDefined();
+      if (request) c.checkRequest?.(request);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('reports no data (unknown) for an empty answer and a null value', async () => {
+    current = c;
+    const provider = make(c);
+    try {
+      for (const empty of c.noData) {
+        expect(await failure(provider.queryValue(empty.query, NOW))).toBeInstanceOf(NoDataError);
+      }
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('names an error answer and a refused credential without leaking a secret', async () => {
+    current = c;
+    const provider = make(c);
+    const wrong = make(
+      c,
+      {},
+      Object.fromEntries(
+        Object.entries(c.credentials).map(([k, v]) => [k, SECRETS.includes(v) ? `${k}-wrong` : v]),
+      ),
+    );
+    try {
+      const error = await failure(
+        provider.queryValue(c.type === 'graphite' ? 'target=broken' : 'broken', NOW),
+      );
+      expect(error).not.toBeInstanceOf(NoDataError);
+      expect(error.message).toContain('HTTP 400');
+      expectNoSecret(error.message);
+      const refused = await failure(wrong.queryValue(c.value.query, NOW));
+      expect(refused.message).toContain('HTTP 403');
+      expectNoSecret(refused.message);
+    } finally {
+      await provider.close();
+      await wrong.close();
+    }
+  });
+
+  it('gives up after provider.timeout', async () => {
+    current = c;
+    const provider = make(c, { timeout: '300ms' });
+    try {
+      const error = await failure(provider.queryValue(c.type === 'graphite' ? 'target=hang' : 'hang', NOW));
+      expect(error.message).toMatch(/timed out after 300 ms/);
+      expectNoSecret(error.message);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('names a missing Secret key, never a value', () => {
+    const [first] = Object.keys(c.credentials);
+    const partial = Object.fromEntries(Object.entries(c.credentials).filter(([k]) => k !== first));
+    expect(() => make(c, {}, partial)).toThrow(new RegExp(`must contain the key ${first ?? ''}`));
+  });
+});
+
+it('dynatrace and graphite need an address; datadog and newrelic default to their public APIs', () => {
+  for (const type of ['dynatrace', 'graphite'] as const) {
+    const c = CASES.find((x) => x.type === type);
+    if (c) expect(() => make(c, { address: undefined })).toThrow(/provider.address/);
+  }
+  const datadog = CASES.find((x) => x.type === 'datadog');
+  if (datadog) expect(() => make(datadog, { address: undefined })).not.toThrow();
+});
