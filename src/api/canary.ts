@@ -18,13 +18,13 @@ import {
   SERIN_WORKLOAD_KIND,
 } from './capabilities.js';
 import {
-  ABMatchRequest,
-  CorsPolicy,
-  HTTPMatchRequest,
-  HTTPRetry,
-  HTTPRewrite,
-  Headers,
-  TrafficPolicy,
+  ABMatchRequestSchema as ABMatchRequest,
+  CanaryHTTPRewriteSchema as HTTPRewrite,
+  CanaryTrafficPolicySchema as TrafficPolicy,
+  CorsPolicySchema as CorsPolicy,
+  HTTPMatchRequestSchema as HTTPMatchRequest,
+  HTTPRetrySchema as HTTPRetry,
+  HeadersSchema as Headers,
 } from './istio.js';
 
 const percent = (what: string) =>

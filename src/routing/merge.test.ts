@@ -23,7 +23,7 @@ http:
 - name: main
   retries: {attempts: 2, perTryTimeout: 1s}
   timeout: 3s
-  x-vendor-extension: keep-me
+  corsPolicy: {allowOrigins: [{exact: "https://app.example.com"}], allowMethods: [GET]}
   route:
   - destination: {host: podinfo.test.svc.cluster.local, port: {number: 9898}}
     headers: {response: {set: {x-served-by: podinfo}}}

@@ -4,6 +4,7 @@ import { checkSerinResources, checkSidecars } from './canary.js';
 import {
   checkDestinationRules,
   checkDestinations,
+  checkGatewayResources,
   checkGateways,
   checkMeshConflicts,
   checkServices,
@@ -40,12 +41,13 @@ export function lintManifests(set: ManifestSet, options: LintOptions = {}): Find
   }
   const vss = parseVirtualServices(ctx);
   const drs = parseDestinationRules(ctx);
+  checkGatewayResources(ctx);
   for (const v of vss) checkVirtualServiceRules(ctx, v);
-  const routed: RoutedPods = { templates: new Set() };
+  const routed: RoutedPods = { templates: new Set(), subsets: new Set() };
   checkDestinations(ctx, vss, drs, routed);
   checkGateways(ctx, vss);
   checkMeshConflicts(ctx, vss);
-  checkDestinationRules(ctx, drs);
+  checkDestinationRules(ctx, drs, routed);
   checkServices(ctx);
   const targets = checkSerinResources(ctx);
   checkSidecars(ctx, routed.templates, targets);

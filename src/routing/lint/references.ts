@@ -1,7 +1,13 @@
-import { DestinationRuleSpecSchema, type Destination, type DestinationRuleSpec } from '../istio/types.js';
+import {
+  DestinationRuleSpecSchema,
+  GatewaySpecSchema,
+  type Destination,
+  type DestinationRuleSpec,
+} from '../istio/types.js';
+import { validateDestinationRule, validateGateway } from '../istio/validation/index.js';
 import type { Manifest } from '../manifests.js';
 import { isRecord, type LintContext, type PodTemplate } from './context.js';
-import { reportSchemaIssues, type ParsedVirtualService } from './virtual-service.js';
+import { reportIstioIssues, reportSchemaIssues, type ParsedVirtualService } from './virtual-service.js';
 
 type Path = (string | number)[];
 
@@ -21,14 +27,49 @@ export function parseDestinationRules(ctx: LintContext): ParsedDestinationRule[]
       continue;
     }
     const ns = ctx.namespaceOf(m);
+    reportIstioIssues(ctx, m, validateDestinationRule(parsed.data, ns));
     out.push({ manifest: m, spec: parsed.data, namespace: ns, fqdn: ctx.fqdn(parsed.data.host, ns) });
   }
   return out;
 }
 
-/** The routing facts that the checks on workloads need afterwards: which pods get routed traffic. */
+/** SRN1003/SRN1004: Gateways against Istio's schema and validation. */
+export function checkGatewayResources(ctx: LintContext): void {
+  for (const m of ctx.istio('Gateway')) {
+    const parsed = GatewaySpecSchema.safeParse(m.raw.spec ?? {});
+    if (!parsed.success) reportSchemaIssues(ctx, m, parsed.error);
+    else reportIstioIssues(ctx, m, validateGateway(parsed.data, m.name));
+  }
+}
+
+/**
+ * The routing facts later checks need: which pods get routed traffic, and which subsets
+ * (`fqdn|subset`) a route or mirror sends traffic to.
+ */
 export interface RoutedPods {
   templates: Set<PodTemplate>;
+  subsets: Set<string>;
+}
+
+const subsetKey = (fqdn: string, subset: string): string => `${fqdn}|${subset}`;
+
+/**
+ * The namespaces a resource is visible in, from its `exportTo` ("*" for all, the default; "." for
+ * its own). Istio's mesh-wide defaults (defaultVirtualServiceExportTo ...) are taken as "*".
+ */
+export function visibleIn(exportTo: readonly string[] | undefined, namespace: string): Set<string> {
+  if (exportTo === undefined || exportTo.length === 0) return new Set(['*']);
+  return new Set(exportTo.map((e) => (e === '.' ? namespace : e)));
+}
+
+const isVisible = (visibility: ReadonlySet<string>, namespace: string): boolean =>
+  visibility.has('*') || visibility.has(namespace);
+
+/** Whether some namespace sees both resources. */
+function overlaps(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.has('*')) return b.size > 0;
+  if (b.has('*')) return a.size > 0;
+  return [...a].some((ns) => b.has(ns));
 }
 
 function destinationsOf(v: ParsedVirtualService): { d: Destination; path: Path }[] {
@@ -64,10 +105,14 @@ export function checkDestinations(
     for (const { d, path } of destinationsOf(v)) {
       const fqdn = ctx.fqdn(d.host, v.namespace);
       const service = ctx.serviceFor(fqdn);
-      const rules = drs.filter((r) => r.fqdn === fqdn);
+      // Only the DestinationRules exported to the VirtualService's namespace apply to its routes.
+      const rules = drs.filter(
+        (r) => r.fqdn === fqdn && isVisible(visibleIn(r.spec.exportTo, r.namespace), v.namespace),
+      );
       let selector = service?.selector;
       if (d.subset !== undefined) {
         const subset = rules.flatMap((r) => r.spec.subsets ?? []).find((s) => s.name === d.subset);
+        routed.subsets.add(subsetKey(fqdn, d.subset));
         if (subset) selector = { ...selector, ...subset.labels };
         else if (rules.length > 0) {
           ctx.report(
@@ -192,29 +237,43 @@ export function checkGateways(ctx: LintContext, vss: readonly ParsedVirtualServi
   }
 }
 
-/** SRN1160: two VirtualServices on the mesh gateway claiming the same host. */
+/**
+ * SRN1160: two VirtualServices on the mesh gateway claiming the same host, where some namespace
+ * sees both (their `exportTo` overlap).
+ */
 export function checkMeshConflicts(ctx: LintContext, vss: readonly ParsedVirtualService[]): void {
-  const owner = new Map<string, ParsedVirtualService>();
+  const owners = new Map<string, ParsedVirtualService[]>();
   for (const v of vss) {
     const gws = v.spec.gateways ?? [];
     if (gws.length > 0 && !gws.includes('mesh')) continue;
+    const visibility = visibleIn(v.spec.exportTo, v.namespace);
     (v.spec.hosts ?? []).forEach((host, h) => {
       const key = ctx.fqdn(host, v.namespace);
-      const first = owner.get(key);
-      if (first && first.manifest !== v.manifest) {
+      const earlier = owners.get(key) ?? [];
+      const first = earlier.find(
+        (o) => o.manifest !== v.manifest && overlaps(visibleIn(o.spec.exportTo, o.namespace), visibility),
+      );
+      if (first) {
         ctx.report(
           'SRN1160',
           v.manifest,
           ['spec', 'hosts', h],
-          `host ${host} is also claimed on the mesh gateway by VirtualService ${first.manifest.name} (${first.manifest.file}:${first.manifest.line})`,
+          `host ${host} is also claimed on the mesh gateway by VirtualService ${first.manifest.name} (${first.manifest.file}:${first.manifest.line}), and both are visible in the same namespace`,
         );
-      } else owner.set(key, v);
+      } else owners.set(key, [...earlier, v]);
     });
   }
 }
 
-/** SRN1201 subsets selecting no pods, SRN1303 subsets outside the Service, SRN1202 unknown host, SRN1203 duplicates. */
-export function checkDestinationRules(ctx: LintContext, drs: readonly ParsedDestinationRule[]): void {
+/**
+ * SRN1201 routed subsets selecting no pods (a subset nothing routes to may be empty, as Istio
+ * allows), SRN1303 subsets outside the Service, SRN1202 unknown host.
+ */
+export function checkDestinationRules(
+  ctx: LintContext,
+  drs: readonly ParsedDestinationRule[],
+  routed: RoutedPods,
+): void {
   for (const r of drs) {
     const service = ctx.serviceFor(r.fqdn);
     const isLocal = r.fqdn.endsWith('.svc.cluster.local');
@@ -227,12 +286,8 @@ export function checkDestinationRules(ctx: LintContext, drs: readonly ParsedDest
         'warning',
       );
     }
-    const names = new Set<string>();
     (r.spec.subsets ?? []).forEach((subset, i) => {
       const path = ['spec', 'subsets', i];
-      if (names.has(subset.name))
-        ctx.report('SRN1203', r.manifest, [...path, 'name'], `subset ${subset.name} is defined twice`);
-      names.add(subset.name);
       const labels = subset.labels ?? {};
       const conflict = Object.entries(labels).find(
         ([k, v]) => service?.selector?.[k] !== undefined && service.selector[k] !== v,
@@ -246,7 +301,7 @@ export function checkDestinationRules(ctx: LintContext, drs: readonly ParsedDest
         );
         return;
       }
-      if (ctx.templates.length === 0) return;
+      if (ctx.templates.length === 0 || !routed.subsets.has(subsetKey(r.fqdn, subset.name))) return;
       const ns = service?.namespace ?? r.namespace;
       if (ctx.podsMatching(ns, { ...service?.selector, ...labels }).length === 0) {
         const wanted = Object.entries({ ...service?.selector, ...labels })
@@ -256,7 +311,7 @@ export function checkDestinationRules(ctx: LintContext, drs: readonly ParsedDest
           'SRN1201',
           r.manifest,
           [...path, 'labels'],
-          `subset ${subset.name} selects pods with ${wanted}, and no workload in ${ns} has those labels`,
+          `subset ${subset.name} receives traffic but selects pods with ${wanted}, and no workload in ${ns} has those labels`,
         );
       }
     });

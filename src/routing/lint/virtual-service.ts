@@ -3,11 +3,11 @@ import {
   VirtualServiceSpecSchema,
   type HTTPMatchRequest,
   type HTTPRoute,
-  type StringMatch,
   type VirtualServiceSpec,
 } from '../istio/types.js';
+import { validateVirtualService, type IstioIssue } from '../istio/validation/index.js';
 import type { Manifest } from '../manifests.js';
-import { re2Error } from '../re2.js';
+import { CHECKS, type CheckCode } from './codes.js';
 import { formatPath, isRecord, type LintContext } from './context.js';
 
 type Path = (string | number)[];
@@ -18,10 +18,29 @@ export interface ParsedVirtualService {
   namespace: string;
 }
 
+const isCheckCode = (code: unknown): code is CheckCode => typeof code === 'string' && code in CHECKS;
+
+/** SRN1003 for what the schema refuses (an unknown field is reported at the field itself). */
 export function reportSchemaIssues(ctx: LintContext, m: Manifest, error: z.ZodError): void {
-  for (const issue of error.issues.slice(0, 5)) {
-    const path = ['spec', ...issue.path.filter((k): k is string | number => typeof k !== 'symbol')];
-    ctx.report('SRN1003', m, path, `${formatPath(path)}: ${issue.message}`);
+  for (const issue of error.issues.slice(0, 10)) {
+    const at = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+    const unknown = issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
+    const path = ['spec', ...at, ...unknown];
+    const lintCode: unknown = issue.code === 'custom' ? issue.params?.lintCode : undefined;
+    ctx.report(
+      isCheckCode(lintCode) ? lintCode : 'SRN1003',
+      m,
+      path,
+      `${formatPath(path)}: ${issue.message}`,
+    );
+  }
+}
+
+/** Istio's validation findings: their own code where a check has one, else SRN1004. */
+export function reportIstioIssues(ctx: LintContext, m: Manifest, issues: readonly IstioIssue[]): void {
+  for (const issue of issues) {
+    const path = ['spec', ...issue.path];
+    ctx.report(issue.code ?? 'SRN1004', m, path, `${formatPath(path)}: ${issue.message}`, issue.severity);
   }
 }
 
@@ -33,48 +52,25 @@ export function parseVirtualServices(ctx: LintContext): ParsedVirtualService[] {
       reportSchemaIssues(ctx, m, parsed.error);
       continue;
     }
-    out.push({ manifest: m, spec: parsed.data, namespace: ctx.namespaceOf(m) });
+    const namespace = ctx.namespaceOf(m);
+    reportIstioIssues(ctx, m, validateVirtualService(parsed.data, namespace));
+    out.push({ manifest: m, spec: parsed.data, namespace });
   }
   return out;
 }
 
-function checkStringMatch(
-  ctx: LintContext,
-  m: Manifest,
-  sm: StringMatch,
-  path: Path,
-  presenceOk: boolean,
-): void {
-  const set = [sm.exact, sm.prefix, sm.regex].filter((v) => v !== undefined).length;
-  if (set > 1) ctx.report('SRN1131', m, path, `${formatPath(path)} sets ${set} of exact, prefix and regex`);
-  if (set === 0 && !presenceOk)
-    ctx.report('SRN1131', m, path, `${formatPath(path)} sets none of exact, prefix and regex`);
-  if (sm.regex !== undefined) {
-    const why = re2Error(sm.regex);
-    if (why !== undefined)
-      ctx.report('SRN1130', m, [...path, 'regex'], `regex ${JSON.stringify(sm.regex)}: ${why}`);
-  }
-}
-
-function checkMatchBlock(ctx: LintContext, m: Manifest, block: HTTPMatchRequest, path: Path): void {
-  for (const field of ['uri', 'scheme', 'method', 'authority'] as const) {
-    const sm = block[field];
-    if (sm) checkStringMatch(ctx, m, sm, [...path, field], false);
-  }
-  for (const field of ['headers', 'queryParams', 'withoutHeaders'] as const) {
-    for (const [key, sm] of Object.entries(block[field] ?? {})) {
-      const p = [...path, field, key];
-      if (field === 'withoutHeaders' && sm.regex === '*') continue;
-      checkStringMatch(ctx, m, sm, p, true);
-      if (field !== 'queryParams' && key !== key.toLowerCase()) {
-        ctx.report(
-          'SRN1132',
-          m,
-          p,
-          `header ${JSON.stringify(key)} should be written ${JSON.stringify(key.toLowerCase())}`,
-          'warning',
-        );
-      }
+/** SRN1132: Envoy sees header names in lower case; a capital letter is a likely mistake. */
+function checkHeaderCase(ctx: LintContext, m: Manifest, block: HTTPMatchRequest, path: Path): void {
+  for (const field of ['headers', 'withoutHeaders'] as const) {
+    for (const key of Object.keys(block[field] ?? {})) {
+      if (key === key.toLowerCase()) continue;
+      ctx.report(
+        'SRN1132',
+        m,
+        [...path, field, key],
+        `header ${JSON.stringify(key)} should be written ${JSON.stringify(key.toLowerCase())}`,
+        'warning',
+      );
     }
   }
 }
@@ -156,36 +152,8 @@ function checkReachability(ctx: LintContext, v: ParsedVirtualService): void {
   });
 }
 
-function checkActions(ctx: LintContext, m: Manifest, route: HTTPRoute, path: Path): void {
-  const hasRoute = (route.route?.length ?? 0) > 0;
-  const terminal = route.redirect !== undefined || route.directResponse !== undefined;
-  if (!hasRoute && !terminal && route.delegate === undefined) {
-    ctx.report('SRN1172', m, path, `${formatPath(path)} has no route, redirect, directResponse or delegate`);
-  }
-  if (terminal && (hasRoute || route.rewrite !== undefined || route.fault !== undefined)) {
-    ctx.report(
-      'SRN1173',
-      m,
-      path,
-      `${formatPath(path)} combines redirect/directResponse with route, rewrite or fault`,
-    );
-  }
-  checkMirrorAndFault(ctx, m, route, path);
-}
-
-function checkMirrorAndFault(ctx: LintContext, m: Manifest, route: HTTPRoute, path: Path): void {
-  if (route.mirror !== undefined && route.mirrors !== undefined) {
-    ctx.report('SRN1170', m, [...path, 'mirrors'], 'a rule cannot set both mirror and mirrors');
-  }
-  const mp = route.mirrorPercentage?.value;
-  if (mp !== undefined && (mp < 0 || mp > 100)) {
-    ctx.report(
-      'SRN1170',
-      m,
-      [...path, 'mirrorPercentage', 'value'],
-      `mirrorPercentage ${mp} is outside 0–100`,
-    );
-  }
+/** SRN1171: a fault without a percentage. */
+function checkFaultPercentages(ctx: LintContext, m: Manifest, route: HTTPRoute, path: Path): void {
   for (const kind of ['delay', 'abort'] as const) {
     const f = route.fault?.[kind];
     if (!f) continue;
@@ -198,53 +166,34 @@ function checkMirrorAndFault(ctx: LintContext, m: Manifest, route: HTTPRoute, pa
         `fault.${kind} has no percentage: Istio faults no request`,
         'warning',
       );
-    } else if (pct < 0 || pct > 100) {
-      ctx.report(
-        'SRN1171',
-        m,
-        [...path, 'fault', kind, 'percentage', 'value'],
-        `fault.${kind} percentage ${pct} is outside 0–100`,
-      );
     }
   }
 }
 
-export function checkWeights(
+/** SRN1113: weights that do not sum to 100 (Istio normalises them since 1.15; older releases refuse). */
+export function checkWeightSum(
   ctx: LintContext,
   m: Manifest,
   dests: readonly { weight?: number | undefined }[],
   path: Path,
 ): void {
-  dests.forEach((d, k) => {
-    if (d.weight === undefined) return;
-    const p = [...path, k, 'weight'];
-    if (!Number.isInteger(d.weight)) ctx.report('SRN1111', m, p, `weight ${d.weight} is not a whole number`);
-    if (d.weight < 0) ctx.report('SRN1110', m, p, `weight ${d.weight} is negative`);
-  });
   if (dests.length < 2) return;
   const total = dests.reduce((s, d) => s + (d.weight ?? 0), 0);
-  if (total === 0)
-    ctx.report(
-      'SRN1112',
-      m,
-      path,
-      `${formatPath(path)}: every destination has weight 0 (Istio rejects "total destination weight = 0")`,
-    );
-  else if (total !== 100)
+  if (total !== 0 && total !== 100)
     ctx.report('SRN1113', m, path, `${formatPath(path)}: weights sum to ${total}, not 100`, 'warning');
 }
 
 export function checkVirtualServiceRules(ctx: LintContext, v: ParsedVirtualService): void {
   (v.spec.http ?? []).forEach((route, i) => {
     const path: Path = ['spec', 'http', i];
-    checkActions(ctx, v.manifest, route, path);
+    checkFaultPercentages(ctx, v.manifest, route, path);
     (route.match ?? []).forEach((block, j) => {
-      checkMatchBlock(ctx, v.manifest, block, [...path, 'match', j]);
+      checkHeaderCase(ctx, v.manifest, block, [...path, 'match', j]);
     });
-    checkWeights(ctx, v.manifest, route.route ?? [], [...path, 'route']);
+    checkWeightSum(ctx, v.manifest, route.route ?? [], [...path, 'route']);
   });
   (v.spec.tcp ?? []).forEach((route, i) => {
-    checkWeights(ctx, v.manifest, route.route ?? [], ['spec', 'tcp', i, 'route']);
+    checkWeightSum(ctx, v.manifest, route.route ?? [], ['spec', 'tcp', i, 'route']);
   });
   checkReachability(ctx, v);
 }
