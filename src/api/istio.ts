@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { didYouMean } from '../common/did-you-mean.js';
 import { escapeRe2 } from '../routing/re2.js';
 import { DURATION_PATTERN, opaqueObject, parseDuration } from './common.js';
+import { strictObject } from './strict-object.js';
 
 /**
  * Istio's networking shapes (networking.istio.io/v1: VirtualService, DestinationRule, Gateway), one
@@ -14,22 +14,6 @@ import { DURATION_PATTERN, opaqueObject, parseDuration } from './common.js';
  * (status ranges, host syntax, combinations of actions ...) live in src/routing/istio/validate.ts,
  * which `serin lint` runs after the schema.
  */
-
-/** A strict object whose unknown-field errors name the field and suggest the one meant. */
-function istioObject<T extends z.core.$ZodLooseShape>(shape: T) {
-  const known = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (issue) => {
-      if (issue.code !== 'unrecognized_keys') return undefined;
-      return issue.keys
-        .map((key) => {
-          const guess = didYouMean(key, known);
-          return `unknown field "${key}"${guess === undefined ? '' : `, did you mean ${guess}?`}`;
-        })
-        .join('; ');
-    },
-  });
-}
 
 /** At most one of the listed fields (a protobuf `oneof`, as Istio's CRD declares it). */
 function atMostOne<T extends object>(fields: readonly (keyof T & string)[], lintCode?: string) {
@@ -79,7 +63,7 @@ export const istioDuration = (options: { zeroAllowed?: boolean } = {}) =>
 // VirtualService
 
 /** `exact`, `prefix` or `regex` (RE2, whole value); `{}` tests presence only. */
-export const StringMatchSchema = istioObject({
+export const StringMatchSchema = strictObject({
   exact: z.string().optional(),
   prefix: z.string().optional(),
   regex: z.string().optional(),
@@ -104,43 +88,43 @@ const httpMatchShape = {
   sourceNamespace: z.string().optional(),
   statPrefix: z.string().optional(),
 };
-export const HTTPMatchRequestSchema = istioObject(httpMatchShape);
+export const HTTPMatchRequestSchema = strictObject(httpMatchShape);
 export type HTTPMatchRequest = z.output<typeof HTTPMatchRequestSchema>;
 
-export const PortSelectorSchema = istioObject({ number: portNumber().optional() });
+export const PortSelectorSchema = strictObject({ number: portNumber().optional() });
 
-export const DestinationSchema = istioObject({
+export const DestinationSchema = strictObject({
   host: z.string(),
   subset: z.string().optional(),
   port: PortSelectorSchema.optional(),
 });
 export type Destination = z.output<typeof DestinationSchema>;
 
-export const HeaderOperationsSchema = istioObject({
+export const HeaderOperationsSchema = strictObject({
   set: stringMap().optional(),
   add: stringMap().optional(),
   remove: z.array(z.string()).optional(),
 });
 export type HeaderOperations = z.output<typeof HeaderOperationsSchema>;
 
-export const HeadersSchema = istioObject({
+export const HeadersSchema = strictObject({
   request: HeaderOperationsSchema.optional(),
   response: HeaderOperationsSchema.optional(),
 });
 export type Headers = z.output<typeof HeadersSchema>;
 
-export const HTTPRouteDestinationSchema = istioObject({
+export const HTTPRouteDestinationSchema = strictObject({
   destination: DestinationSchema,
   weight: z.number().optional(),
   headers: HeadersSchema.optional(),
 });
 export type HTTPRouteDestination = z.output<typeof HTTPRouteDestinationSchema>;
 
-export const PercentSchema = istioObject({ value: z.number().optional() });
+export const PercentSchema = strictObject({ value: z.number().optional() });
 export type Percent = z.output<typeof PercentSchema>;
 
-export const HTTPFaultInjectionSchema = istioObject({
-  delay: istioObject({
+export const HTTPFaultInjectionSchema = strictObject({
+  delay: strictObject({
     fixedDelay: istioDuration().optional(),
     exponentialDelay: istioDuration().optional(),
     percentage: PercentSchema.optional(),
@@ -149,7 +133,7 @@ export const HTTPFaultInjectionSchema = istioObject({
   })
     .superRefine(atMostOne(['fixedDelay', 'exponentialDelay']))
     .optional(),
-  abort: istioObject({
+  abort: strictObject({
     httpStatus: int32().optional(),
     grpcStatus: z.string().optional(),
     http2Error: z.string().optional(),
@@ -160,7 +144,7 @@ export const HTTPFaultInjectionSchema = istioObject({
 });
 export type HTTPFaultInjection = z.output<typeof HTTPFaultInjectionSchema>;
 
-export const HTTPRetrySchema = istioObject({
+export const HTTPRetrySchema = strictObject({
   attempts: z.number().int().min(0, { error: 'attempts cannot be negative' }).max(2_147_483_647).optional(),
   perTryTimeout: istioDuration().optional(),
   retryOn: z.string().optional(),
@@ -173,12 +157,12 @@ export type HTTPRetry = z.output<typeof HTTPRetrySchema>;
 const httpRewriteShape = {
   uri: z.string().optional(),
   authority: z.string().optional(),
-  uriRegexRewrite: istioObject({ match: z.string(), rewrite: z.string() }).optional(),
+  uriRegexRewrite: strictObject({ match: z.string(), rewrite: z.string() }).optional(),
 };
-export const HTTPRewriteSchema = istioObject(httpRewriteShape);
+export const HTTPRewriteSchema = strictObject(httpRewriteShape);
 export type HTTPRewrite = z.output<typeof HTTPRewriteSchema>;
 
-export const HTTPRedirectSchema = istioObject({
+export const HTTPRedirectSchema = strictObject({
   uri: z.string().optional(),
   authority: z.string().optional(),
   port: portNumber().optional(),
@@ -189,15 +173,15 @@ export const HTTPRedirectSchema = istioObject({
 }).superRefine(atMostOne(['port', 'derivePort']));
 export type HTTPRedirect = z.output<typeof HTTPRedirectSchema>;
 
-export const HTTPDirectResponseSchema = istioObject({
+export const HTTPDirectResponseSchema = strictObject({
   status: uint32(),
-  body: istioObject({ string: z.string().optional(), bytes: z.string().optional() })
+  body: strictObject({ string: z.string().optional(), bytes: z.string().optional() })
     .superRefine(atMostOne(['string', 'bytes']))
     .optional(),
 });
 export type HTTPDirectResponse = z.output<typeof HTTPDirectResponseSchema>;
 
-export const CorsPolicySchema = istioObject({
+export const CorsPolicySchema = strictObject({
   /** Deprecated list of exact origins; `allowOrigins` replaces it. */
   allowOrigin: z.array(z.string()).optional(),
   allowOrigins: z.array(StringMatchSchema).optional(),
@@ -210,16 +194,16 @@ export const CorsPolicySchema = istioObject({
 });
 export type CorsPolicy = z.output<typeof CorsPolicySchema>;
 
-export const DelegateSchema = istioObject({ name: z.string(), namespace: z.string().optional() });
+export const DelegateSchema = strictObject({ name: z.string(), namespace: z.string().optional() });
 export type Delegate = z.output<typeof DelegateSchema>;
 
-export const HTTPMirrorPolicySchema = istioObject({
+export const HTTPMirrorPolicySchema = strictObject({
   destination: DestinationSchema,
   percentage: PercentSchema.optional(),
 });
 export type HTTPMirrorPolicy = z.output<typeof HTTPMirrorPolicySchema>;
 
-export const HTTPRouteSchema = istioObject({
+export const HTTPRouteSchema = strictObject({
   name: z.string().optional(),
   match: z.array(HTTPMatchRequestSchema).optional(),
   route: z.array(HTTPRouteDestinationSchema).optional(),
@@ -240,13 +224,13 @@ export const HTTPRouteSchema = istioObject({
 });
 export type HTTPRoute = z.output<typeof HTTPRouteSchema>;
 
-export const RouteDestinationSchema = istioObject({
+export const RouteDestinationSchema = strictObject({
   destination: DestinationSchema,
   weight: z.number().optional(),
 });
 export type RouteDestination = z.output<typeof RouteDestinationSchema>;
 
-export const L4MatchAttributesSchema = istioObject({
+export const L4MatchAttributesSchema = strictObject({
   destinationSubnets: z.array(z.string()).optional(),
   port: portNumber().optional(),
   sourceLabels: stringMap().optional(),
@@ -255,13 +239,13 @@ export const L4MatchAttributesSchema = istioObject({
   sourceSubnet: z.string().optional(),
 });
 
-export const TCPRouteSchema = istioObject({
+export const TCPRouteSchema = strictObject({
   match: z.array(L4MatchAttributesSchema).optional(),
   route: z.array(RouteDestinationSchema).optional(),
 });
 export type TCPRoute = z.output<typeof TCPRouteSchema>;
 
-export const TLSMatchAttributesSchema = istioObject({
+export const TLSMatchAttributesSchema = strictObject({
   sniHosts: z.array(z.string()),
   destinationSubnets: z.array(z.string()).optional(),
   port: portNumber().optional(),
@@ -270,13 +254,13 @@ export const TLSMatchAttributesSchema = istioObject({
   sourceNamespace: z.string().optional(),
 });
 
-export const TLSRouteSchema = istioObject({
+export const TLSRouteSchema = strictObject({
   match: z.array(TLSMatchAttributesSchema),
   route: z.array(RouteDestinationSchema).optional(),
 });
 export type TLSRoute = z.output<typeof TLSRouteSchema>;
 
-export const VirtualServiceSpecSchema = istioObject({
+export const VirtualServiceSpecSchema = strictObject({
   hosts: z.array(z.string()).optional(),
   gateways: z.array(z.string()).optional(),
   http: z.array(HTTPRouteSchema).optional(),
@@ -289,7 +273,7 @@ export type VirtualServiceSpec = z.output<typeof VirtualServiceSpecSchema>;
 // ---------------------------------------------------------------------------------------------
 // DestinationRule
 
-const ClientTLSSettingsSchema = istioObject({
+const ClientTLSSettingsSchema = strictObject({
   mode: enumOf(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL']).optional(),
   clientCertificate: z.string().optional(),
   privateKey: z.string().optional(),
@@ -302,11 +286,11 @@ const ClientTLSSettingsSchema = istioObject({
 });
 export type ClientTLSSettings = z.output<typeof ClientTLSSettingsSchema>;
 
-const ConnectionPoolSchema = istioObject({
-  tcp: istioObject({
+const ConnectionPoolSchema = strictObject({
+  tcp: strictObject({
     maxConnections: int32().optional(),
     connectTimeout: istioDuration().optional(),
-    tcpKeepalive: istioObject({
+    tcpKeepalive: strictObject({
       probes: uint32().optional(),
       time: istioDuration().optional(),
       interval: istioDuration().optional(),
@@ -315,7 +299,7 @@ const ConnectionPoolSchema = istioObject({
     // No CRD rule here: 0s turns the idle timeout off.
     idleTimeout: istioDuration({ zeroAllowed: true }).optional(),
   }).optional(),
-  http: istioObject({
+  http: strictObject({
     http1MaxPendingRequests: int32().optional(),
     http2MaxRequests: int32().optional(),
     maxRequestsPerConnection: int32().optional(),
@@ -324,7 +308,7 @@ const ConnectionPoolSchema = istioObject({
     h2UpgradePolicy: enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE']).optional(),
     useClientProtocol: z.boolean().optional(),
     maxConcurrentStreams: int32().optional(),
-    http2KeepAlive: istioObject({
+    http2KeepAlive: strictObject({
       interval: istioDuration().optional(),
       timeout: istioDuration().optional(),
     }).optional(),
@@ -332,18 +316,18 @@ const ConnectionPoolSchema = istioObject({
 });
 export type ConnectionPool = z.output<typeof ConnectionPoolSchema>;
 
-const ConsistentHashSchema = istioObject({
+const ConsistentHashSchema = strictObject({
   httpHeaderName: z.string().optional(),
-  httpCookie: istioObject({
+  httpCookie: strictObject({
     name: z.string(),
     path: z.string().optional(),
     ttl: istioDuration({ zeroAllowed: true }).optional(),
-    attributes: z.array(istioObject({ name: z.string(), value: z.string().optional() })).optional(),
+    attributes: z.array(strictObject({ name: z.string(), value: z.string().optional() })).optional(),
   }).optional(),
   useSourceIp: z.boolean().optional(),
   httpQueryParameterName: z.string().optional(),
-  ringHash: istioObject({ minimumRingSize: z.number().int().min(0).optional() }).optional(),
-  maglev: istioObject({ tableSize: z.number().int().min(0).optional() }).optional(),
+  ringHash: strictObject({ minimumRingSize: z.number().int().min(0).optional() }).optional(),
+  maglev: strictObject({ tableSize: z.number().int().min(0).optional() }).optional(),
   /** Deprecated: `ringHash.minimumRingSize` replaces it. */
   minimumRingSize: z.number().int().min(0).optional(),
 })
@@ -352,9 +336,9 @@ const ConsistentHashSchema = istioObject({
 export type ConsistentHash = z.output<typeof ConsistentHashSchema>;
 
 const localityFailover = () =>
-  z.array(istioObject({ from: z.string().optional(), to: z.string().optional() }));
+  z.array(strictObject({ from: z.string().optional(), to: z.string().optional() }));
 
-const LoadBalancerSchema = istioObject({
+const LoadBalancerSchema = strictObject({
   simple: enumOf([
     'UNSPECIFIED',
     'LEAST_CONN',
@@ -364,22 +348,22 @@ const LoadBalancerSchema = istioObject({
     'LEAST_REQUEST',
   ]).optional(),
   consistentHash: ConsistentHashSchema.optional(),
-  localityLbSetting: istioObject({
+  localityLbSetting: strictObject({
     distribute: z
-      .array(istioObject({ from: z.string().optional(), to: z.record(z.string(), uint32()).optional() }))
+      .array(strictObject({ from: z.string().optional(), to: z.record(z.string(), uint32()).optional() }))
       .optional(),
     failover: localityFailover().optional(),
     failoverPriority: z.array(z.string()).optional(),
     enabled: z.boolean().optional(),
   }).optional(),
-  zoneAwareLbSetting: istioObject({
+  zoneAwareLbSetting: strictObject({
     enabled: z.boolean().optional(),
     failover: localityFailover().optional(),
     failoverPriority: z.array(z.string()).optional(),
     minClusterSize: z.number().int().min(1).optional(),
   }).optional(),
   warmupDurationSecs: istioDuration().optional(),
-  warmup: istioObject({
+  warmup: strictObject({
     duration: istioDuration(),
     minimumPercent: z.number().min(0).max(100).optional(),
     aggression: z.number().min(0).optional(),
@@ -387,7 +371,7 @@ const LoadBalancerSchema = istioObject({
 }).superRefine(atMostOne(['simple', 'consistentHash']));
 export type LoadBalancer = z.output<typeof LoadBalancerSchema>;
 
-const OutlierDetectionSchema = istioObject({
+const OutlierDetectionSchema = strictObject({
   splitExternalLocalOriginErrors: z.boolean().optional(),
   consecutiveLocalOriginFailures: uint32().optional(),
   consecutiveGatewayErrors: uint32().optional(),
@@ -409,22 +393,22 @@ const portPolicyShape = {
   outlierDetection: OutlierDetectionSchema.optional(),
   tls: ClientTLSSettingsSchema.optional(),
 };
-export const PortTrafficPolicySchema = istioObject(portPolicyShape);
+export const PortTrafficPolicySchema = strictObject(portPolicyShape);
 export type PortTrafficPolicy = z.output<typeof PortTrafficPolicySchema>;
 
-export const TrafficPolicySchema = istioObject({
+export const TrafficPolicySchema = strictObject({
   loadBalancer: portPolicyShape.loadBalancer,
   connectionPool: portPolicyShape.connectionPool,
   outlierDetection: portPolicyShape.outlierDetection,
   tls: portPolicyShape.tls,
   portLevelSettings: z.array(PortTrafficPolicySchema).optional(),
-  tunnel: istioObject({
+  tunnel: strictObject({
     protocol: z.string().optional(),
     targetHost: z.string(),
     targetPort: uint32(),
   }).optional(),
-  proxyProtocol: istioObject({ version: enumOf(['V1', 'V2']).optional() }).optional(),
-  retryBudget: istioObject({
+  proxyProtocol: strictObject({ version: enumOf(['V1', 'V2']).optional() }).optional(),
+  retryBudget: strictObject({
     percent: z.number().min(0).max(100).optional(),
     minRetryConcurrency: uint32().optional(),
     budgetInterval: istioDuration().optional(),
@@ -432,19 +416,19 @@ export const TrafficPolicySchema = istioObject({
 });
 export type TrafficPolicy = z.output<typeof TrafficPolicySchema>;
 
-export const SubsetSchema = istioObject({
+export const SubsetSchema = strictObject({
   name: z.string(),
   labels: stringMap().optional(),
   trafficPolicy: TrafficPolicySchema.optional(),
 });
 export type Subset = z.output<typeof SubsetSchema>;
 
-export const DestinationRuleSpecSchema = istioObject({
+export const DestinationRuleSpecSchema = strictObject({
   host: z.string(),
   trafficPolicy: TrafficPolicySchema.optional(),
   subsets: z.array(SubsetSchema).optional(),
   exportTo: z.array(z.string()).optional(),
-  workloadSelector: istioObject({ matchLabels: stringMap().optional() }).optional(),
+  workloadSelector: strictObject({ matchLabels: stringMap().optional() }).optional(),
 });
 export type DestinationRuleSpec = z.output<typeof DestinationRuleSpecSchema>;
 
@@ -453,7 +437,7 @@ export type DestinationRuleSpec = z.output<typeof DestinationRuleSpecSchema>;
 
 const TLS_VERSIONS = ['TLS_AUTO', 'TLSV1_0', 'TLSV1_1', 'TLSV1_2', 'TLSV1_3'] as const;
 
-const ServerTLSSettingsSchema = istioObject({
+const ServerTLSSettingsSchema = strictObject({
   httpsRedirect: z.boolean().optional(),
   mode: enumOf([
     'PASSTHROUGH',
@@ -471,7 +455,7 @@ const ServerTLSSettingsSchema = istioObject({
   credentialNames: z.array(z.string()).max(2).optional(),
   tlsCertificates: z
     .array(
-      istioObject({
+      strictObject({
         serverCertificate: z.string().optional(),
         privateKey: z.string().optional(),
         caCertificates: z.string().optional(),
@@ -492,8 +476,8 @@ const ServerTLSSettingsSchema = istioObject({
   .superRefine(atMostOne(['credentialName', 'credentialNames']));
 export type ServerTLSSettings = z.output<typeof ServerTLSSettingsSchema>;
 
-export const ServerSchema = istioObject({
-  port: istioObject({
+export const ServerSchema = strictObject({
+  port: strictObject({
     number: portNumber(),
     protocol: z.string(),
     name: z.string(),
@@ -507,7 +491,7 @@ export const ServerSchema = istioObject({
 });
 export type Server = z.output<typeof ServerSchema>;
 
-export const GatewaySpecSchema = istioObject({
+export const GatewaySpecSchema = strictObject({
   servers: z.array(ServerSchema).optional(),
   selector: stringMap().optional(),
 });
@@ -521,7 +505,7 @@ export type GatewaySpec = z.output<typeof GatewaySpecSchema>;
  * suffix match (Flagger's Go types drop it, leaving a presence match): Serin keeps the meaning the
  * user wrote and turns it into the equivalent regex.
  */
-const ABHeaderMatchSchema = istioObject({
+const ABHeaderMatchSchema = strictObject({
   exact: z.string().optional(),
   prefix: z.string().optional(),
   suffix: z.string().optional(),
@@ -533,13 +517,13 @@ const ABHeaderMatchSchema = istioObject({
   );
 
 /** `analysis.match`: Istio's HTTPMatchRequest, with Flagger's `suffix` header match. */
-export const ABMatchRequestSchema = istioObject({
+export const ABMatchRequestSchema = strictObject({
   ...httpMatchShape,
   headers: z.record(z.string(), ABHeaderMatchSchema).optional(),
 });
 
 /** `service.rewrite`: Istio's HTTPRewrite, plus the Gateway API rewrite type (ReplaceFullPath or ReplacePrefixMatch). */
-export const CanaryHTTPRewriteSchema = istioObject({ ...httpRewriteShape, type: z.string().optional() });
+export const CanaryHTTPRewriteSchema = strictObject({ ...httpRewriteShape, type: z.string().optional() });
 
 /**
  * `service.trafficPolicy`: the CRD keeps it as an opaque object (as Flagger's does, so no field a

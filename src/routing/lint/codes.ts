@@ -23,6 +23,10 @@ export const CHECKS = {
     title: "refused (or warned about) by Istio's validation",
     hint: 'fix the field named in the message: the API server refuses the resource (see the Istio networking API reference)',
   },
+  SRN1005: {
+    title: 'malformed Gateway API resource',
+    hint: 'fix the field named in the message; Serin reads the Gateway API standard channel (docs/routing.md)',
+  },
   SRN1101: {
     title: 'subset not defined in the DestinationRule for that host',
     hint: 'add the subset (name and pod labels) to the DestinationRule, or fix the subset name in the route',

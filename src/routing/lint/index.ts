@@ -11,6 +11,7 @@ import {
   parseDestinationRules,
   type RoutedPods,
 } from './references.js';
+import { checkHTTPRoutes } from './gateway-api.js';
 import { checkVirtualServiceRules, parseVirtualServices } from './virtual-service.js';
 
 export type { Finding } from './context.js';
@@ -42,6 +43,7 @@ export function lintManifests(set: ManifestSet, options: LintOptions = {}): Find
   const vss = parseVirtualServices(ctx);
   const drs = parseDestinationRules(ctx);
   checkGatewayResources(ctx);
+  checkHTTPRoutes(ctx);
   for (const v of vss) checkVirtualServiceRules(ctx, v);
   const routed: RoutedPods = { templates: new Set(), subsets: new Set() };
   checkDestinations(ctx, vss, drs, routed);

@@ -329,3 +329,94 @@ describe('the seeds', () => {
     ]);
   });
 });
+
+describe('Bookinfo (the shape of Istio samples/bookinfo: platform/kube/bookinfo.yaml + networking/destination-rule-all.yaml)', () => {
+  // Every Service with its Deployments (one per version that ships), and the sample's
+  // DestinationRules, which also name versions that are not deployed (ratings v2, v2-mysql,
+  // v2-mysql-vm; details v2): Istio accepts such subsets, they only matter when traffic goes there.
+  const deployed: Record<string, string[]> = {
+    details: ['v1'],
+    ratings: ['v1'],
+    reviews: ['v1', 'v2', 'v3'],
+    productpage: ['v1'],
+  };
+  const subsets: Record<string, string[]> = {
+    productpage: ['v1'],
+    reviews: ['v1', 'v2', 'v3'],
+    ratings: ['v1', 'v2', 'v2-mysql', 'v2-mysql-vm'],
+    details: ['v1', 'v2'],
+  };
+  const docs = Object.entries(deployed).flatMap(([app, versions]) => [
+    `apiVersion: v1\nkind: Service\nmetadata: {name: ${app}, labels: {app: ${app}, service: ${app}}}\nspec:\n  ports: [{port: 9080, name: http}]\n  selector: {app: ${app}}\n`,
+    ...versions.map(
+      (v) =>
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${app}-${v}, labels: {app: ${app}, version: ${v}}}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: ${app}, version: ${v}}}\n  template:\n    metadata: {labels: {app: ${app}, version: ${v}}}\n    spec:\n      containers: [{name: ${app}, image: "docker.io/istio/examples-bookinfo-${app}-${v}:1.20.2", ports: [{containerPort: 9080}]}]\n`,
+    ),
+  ]);
+  const rules = Object.entries(subsets).map(
+    ([app, names]) =>
+      `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ${app}}\nspec:\n  host: ${app}\n  subsets:\n${names.map((n) => `  - {name: ${n}, labels: {version: ${n}}}`).join('\n')}\n`,
+  );
+  const bookinfo = [...docs, ...rules].join('---\n');
+
+  it('lints clean: subsets nothing routes to may select no pods', () => {
+    expect(lint(bookinfo)).toEqual([]);
+  });
+
+  it('is an error once traffic is routed to a subset that selects nothing', () => {
+    const toRatingsV2 =
+      '---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ratings}\nspec:\n  hosts: [ratings]\n  http:\n  - route: [{destination: {host: ratings, subset: v2}}]\n';
+    const findings = lint(bookinfo + toRatingsV2);
+    expect(findings.map((f) => [f.code, f.severity, f.name])).toEqual([['SRN1201', 'error', 'ratings']]);
+    expect(findings[0]!.message).toContain('subset v2 receives traffic');
+  });
+});
+
+describe('exportTo', () => {
+  const vs = (ns: string, exportTo: string) =>
+    `---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web-${ns}, namespace: ${ns}}\nspec:\n  hosts: [web.shop.svc.cluster.local]\n  exportTo: ${exportTo}\n  http:\n  - route: [{destination: {host: web.shop.svc.cluster.local}}]\n`;
+
+  it('SRN1160 only when both VirtualServices are visible in one namespace', () => {
+    expect(codes(vs('team-a', '["."]') + vs('team-b', '["."]'))).toEqual([]);
+    expect(codes(vs('team-a', '["."]') + vs('team-b', '["team-a"]'))).toEqual(['SRN1160:error:15']);
+    expect(codes(vs('team-a', '["*"]') + vs('team-b', '["."]'))).toEqual(['SRN1160:error:15']);
+  });
+
+  it('a DestinationRule exported elsewhere does not define subsets for this namespace', () => {
+    const dr = (exportTo: string) =>
+      `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: web, namespace: shop}\nspec:\n  host: web.shop.svc.cluster.local\n  exportTo: ${exportTo}\n  subsets: [{name: v1, labels: {version: v1}}]\n`;
+    const route = `---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web, namespace: front}\nspec:\n  hosts: [web.shop.svc.cluster.local]\n  http:\n  - route: [{destination: {host: web.shop.svc.cluster.local, subset: v1}}]\n`;
+    expect(codes(dr('["*"]') + route)).toEqual([]);
+    expect(codes(dr('["."]') + route)).toEqual(['SRN1102:warning:15']);
+  });
+});
+
+describe('Gateway API HTTPRoutes', () => {
+  const route = (rule: string) =>
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: shop}\nspec:\n  parentRefs: [{name: public}]\n  hostnames: [shop.example.com]\n  rules:\n  - ${rule}\n`;
+
+  it('reads the standard channel: a correct route is clean', () => {
+    const ok = route(
+      '{matches: [{path: {type: PathPrefix, value: /api}, headers: [{name: x-user, value: jason}]}], filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}], backendRefs: [{name: web-v1, port: 80, weight: 90}, {name: web-v2, port: 80, weight: 10}], timeouts: {request: 10s}}',
+    );
+    expect(lint(ok)).toEqual([]);
+  });
+
+  it('refuses unknown fields (with the one meant), bad enums and out-of-range values, naming the path', () => {
+    const typo = lint(
+      route('{matchs: [{path: {type: PathPrefix, value: /}}], backendRefs: [{name: web, port: 80}]}'),
+    );
+    expect(typo.map((f) => [f.code, f.severity, f.path])).toEqual([
+      ['SRN1005', 'error', 'spec.rules[0].matchs'],
+    ]);
+    expect(typo[0]!.message).toContain('did you mean matches?');
+    expect(
+      codes(route('{matches: [{path: {type: Prefix, value: /}}], backendRefs: [{name: web, port: 80}]}')),
+    ).toEqual(['SRN1005:error:8']);
+    expect(codes(route('{backendRefs: [{name: web, port: 80, weight: -1}]}'))).toEqual(['SRN1005:error:8']);
+    // retry is an experimental-channel field: a standard-channel cluster prunes it.
+    expect(codes(route('{backendRefs: [{name: web, port: 80}], retry: {attempts: 2}}'))).toEqual([
+      'SRN1005:error:8',
+    ]);
+  });
+});

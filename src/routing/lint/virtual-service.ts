@@ -20,19 +20,19 @@ export interface ParsedVirtualService {
 
 const isCheckCode = (code: unknown): code is CheckCode => typeof code === 'string' && code in CHECKS;
 
-/** SRN1003 for what the schema refuses (an unknown field is reported at the field itself). */
-export function reportSchemaIssues(ctx: LintContext, m: Manifest, error: z.ZodError): void {
+/** SRN1003 (or `code`) for what the schema refuses (an unknown field is reported at the field itself). */
+export function reportSchemaIssues(
+  ctx: LintContext,
+  m: Manifest,
+  error: z.ZodError,
+  code: CheckCode = 'SRN1003',
+): void {
   for (const issue of error.issues.slice(0, 10)) {
     const at = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
     const unknown = issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
     const path = ['spec', ...at, ...unknown];
     const lintCode: unknown = issue.code === 'custom' ? issue.params?.lintCode : undefined;
-    ctx.report(
-      isCheckCode(lintCode) ? lintCode : 'SRN1003',
-      m,
-      path,
-      `${formatPath(path)}: ${issue.message}`,
-    );
+    ctx.report(isCheckCode(lintCode) ? lintCode : code, m, path, `${formatPath(path)}: ${issue.message}`);
   }
 }
 
