@@ -21,7 +21,7 @@ export const CHECKS = {
   },
   SRN1004: {
     title: "refused (or warned about) by Istio's validation",
-    hint: 'fix the field named in the message: the API server refuses the resource (see the Istio networking API reference)',
+    hint: 'fix the field named in the message: Istio refuses the resource (an error) or warns about it (a warning); see the Istio networking API reference',
   },
   SRN1005: {
     title: 'malformed Gateway API resource',
