@@ -5,9 +5,9 @@
  * columns, subresources, list-type markers). Published files are applied as well when named:
  * FLAGGER_CRD (Flagger's artifacts/flagger/crd.yaml), ISTIO_CRDS, GATEWAY_API_CRDS, KEDA_CRDS.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -33,6 +33,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.stop();
+  rmSync(dirname(kubeconfig), { recursive: true, force: true });
+  rmSync(directory, { recursive: true, force: true });
 });
 
 async function ok(args: string[], stdin = ''): Promise<string> {
