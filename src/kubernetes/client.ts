@@ -12,6 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { resourcePath, type ResourceType } from './resources.js';
+import { applyIsNoop } from './apply-diff.js';
 
 export interface ObjectMetaLike {
   name: string;
@@ -260,8 +261,9 @@ export class KubeClient {
   }
 
   /**
-   * Server-side apply only when the live object differs from what Serin wants: an idle canary
-   * must cost the API server reads at most, never writes.
+   * Server-side apply only when it would change the live object (see apply-diff.ts: only the
+   * fields Serin applies count, keyed lists by key): an idle canary must cost the API server
+   * reads at most, never writes, whatever users add to objects they own.
    */
   async applyIfChanged(
     type: ResourceType,
@@ -271,9 +273,7 @@ export class KubeClient {
     const { force = true, exactSpec = false } = options;
     const live = await this.get(type, desired.metadata.namespace ?? '', desired.metadata.name);
     const same =
-      live !== undefined &&
-      containsSubset(live, desired) &&
-      (!exactSpec || stableEqual(live.spec, desired.spec));
+      applyIsNoop(live, desired, FIELD_MANAGER) && (!exactSpec || stableEqual(live?.spec, desired.spec));
     if (same) return false;
     await this.apply(type, desired, force);
     return true;

@@ -14,7 +14,8 @@ import { serviceNames } from '../routing/names.js';
 import { readRoutes } from '../routing/read-routes.js';
 import { renderHttpRoute } from '../routing/render/gateway-api.js';
 import { renderDestinationRules, renderVirtualService } from '../routing/render/istio.js';
-import { containsSubset, isConflict, type KubeClient, type KubeObject } from './client.js';
+import { applyIsNoop } from './apply-diff.js';
+import { FIELD_MANAGER, isConflict, type KubeClient, type KubeObject } from './client.js';
 import {
   apexName,
   canaryNamespace,
@@ -22,6 +23,7 @@ import {
   isOwnedBy,
   isRecord,
   primaryServiceName,
+  stableJson,
   type Json,
 } from './objects.js';
 import { Resources } from './resources.js';
@@ -82,7 +84,7 @@ function readHttpRouteWeights(canary: Canary, route: KubeObject | undefined): Ro
  * server defaulted are not drift. This is the comparison `applyIfChanged` makes without exactSpec.
  */
 export function httpRouteUpToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
-  return live !== undefined && containsSubset(live, desired);
+  return applyIsNoop(live, desired, FIELD_MANAGER);
 }
 
 /** src/routing omits the namespace when the Canary has none (offline output); on a cluster it is the Canary's. */
@@ -195,7 +197,8 @@ export class KubernetesRouter implements RouterPort {
           cause: error,
         });
       }
-      if (JSON.stringify(next.spec) === JSON.stringify(live.spec)) return;
+      // Key order is the server's (Go sorts map keys), not the merge's: compare as data.
+      if (stableJson(next.spec) === stableJson(live.spec)) return;
       try {
         await this.client.replace(Resources.virtualService, next);
         return;

@@ -12,15 +12,7 @@ export function applyCreateDefaults(key: string, object: JsonObject, serviceIp: 
       spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
       break;
     case '/services':
-      spec.type ??= 'ClusterIP';
-      spec.sessionAffinity ??= 'None';
-      if (spec.clusterIP === undefined) spec.clusterIP = serviceIp();
-      if (Array.isArray(spec.ports)) {
-        for (const port of spec.ports.filter(isObject)) {
-          port.protocol ??= 'TCP';
-          port.targetPort ??= port.port;
-        }
-      }
+      defaultService(spec, serviceIp);
       break;
     case '/namespaces':
       object.status = { phase: 'Active' };
@@ -32,6 +24,29 @@ export function applyCreateDefaults(key: string, object: JsonObject, serviceIp: 
     default:
       if (Object.keys(spec).length === 0) delete object.spec;
   }
+}
+
+function defaultService(spec: JsonObject, serviceIp: () => string): void {
+  spec.type ??= 'ClusterIP';
+  spec.sessionAffinity ??= 'None';
+  if (spec.clusterIP === undefined) spec.clusterIP = serviceIp();
+  if (Array.isArray(spec.ports)) {
+    for (const port of spec.ports.filter(isObject)) {
+      port.protocol ??= 'TCP';
+      port.targetPort ??= port.port;
+    }
+  }
+}
+
+/**
+ * Defaults kube-apiserver fills in on every update (the same defaulting as on create), for the
+ * kinds whose defaults a writer may leave out: a Service keeps its allocated clusterIP when the
+ * new object omits it, as the Service registry does.
+ */
+export function applyUpdateDefaults(key: string, previous: JsonObject, object: JsonObject): void {
+  if (key !== '/services') return;
+  const previousIp = isObject(previous.spec) ? previous.spec.clusterIP : undefined;
+  defaultService(child(object, 'spec'), () => (typeof previousIp === 'string' ? previousIp : ''));
 }
 
 const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;

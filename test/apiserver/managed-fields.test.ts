@@ -8,8 +8,13 @@ import {
   serverSideApply,
   toFieldsV1,
 } from './managed-fields.js';
+import { builtinListTypes } from './list-types.js';
 
-const mainScope = { keyedLists: true, subresource: '' as const };
+const mainScope = {
+  listTypes: builtinListTypes('apps/deployments'),
+  subresource: '' as const,
+  omitEmptyMaps: true,
+};
 const context = (manager: string) => ({
   manager,
   apiVersion: 'apps/v1',

@@ -8,7 +8,7 @@ import {
   type JsonObject,
   type JsonValue,
 } from './json.js';
-import { mergeKeyFor } from './patch.js';
+import { itemKey, type ListTypeResolver } from './list-types.js';
 
 /**
  * Field ownership in the shape of `metadata.managedFields` (FieldsV1). A path is a list of
@@ -33,37 +33,72 @@ const UNOWNED_METADATA = new Set([
 ]);
 
 export interface FieldScope {
-  /** Merge keyed lists item by item (built-in kinds); custom resources treat lists as atomic. */
-  keyedLists: boolean;
+  /** How each list is merged and tracked: by key, as a set, or atomic (see list-types.ts). */
+  listTypes: ListTypeResolver;
   /** `status` tracks only `.status`; the main resource tracks everything else. */
   subresource: '' | 'status';
+  /**
+   * Built-in kinds are Go structs whose maps are `omitempty`: a map emptied by apply is not
+   * served. Custom resources keep an emptied map as `{}`.
+   */
+  omitEmptyMaps: boolean;
 }
 
-function collect(value: JsonValue, field: string, prefix: string, scope: FieldScope, out: Set<string>): void {
-  if (isObject(value)) {
-    const keys = Object.keys(value).filter((key) => value[key] !== undefined);
-    if (keys.length === 0) out.add(prefix);
-    for (const key of keys) collect(value[key] as JsonValue, key, `${prefix}${SEP}f:${key}`, scope, out);
-    return;
-  }
-  if (Array.isArray(value) && field === 'finalizers') {
+/** The FieldsV1 segment of a map-list item: its key fields, sorted by name as structured-merge-diff writes them. */
+function keySegment(key: JsonObject): string {
+  const sorted = Object.fromEntries(Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return `k:${JSON.stringify(sorted)}`;
+}
+
+function collectList(
+  value: JsonValue[],
+  names: readonly string[],
+  prefix: string,
+  scope: FieldScope,
+  out: Set<string>,
+): void {
+  const type = scope.listTypes(names);
+  if (type.type === 'set') {
     for (const item of value) out.add(`${prefix}${SEP}v:${JSON.stringify(item)}`);
     return;
   }
-  const mergeKey = Array.isArray(value) && scope.keyedLists ? mergeKeyFor(field, value) : undefined;
-  if (
-    Array.isArray(value) &&
-    mergeKey !== undefined &&
-    value.every((item) => isObject(item) && mergeKey in item)
-  ) {
-    for (const item of value.filter(isObject)) {
-      const itemPath = `${prefix}${SEP}k:${JSON.stringify({ [mergeKey]: item[mergeKey] })}`;
-      out.add(itemPath);
-      collect(item, '', itemPath, scope, out);
-    }
+  const keys = value.map((item) => itemKey(item, type));
+  if (type.type === 'atomic' || keys.some((key) => key === undefined)) {
+    out.add(prefix);
     return;
   }
-  out.add(prefix);
+  value.forEach((item, index) => {
+    const itemPath = `${prefix}${SEP}${keySegment(keys[index] ?? {})}`;
+    out.add(itemPath);
+    if (isObject(item)) collectObject(item, names, itemPath, scope, out);
+  });
+}
+
+function collectObject(
+  value: JsonObject,
+  names: readonly string[],
+  prefix: string,
+  scope: FieldScope,
+  out: Set<string>,
+): void {
+  for (const key of Object.keys(value)) {
+    const entry = value[key];
+    if (entry !== undefined) collect(entry, [...names, key], `${prefix}${SEP}f:${key}`, scope, out);
+  }
+}
+
+function collect(
+  value: JsonValue,
+  names: readonly string[],
+  prefix: string,
+  scope: FieldScope,
+  out: Set<string>,
+): void {
+  if (isObject(value)) {
+    if (Object.values(value).every((entry) => entry === undefined)) out.add(prefix);
+    collectObject(value, names, prefix, scope, out);
+  } else if (Array.isArray(value)) collectList(value, names, prefix, scope, out);
+  else out.add(prefix);
 }
 
 /** The leaf fields an object sets, for one scope (main resource or status). */
@@ -75,13 +110,21 @@ export function fieldSetOf(object: JsonObject, scope: FieldScope): Set<string> {
     if (key === 'metadata' && isObject(value)) {
       for (const [metaKey, metaValue] of Object.entries(value)) {
         if (metaValue === undefined || UNOWNED_METADATA.has(metaKey)) continue;
-        collect(metaValue, metaKey, `f:metadata${SEP}f:${metaKey}`, scope, out);
+        collect(metaValue, ['metadata', metaKey], `f:metadata${SEP}f:${metaKey}`, scope, out);
       }
       continue;
     }
-    collect(value, key, `f:${key}`, scope, out);
+    collect(value, [key], `f:${key}`, scope, out);
   }
   return out;
+}
+
+/** Whether a list item has the key a `k:` segment names; a key field the item leaves out matches (it was defaulted). */
+function matchesKey(item: JsonValue, wanted: JsonObject, lenient: boolean): boolean {
+  if (!isObject(item)) return false;
+  return Object.entries(wanted).every(
+    ([field, value]) => deepEqual(item[field], value) || (lenient && item[field] === undefined),
+  );
 }
 
 function step(current: JsonValue | undefined, segment: string): JsonValue | undefined {
@@ -89,9 +132,10 @@ function step(current: JsonValue | undefined, segment: string): JsonValue | unde
   if (!Array.isArray(current)) return undefined;
   const wanted = JSON.parse(segment.slice(2)) as JsonValue;
   if (segment.startsWith('v:')) return current.find((item) => deepEqual(item, wanted));
-  return current.find(
-    (item) =>
-      isObject(item) && isObject(wanted) && Object.entries(wanted).every(([k, v]) => deepEqual(item[k], v)),
+  if (!isObject(wanted)) return undefined;
+  return (
+    current.find((item) => matchesKey(item, wanted, false)) ??
+    current.find((item) => matchesKey(item, wanted, true))
   );
 }
 
@@ -240,76 +284,153 @@ export function recordUpdate(
   writeManagers(next, entries);
 }
 
+/** A path as structured-merge-diff prints it: `.spec.ports[port=80,protocol="TCP"].name`, `[="value"]` for set members. */
 function displayPath(path: string): string {
   return path
     .split(SEP)
-    .map((segment) => (segment.startsWith('f:') ? `.${segment.slice(2)}` : `[${segment.slice(2)}]`))
+    .map((segment) => {
+      if (segment.startsWith('f:')) return `.${segment.slice(2)}`;
+      if (segment.startsWith('v:')) return `[=${segment.slice(2)}]`;
+      const key = JSON.parse(segment.slice(2)) as JsonObject;
+      return `[${Object.entries(key)
+        .map(([field, value]) => `${field}=${JSON.stringify(value)}`)
+        .join(',')}]`;
+    })
     .join('');
+}
+
+interface Conflict {
+  entry: ManagerEntry;
+  path: string;
+}
+
+/** The manager as kube-apiserver names it in a conflict: an Update manager with its version and time. */
+function managerText(entry: ManagerEntry): string {
+  const subresource = entry.subresource === '' ? '' : ` with subresource "${entry.subresource}"`;
+  const base = `"${entry.manager}"${subresource}`;
+  if (entry.operation === 'Apply') return base;
+  const time = entry.time === '' ? '' : ` at ${entry.time.replace(/\.\d+Z$/, 'Z')}`;
+  return `${base} using ${entry.apiVersion}${time}`;
 }
 
 function findConflicts(
   existing: JsonObject,
-  applied: JsonObject,
+  merged: JsonObject,
   fields: Set<string>,
   others: ManagerEntry[],
-) {
-  const conflicts: { manager: string; path: string }[] = [];
+): Conflict[] {
+  const conflicts: Conflict[] = [];
   for (const entry of others) {
     for (const path of entry.fields) {
       if (!fields.has(path) || /\n[kv]:[^\n]*$/.test(path)) continue;
-      if (!deepEqual(valueAt(existing, path), valueAt(applied, path)))
-        conflicts.push({ manager: entry.manager, path });
+      if (!deepEqual(valueAt(existing, path), valueAt(merged, path))) conflicts.push({ entry, path });
     }
   }
   return conflicts;
 }
 
-function conflictError(conflicts: { manager: string; path: string }[], kind: string, name: string): ApiError {
-  const lines = conflicts.map((c) => `conflict with "${c.manager}": ${displayPath(c.path)}`);
-  const message =
-    conflicts.length === 1
-      ? `Apply failed with 1 conflict: ${lines.join('')}`
-      : `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+/** 409 as kube-apiserver words it: one line per conflict, grouped by manager when there are several. */
+function conflictError(conflicts: Conflict[]): ApiError {
+  let message: string;
+  if (conflicts.length === 1 && conflicts[0]) {
+    const only = conflicts[0];
+    message = `Apply failed with 1 conflict: conflict with ${managerText(only.entry)}: ${displayPath(only.path)}`;
+  } else {
+    const byManager = new Map<string, string[]>();
+    for (const { entry, path } of conflicts) {
+      const lines = byManager.get(managerText(entry)) ?? [];
+      lines.push(`- ${displayPath(path)}`);
+      byManager.set(managerText(entry), lines);
+    }
+    const groups = [...byManager.keys()]
+      .sort()
+      .map((manager) => [`conflicts with ${manager}:`, ...(byManager.get(manager) ?? [])]);
+    message = `Apply failed with ${conflicts.length} conflicts: ${groups.flat().join('\n')}`;
+  }
   return new ApiError(409, 'Conflict', message, {
-    name,
-    kind,
-    causes: conflicts.map((c) => ({
+    causes: conflicts.map(({ entry, path }) => ({
       reason: 'FieldManagerConflict',
-      message: `conflict with "${c.manager}"`,
-      field: displayPath(c.path),
+      message: `conflict with ${managerText(entry)}`,
+      field: displayPath(path),
     })),
   });
 }
 
-/** Merge used by apply: objects merge, keyed lists merge by key (built-ins), other lists are atomic. */
+/** Merge used by apply: objects merge, map lists merge by key, sets by value, atomic lists are replaced. */
 function applyMerge(
   existing: JsonValue | undefined,
   applied: JsonValue,
-  field: string,
-  keyed: boolean,
+  names: readonly string[],
+  scope: FieldScope,
 ): JsonValue {
   if (isObject(applied)) {
     const result: JsonObject = isObject(existing) ? clone(existing) : {};
     for (const [key, value] of Object.entries(applied)) {
-      if (value !== undefined && value !== null) result[key] = applyMerge(result[key], value, key, keyed);
+      if (value === null) removeKey(result, key);
+      else if (value !== undefined) result[key] = applyMerge(result[key], value, [...names, key], scope);
     }
     return result;
   }
   if (!Array.isArray(applied)) return clone(applied);
   const current = Array.isArray(existing) ? existing : [];
-  if (field === 'finalizers')
+  const type = scope.listTypes(names);
+  if (type.type === 'set')
     return [...current, ...applied.filter((v) => !current.some((c) => deepEqual(c, v)))];
-  const mergeKey = keyed ? mergeKeyFor(field, applied) : undefined;
-  if (mergeKey === undefined) return clone(applied);
+  if (type.type === 'atomic' || applied.some((item) => itemKey(item, type) === undefined))
+    return clone(applied);
   const result = clone(current);
   for (const item of applied) {
-    const index = result.findIndex(
-      (old) => isObject(old) && isObject(item) && deepEqual(old[mergeKey], item[mergeKey]),
-    );
-    if (index >= 0) result[index] = applyMerge(result[index], item, '', keyed);
+    const key = itemKey(item, type);
+    const index = result.findIndex((old) => deepEqual(itemKey(old, type), key));
+    if (index >= 0) result[index] = applyMerge(result[index], item, names, scope);
     else result.push(clone(item));
   }
   return result;
+}
+
+function depth(path: string): number {
+  return path.split(SEP).length;
+}
+
+/** A key field of a map-list item (`...k:{"port":80}` then `f:port`): it leaves only with its item. */
+function isKeyField(path: string): boolean {
+  const segments = path.split(SEP);
+  const last = segments.at(-1) ?? '';
+  const parent = segments.at(-2) ?? '';
+  if (!last.startsWith('f:') || !parent.startsWith('k:')) return false;
+  const key = JSON.parse(parent.slice(2)) as JsonValue;
+  return isObject(key) && last.slice(2) in key;
+}
+
+/**
+ * Removes what the applier owned before and no longer applies, unless another manager owns it
+ * (structured-merge-diff's prune). Shallow paths first: a dropped list item or field nobody else
+ * owns anything in goes whole, with the fields the server defaulted inside it; one where another
+ * manager owns something keeps those fields and its key.
+ */
+function pruneDropped(
+  merged: JsonObject,
+  dropped: string[],
+  ownedByOthers: Set<string>,
+  scope: FieldScope,
+): void {
+  const othersWithin = (path: string): boolean =>
+    ownedByOthers.has(path) || [...ownedByOthers].some((owned) => owned.startsWith(`${path}${SEP}`));
+  for (const path of [...dropped].sort((a, b) => depth(a) - depth(b))) {
+    if (isKeyField(path) || othersWithin(path)) continue;
+    removeAt(merged, path);
+    if (scope.omitEmptyMaps) removeEmptyParents(merged, path);
+  }
+}
+
+function removeEmptyParents(object: JsonObject, path: string): void {
+  const segments = path.split(SEP);
+  for (let length = segments.length - 1; length > 0; length--) {
+    const parent = segments.slice(0, length).join(SEP);
+    const value = valueAt(object, parent);
+    if (!isObject(value) || Object.keys(value).length > 0 || !segments[length - 1]?.startsWith('f:')) return;
+    removeAt(object, parent);
+  }
 }
 
 export interface ApplyRequest {
@@ -322,9 +443,11 @@ export interface ApplyRequest {
 }
 
 /**
- * Server-side apply, approximated: conflicts are fields another manager owns with a different
- * value (409 unless force); fields this manager applied before and no longer applies are removed
- * unless someone else owns them; the applied configuration is merged in.
+ * Server-side apply with structured-merge semantics: the applied configuration's own fields (not
+ * what the server defaults afterwards) become the manager's set; a field another manager owns
+ * whose value would change is a conflict (409 unless force, which takes it over); the
+ * configuration is merged in by list type; fields this manager applied before and no longer
+ * applies are pruned unless someone else owns them.
  */
 export function serverSideApply(request: ApplyRequest): JsonObject {
   const { existing, applied, context } = request;
@@ -335,11 +458,11 @@ export function serverSideApply(request: ApplyRequest): JsonObject {
     entry.operation === 'Apply' &&
     entry.subresource === context.scope.subresource;
   const others = entries.filter((entry) => !isOwn(entry) && entry.subresource === context.scope.subresource);
-  const conflicts = findConflicts(existing, applied, fields, others);
-  if (conflicts.length > 0 && !request.force) throw conflictError(conflicts, request.kind, request.name);
-  for (const { manager, path } of conflicts) {
-    for (const entry of others) if (entry.manager === manager) entry.fields.delete(path);
-  }
+  const merged = applyMerge(existing, applied, [], context.scope) as JsonObject;
+  const conflicts = findConflicts(existing, merged, fields, others);
+  if (conflicts.length > 0 && !request.force) throw conflictError(conflicts);
+  // Forcing takes the conflicting fields over: their previous managers lose them.
+  for (const { entry, path } of conflicts) entry.fields.delete(path);
   const own = entryFor(entries, {
     manager: context.manager,
     operation: 'Apply',
@@ -347,10 +470,13 @@ export function serverSideApply(request: ApplyRequest): JsonObject {
     apiVersion: context.apiVersion,
     time: context.now,
   });
-  const merged = applyMerge(existing, applied, '', context.scope.keyedLists) as JsonObject;
   const ownedByOthers = new Set(others.flatMap((entry) => [...entry.fields]));
-  const dropped = [...own.fields].filter((path) => !fields.has(path) && !ownedByOthers.has(path));
-  for (const path of dropped.sort((a, b) => b.length - a.length)) removeAt(merged, path);
+  pruneDropped(
+    merged,
+    [...own.fields].filter((path) => !fields.has(path)),
+    ownedByOthers,
+    context.scope,
+  );
   own.fields = fields;
   writeManagers(merged, entries);
   return merged;

@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 
-import { applyCreateDefaults, checkLeaseTimes } from './defaults.js';
+import { applyCreateDefaults, applyUpdateDefaults, checkLeaseTimes } from './defaults.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, invalidFields, notFound } from './errors.js';
-import { clone, deepEqual, isObject, scalarText, stringField, type JsonObject } from './json.js';
+import {
+  clone,
+  deepEqual,
+  isObject,
+  scalarText,
+  stringField,
+  type JsonObject,
+  type JsonValue,
+} from './json.js';
+import { builtinListTypes, schemaListTypes } from './list-types.js';
 import { labelCauses } from './metadata-validation.js';
+import { servicePortCauses } from './service-validation.js';
 import { recordUpdate, serverSideApply, type FieldScope } from './managed-fields.js';
 import {
   apiVersionOf,
@@ -53,6 +63,12 @@ function finalizersOf(object: JsonObject): string[] {
 }
 
 /** Everything but metadata and status: a change here is a new generation. */
+/** managedFields without their timestamps, which kube-apiserver ignores when it detects a no-op write. */
+function untimed(managedFields: JsonValue | undefined): JsonValue | undefined {
+  if (!Array.isArray(managedFields)) return managedFields;
+  return managedFields.map((entry) => (isObject(entry) ? { ...entry, time: undefined } : entry));
+}
+
 function specPart(object: JsonObject): JsonObject {
   const { metadata: _metadata, status: _status, ...rest } = object;
   return rest;
@@ -122,20 +138,19 @@ export class ResourceService {
 
   /** Server-side apply that creates the object. */
   applyCreate(ref: ResourceRef, applied: JsonObject, options: WriteOptions & { force: boolean }): JsonObject {
-    const object = this.prepareCreate(ref, applied);
+    // The applier owns what it sent, not what defaulting adds afterwards (clusterIP, type, protocol).
+    this.checkTypeFields(ref, applied);
     const withFields = serverSideApply({
       existing: {},
-      applied: object,
+      applied: { ...applied, metadata: { ...meta(applied), managedFields: undefined } },
       force: options.force,
       context: this.writeContext(ref, options.manager, ''),
       kind: ref.type.kind,
-      name: identityOf(object).name,
+      name: stringField(meta(applied), 'name') ?? '',
     });
-    return this.insert(
-      ref,
-      { ...object, metadata: { ...meta(object), managedFields: meta(withFields).managedFields } },
-      options.dryRun,
-    );
+    const managedFields = meta(withFields).managedFields;
+    const object = this.prepareCreate(ref, withFields);
+    return this.insert(ref, { ...object, metadata: { ...meta(object), managedFields } }, options.dryRun);
   }
 
   private insert(ref: ResourceRef, object: JsonObject, dryRun: boolean): JsonObject {
@@ -194,6 +209,7 @@ export class ResourceService {
     if (type.statusSubresource) delete object.status;
     applyCreateDefaults(typeKey(type.group, type.plural), object, () => this.nextServiceIp());
     if (type.plural === 'leases') checkLeaseTimes(object);
+    this.checkBuiltin(ref, object);
     object.apiVersion = apiVersionOf(type.group, ref.version);
     object.kind = type.kind;
     return this.conform(ref, JSON.parse(JSON.stringify(object)) as JsonObject);
@@ -241,13 +257,26 @@ export class ResourceService {
       throw badRequest('metadata must be an object');
   }
 
+  /** Validation kube-apiserver does on built-in kinds that Serin's writes can trip (Service ports). */
+  private checkBuiltin(ref: ResourceRef, object: JsonObject): void {
+    if (ref.type.custom || typeKey(ref.type.group, ref.type.plural) !== '/services') return;
+    const causes = servicePortCauses(object);
+    if (causes.length > 0) {
+      throw invalidFields(ref.type.kind, ref.type.group, stringField(meta(object), 'name') ?? '', causes);
+    }
+  }
+
   private nextServiceIp(): string {
     this.serviceIpCounter += 1;
     return `10.96.${Math.floor(this.serviceIpCounter / 250)}.${(this.serviceIpCounter % 250) + 1}`;
   }
 
   private writeContext(ref: ResourceRef, manager: string, subresource: Subresource) {
-    const scope: FieldScope = { keyedLists: !ref.type.custom, subresource };
+    const key = typeKey(ref.type.group, ref.type.plural);
+    const listTypes = ref.type.custom
+      ? schemaListTypes(ref.type.schemas?.[ref.version])
+      : builtinListTypes(key);
+    const scope: FieldScope = { listTypes, subresource, omitEmptyMaps: !ref.type.custom };
     return { manager, apiVersion: apiVersionOf(ref.type.group, ref.version), scope, now: nowIso() };
   }
 
@@ -344,6 +373,8 @@ export class ResourceService {
       }
     }
     if (type.plural === 'leases') checkLeaseTimes(next);
+    if (subresource !== 'status') applyUpdateDefaults(typeKey(type.group, type.plural), previous, next);
+    this.checkBuiltin(ref, next);
     next.apiVersion = apiVersionOf(type.group, ref.version);
     next.kind = type.kind;
     const conformed = this.conform(ref, JSON.parse(JSON.stringify(next)) as JsonObject);
@@ -356,13 +387,11 @@ export class ResourceService {
   private commit(ref: ResourceRef, previous: JsonObject, next: JsonObject, dryRun: boolean): JsonObject {
     const key = typeKey(ref.type.group, ref.type.plural);
     const unchanged = deepEqual(
-      { ...next, metadata: { ...meta(next), managedFields: undefined } },
-      {
-        ...previous,
-        metadata: { ...meta(previous), managedFields: undefined },
-      },
+      { ...next, metadata: { ...meta(next), managedFields: untimed(meta(next).managedFields) } },
+      { ...previous, metadata: { ...meta(previous), managedFields: untimed(meta(previous).managedFields) } },
     );
-    // A write that changes nothing is not a change: no new resourceVersion, no watch event.
+    // A write that changes nothing is not a change: no new resourceVersion, no watch event. A new
+    // owner of a field is a change; only a newer timestamp on the same ownership is not.
     if (unchanged || dryRun) return this.present(ref.type, ref.version, dryRun ? next : previous);
     if (key === CRD_KEY) this.registerCrd(next);
     if (meta(next).deletionTimestamp !== undefined && finalizersOf(next).length === 0) {
