@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import type { CanaryInput } from '../../api/canary.js';
+import { canaryCapabilities } from '../../api/capabilities.js';
 import { runCommand } from '../../../test/support/in-process-cli.js';
 import { generateCommand } from '../../cli/definitions/generate.js';
 import { renderHttpRoute } from './gateway-api.js';
@@ -234,6 +235,33 @@ describe('refused fields', () => {
     expect(render({ match, rewrite: { uri: '/' } })).toThrow(
       /^spec\.service\.match: renders 17 HTTPRoute rules/,
     );
+  });
+});
+
+describe('capabilities', () => {
+  const raw = (provider: string, service: Record<string, unknown>) => ({
+    apiVersion: 'flagger.app/v1beta1',
+    kind: 'Canary',
+    metadata: { name: 'web' },
+    spec: { provider, targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, service },
+  });
+
+  it('report the fields an HTTPRoute has no place for, so a cluster shows them before any reconcile', () => {
+    const service = {
+      port: 80,
+      retries: { attempts: 3 },
+      trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
+      delegation: true,
+    };
+    const issues = canaryCapabilities(raw('gatewayapi:v1', service)).filter((i) => i.severity === 'error');
+    expect(issues.map((i) => i.path)).toEqual([
+      'spec.service.retries',
+      'spec.service.trafficPolicy',
+      'spec.service.delegation',
+    ]);
+    expect(
+      canaryCapabilities(raw('istio', service)).filter((i) => i.path.startsWith('spec.service.retries')),
+    ).toEqual([]);
   });
 });
 
