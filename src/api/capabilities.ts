@@ -56,7 +56,13 @@ export const SUPPORTED_TARGET_KINDS: Readonly<Record<Platform, readonly string[]
 };
 export const SUPPORTED_AUTOSCALER_KINDS: readonly string[] = ['HorizontalPodAutoscaler'];
 /** Metric providers Serin queries (one file each under src/analysis/providers/; a test keeps the two in step). */
-export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = ['prometheus', 'datadog', 'newrelic', 'graphite', 'dynatrace'];
+export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
+  'prometheus',
+  'datadog',
+  'newrelic',
+  'graphite',
+  'dynatrace',
+];
 
 export type CapabilityReason = 'Invalid' | 'NotSupported' | 'Ignored';
 
