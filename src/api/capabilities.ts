@@ -56,7 +56,13 @@ export const SUPPORTED_TARGET_KINDS: Readonly<Record<Platform, readonly string[]
 };
 export const SUPPORTED_AUTOSCALER_KINDS: readonly string[] = ['HorizontalPodAutoscaler'];
 /** Metric providers Serin queries (one file each under src/analysis/providers/; a test keeps the two in step). */
-export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = ['prometheus', 'datadog', 'newrelic', 'graphite', 'dynatrace'];
+export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
+  'prometheus',
+  'datadog',
+  'newrelic',
+  'graphite',
+  'dynatrace',
+];
 
 export type CapabilityReason = 'Invalid' | 'NotSupported' | 'Ignored';
 
@@ -176,6 +182,26 @@ function targetIssues(raw: Json, spec: Json, platform: Platform): CapabilityIssu
   return issues;
 }
 
+/**
+ * Service fields an HTTPRoute of the Gateway API standard channel has no place for (the renderer
+ * refuses them too, src/routing/render/gateway-api.ts): reported up front, so a cluster shows them
+ * as a condition and Event instead of a failing reconcile.
+ */
+function gatewayApiFieldIssues(service: Json): CapabilityIssue[] {
+  const unsupported: [string, string][] = [
+    ['retries', 'retries with the Gateway API provider (the standard channel has no HTTPRoute retry policy)'],
+    ['trafficPolicy', 'trafficPolicy with the Gateway API provider (an HTTPRoute has no traffic policy)'],
+  ];
+  const issues = unsupported
+    .filter(([key]) => service[key] !== undefined)
+    .map(([key, what]) => notYet(`spec.service.${key}`, what, ['istio']));
+  if (service.delegation === true)
+    issues.push(notYet('spec.service.delegation', 'delegation with the Gateway API provider', ['istio']));
+  if (service.routing === 'merge')
+    issues.push(notYet('spec.service.routing', 'merge routing with the Gateway API provider', ['istio']));
+  return issues;
+}
+
 /** Fields Flagger reads only for other providers: Serin says so instead of ignoring them quietly. */
 function providerFieldIssues(
   spec: Json,
@@ -219,6 +245,7 @@ function providerFieldIssues(
         'used only by the gatewayapi provider; Istio mirrors with analysis.mirror',
       ),
     );
+  if (routing === 'gateway-api') issues.push(...gatewayApiFieldIssues(service));
   const rewrite = record(service.rewrite);
   if (rewrite.uriRegexRewrite !== undefined) {
     if (routing === 'gateway-api')

@@ -22,7 +22,7 @@
  *   top-level metadata, throws: the conversion refuses what it does not understand.
  *
  * Lost in the generator and so not recoverable here: descriptions, CEL `x-kubernetes-validations`
- * (which the test API server does not evaluate anyway) and `x-kubernetes-list-type` markers.
+ * (gateway-api-crd.ts adds the HTTPRoute rules back as facts) and `x-kubernetes-list-type` markers.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

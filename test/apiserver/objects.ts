@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { validateCelRules } from './cel.js';
 import { applyCreateDefaults, applyUpdateDefaults, checkLeaseTimes } from './defaults.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, invalidFields, notFound } from './errors.js';
 import {
@@ -100,8 +101,11 @@ export class ResourceService {
     return schema ? applySchemaDefaults(pruneObject(presented, schema), schema) : presented;
   }
 
-  /** Write path of a schema'd custom resource: prune, default, then validate (422 naming each field). */
-  private conform(ref: ResourceRef, object: JsonObject): JsonObject {
+  /**
+   * Write path of a schema'd custom resource: prune, default, then validate by the schema and its
+   * CEL rules (422 naming each field); `previous` is the stored object on an update.
+   */
+  private conform(ref: ResourceRef, object: JsonObject, previous?: JsonObject): JsonObject {
     const badLabels = labelCauses(meta(object));
     if (badLabels.length > 0) {
       throw invalidFields(ref.type.kind, ref.type.group, stringField(meta(object), 'name') ?? '', badLabels);
@@ -109,7 +113,8 @@ export class ResourceService {
     const schema = ref.type.schemas?.[ref.version];
     if (!schema) return object;
     const conformed = applySchemaDefaults(pruneObject(object, schema), schema);
-    const causes = validateObject(conformed, schema);
+    const old = previous === undefined ? undefined : this.present(ref.type, ref.version, previous);
+    const causes = [...validateObject(conformed, schema), ...validateCelRules(conformed, schema, old)];
     if (causes.length > 0) {
       const name = stringField(meta(conformed), 'name') ?? '';
       throw invalidFields(ref.type.kind, ref.type.group, name, causes);
@@ -377,7 +382,7 @@ export class ResourceService {
     this.checkBuiltin(ref, next);
     next.apiVersion = apiVersionOf(type.group, ref.version);
     next.kind = type.kind;
-    const conformed = this.conform(ref, JSON.parse(JSON.stringify(next)) as JsonObject);
+    const conformed = this.conform(ref, JSON.parse(JSON.stringify(next)) as JsonObject, previous);
     if (typeof previousMeta.generation === 'number' && !deepEqual(specPart(previous), specPart(conformed))) {
       meta(conformed).generation = previousMeta.generation + 1;
     }

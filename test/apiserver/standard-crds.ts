@@ -1,4 +1,5 @@
 import { stockFlaggerCanaryCrd } from './flagger-crd.js';
+import { httpRouteSchemas } from './gateway-api-crd.js';
 import type { JsonObject } from './json.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
 
@@ -118,7 +119,7 @@ export function routingCrds(): JsonObject[] {
       kind: 'HTTPRoute',
       plural: 'httproutes',
       versions: ['v1', 'v1beta1'],
-      schemas: gatewayApiSchemas('HTTPRoute'),
+      schemas: httpRouteSchemas(),
       categories: ['gateway-api'],
       columns: [{ name: 'Hostnames', type: 'string', jsonPath: '.spec.hostnames' }, AGE],
     }),

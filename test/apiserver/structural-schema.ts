@@ -13,7 +13,9 @@
  * - defaults apply top-down, so a defaulted object gets its own properties' defaults;
  * - validation reports every problem with its field path and the reason kube-apiserver uses.
  *
- * Not modelled: CEL `x-kubernetes-validations`, validation ratcheting of unchanged fields,
+ * CEL `x-kubernetes-validations` are evaluated beside this validation, by `cel.ts`.
+ *
+ * Not modelled: validation ratcheting of unchanged fields,
  * `x-kubernetes-list-type` uniqueness, `multipleOf`, `minProperties`/`maxProperties`, formats
  * other than `date-time`.
  *
@@ -30,6 +32,8 @@ export interface FieldCause {
   reason:
     | 'FieldValueRequired'
     | 'FieldValueInvalid'
+    | 'FieldValueForbidden'
+    | 'FieldValueDuplicate'
     | 'FieldValueTypeInvalid'
     | 'FieldValueNotSupported'
     | 'FieldValueTooMany'
