@@ -4,6 +4,7 @@ import { AlertProviderDocument } from './alert-provider.js';
 import { CanaryDocument } from './canary.js';
 import { FLAGGER_API_VERSION, FLAGGER_GROUP, SERIN_API_VERSION, SERIN_GROUP } from './common.js';
 import { diagnosticsFromIssues, type Diagnostic } from './diagnostics.js';
+import { locator, type Position } from './locations.js';
 import { MetricTemplateDocument } from './metric-template.js';
 import { WorkloadDocument } from './workload.js';
 
@@ -32,6 +33,8 @@ export interface ParsedDocument {
   /** The validated, defaulted value when there are no errors. */
   value?: unknown;
   diagnostics: Diagnostic[];
+  /** `line:column` of a diagnostic's path in the YAML source (src/api/locations.ts). */
+  locate?: (path: string) => Position | undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -135,7 +138,7 @@ export function validateDocument(raw: unknown, index = 1, line?: number): Parsed
 export interface SourceParseResult {
   documents: ParsedDocument[];
   /** Syntax errors that stopped a document from being read at all. */
-  syntaxErrors: { index: number; line?: number; message: string }[];
+  syntaxErrors: { index: number; line?: number; column?: number; message: string }[];
 }
 
 /**
@@ -243,9 +246,11 @@ function parseYaml(text: string): SourceParseResult {
     });
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
-      out.syntaxErrors.push(
-        at(e?.linePos?.[0].line ?? line, `invalid YAML: ${e?.message ?? 'unreadable document'}`),
-      );
+      const pos = e?.linePos?.[0];
+      out.syntaxErrors.push({
+        ...at(pos?.line ?? line, `invalid YAML: ${e?.message ?? 'unreadable document'}`),
+        ...(pos !== undefined ? { column: pos.col } : {}),
+      });
       return;
     }
     const decoded = decodeYaml(doc, lineCounter);
@@ -254,7 +259,10 @@ function parseYaml(text: string): SourceParseResult {
       return;
     }
     if (decoded.value === null || decoded.value === undefined) return; // an empty document between separators
-    out.documents.push(validateDocument(decoded.value, i + 1, line));
+    out.documents.push({
+      ...validateDocument(decoded.value, i + 1, line),
+      locate: locator(doc, lineCounter),
+    });
   });
   return out;
 }

@@ -3,15 +3,11 @@
  * running `serin run` (its local API, found through the state directory's run.json). Both answer
  * with the Canary and the target's current revision, hashed by the platform's own WorkloadPort.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { request } from 'undici';
 import type { Revision } from '../engine/ports.js';
 import { connect, findCanary, type CanaryObject, type ConnectionFlags } from '../kubernetes/cli-support.js';
 import { parseCanary } from '../kubernetes/controller.js';
 import { DeploymentWorkloads } from '../kubernetes/workloads.js';
-import { RUN_FILE, type SessionInfo } from '../local/session.js';
-import { UsageError } from './program.js';
 
 export interface StatusReading {
   canary: CanaryObject;
@@ -44,20 +40,6 @@ export function clusterSource(name: string, flags: ConnectionFlags): StatusSourc
       }
     },
   };
-}
-
-/** The API of the `serin run` whose state directory is `stateDir`. */
-export function localApiOf(stateDir: string): string {
-  const file = join(stateDir, RUN_FILE);
-  if (!existsSync(file))
-    throw new UsageError(
-      `no running \`serin run\` found: ${file} does not exist (start one, pass --state-dir, or --api)`,
-    );
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as SessionInfo).api;
-  } catch (error) {
-    throw new UsageError(`${file}: unreadable (${(error as Error).message})`);
-  }
 }
 
 /** What `GET /api/local/canaries/<namespace>/<name>` answers. */

@@ -144,6 +144,8 @@ export type DashboardAction = ControlAction | GateAction;
 export interface ActionResult {
   accepted: boolean;
   message: string;
+  /** The id of the control command queued or written, when one was (not for gates). */
+  command?: string;
 }
 
 export type CanaryChange = CanaryRef;
@@ -157,10 +159,17 @@ export interface DashboardBackend {
   /** Calls `listener` whenever anything about a Canary changed; returns the unsubscribe function. */
   subscribe(listener: (change: CanaryChange) => void): () => void;
   /**
-   * Applies or queues an action. `by` is who asked, already authenticated by the server; the
-   * backend records the action as an event carrying it.
+   * Applies or queues an action, or refuses it at once when the engine's rules say it cannot apply
+   * now (`refusalFor` in src/engine/control.ts). `by` is who asked, already authenticated by the
+   * server; `reason` is why, when they said. The backend records the action as an event carrying it.
    */
-  act(namespace: string, name: string, action: DashboardAction, by: string): Promise<ActionResult>;
+  act(
+    namespace: string,
+    name: string,
+    action: DashboardAction,
+    by: string,
+    reason?: string,
+  ): Promise<ActionResult>;
 }
 
 /** A short human description of an action, for events and messages. */

@@ -90,7 +90,8 @@ describe('memory backend', () => {
     });
     backend.upsert(sampleCanary());
     const result = await backend.act('test', 'podinfo', { type: 'abort' }, 'token:ab12');
-    expect(result).toEqual({ accepted: true, message: 'rolling back' });
+    expect(result).toMatchObject({ accepted: true, message: 'rolling back' });
+    expect(result.command).toMatch(/^[0-9a-f-]{36}$/);
     expect(received).toMatchObject([
       {
         ref: { namespace: 'test', name: 'podinfo' },

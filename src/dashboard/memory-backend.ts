@@ -135,12 +135,15 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
     name: string,
     action: Parameters<DashboardBackend['act']>[2],
     by: string,
+    reason?: string,
   ): Promise<ActionResult> => {
     const ref = { namespace, name };
     if (!entries.has(keyOf(ref)))
       return { accepted: false, message: `canary ${namespace}/${name} not found` };
     const command =
-      action.type === 'gate' ? { ...action, by } : { id: randomUUID(), action, by, reason: 'dashboard' };
+      action.type === 'gate'
+        ? { ...action, by }
+        : { id: randomUUID(), action, by, ...(reason !== undefined ? { reason } : {}) };
     const what = describeAction(action);
     addEvent(ref, { type: 'Normal', reason: 'ActionRequested', message: `${what} requested by ${by}`, by });
     let result: ActionResult;
@@ -151,6 +154,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
     } catch (error) {
       result = { accepted: false, message: error instanceof Error ? error.message : String(error) };
     }
+    if (result.accepted && 'id' in command) result = { ...result, command: command.id };
     addEvent(ref, {
       type: result.accepted ? 'Normal' : 'Warning',
       reason: result.accepted ? 'ActionAccepted' : 'ActionRefused',

@@ -38,14 +38,20 @@ const Action = z.discriminatedUnion(
 );
 
 export const ActionRequest = z.strictObject(
-  { action: Action },
+  {
+    action: Action,
+    reason: z.string({ error: 'expected text: why, recorded with the decision' }).max(1024).optional(),
+  },
   { error: 'expected a JSON object such as {"action":{"type":"abort"}}' },
 );
 
-/** Parses an action request or throws a 400 listing each wrong field. */
-export function parseActionRequest(body: unknown): DashboardAction {
+/** Parses an action request (the action, and optionally why) or throws a 400 listing each wrong field. */
+export function parseActionRequest(body: unknown): { action: DashboardAction; reason?: string } {
   const result = ActionRequest.safeParse(body);
-  if (result.success) return result.data.action as DashboardAction;
+  if (result.success) {
+    const { action, reason } = result.data;
+    return { action: action as DashboardAction, ...(reason !== undefined ? { reason } : {}) };
+  }
   const issues = result.error.issues.flatMap((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
     return keys.map((key) => {

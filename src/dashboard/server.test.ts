@@ -199,7 +199,9 @@ describe('dashboard server: actions', () => {
     expect(res.status).toBe(202);
     const by = tokenIdentity(TOKEN);
     expect(by).toMatch(/^token:[0-9a-f]{4}$/);
-    expect(await res.json()).toEqual({ accepted: true, message: 'done', by });
+    const answer = (await res.json()) as Record<string, unknown>;
+    expect(answer).toEqual({ accepted: true, message: 'done', by, command: answer.command });
+    expect(answer.command).toMatch(/^[0-9a-f-]{36}$/);
     expect(applied).toEqual(['abort']);
     const events = (await backend.get('test', 'podinfo'))?.events ?? [];
     expect(events.every((e) => e.by === by)).toBe(true);

@@ -108,10 +108,10 @@ async function handleAction(
 ): Promise<void> {
   // Authenticate before reading the body: an anonymous caller learns nothing about the request shape.
   const by = ctx.auth.authorize(req);
-  const action = parseActionRequest(await readJsonBody(req, BODY_LIMIT));
+  const { action, reason } = parseActionRequest(await readJsonBody(req, BODY_LIMIT));
   if (!(await ctx.backend.get(namespace, name)))
     throw new HttpError(404, `canary ${namespace}/${name} not found`);
-  const result = await ctx.backend.act(namespace, name, action, by);
+  const result = await ctx.backend.act(namespace, name, action, by, reason);
   ctx.log(
     `action ${action.type} on ${namespace}/${name} by ${by}: ${result.accepted ? 'accepted' : 'refused'}`,
   );

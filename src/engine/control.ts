@@ -1,11 +1,49 @@
+import type { Canary, Phase } from '../api/canary.js';
+import { strategyOf, type Strategy } from './analysis-config.js';
 import type { TickContext } from './context.js';
 import { rollback, promote } from './outcomes.js';
-import type { ControlCommand } from './ports.js';
+import type { ControlAction, ControlCommand } from './ports.js';
 
 const RUNNING = ['Progressing', 'WaitingPromotion'] as const;
 
-function isRunning(ctx: TickContext): boolean {
-  return (RUNNING as readonly string[]).includes(ctx.phase ?? '');
+function isRunning(phase: Phase | undefined): boolean {
+  return (RUNNING as readonly string[]).includes(phase ?? '');
+}
+
+/**
+ * Why `action` cannot apply to a Canary in `phase` under `strategy`, or undefined when it can.
+ * The one rule: the engine rejects by it when a command reaches a tick, and every front door (the
+ * local API, the dashboard, the CLI on a cluster) refuses by it before a command is queued or
+ * written, so a refusal is answered at once instead of being recorded a tick later.
+ */
+export function commandRefusal(
+  action: ControlAction,
+  phase: Phase | undefined,
+  strategy: Strategy,
+): string | undefined {
+  const shown = phase ?? 'none';
+  switch (action.type) {
+    case 'pause':
+    case 'resume':
+      return undefined;
+    case 'abort':
+      return isRunning(phase) || phase === 'Waiting' ? undefined : `nothing to abort in phase ${shown}`;
+    case 'promote':
+      return isRunning(phase) ? undefined : `only a running analysis can be promoted, phase is ${shown}`;
+    case 'set-weight':
+      if (phase !== 'Progressing' || strategy !== 'canary')
+        return 'the weight can be set only while a canary-strategy run is progressing';
+      if (!Number.isInteger(action.weight) || action.weight < 0 || action.weight > 100)
+        return `expected a whole number between 0 and 100, got ${action.weight}`;
+      return undefined;
+    case 'retry':
+      return phase === 'Failed' ? undefined : `only a failed revision can be retried, phase is ${shown}`;
+  }
+}
+
+/** {@link commandRefusal} for a Canary as last read: its status' phase and its spec's strategy. */
+export function refusalFor(canary: Canary, action: ControlAction): string | undefined {
+  return commandRefusal(action, canary.status?.phase, strategyOf(canary));
 }
 
 async function reject(ctx: TickContext, command: ControlCommand, why: string): Promise<void> {
@@ -26,6 +64,8 @@ const ENDS_TICK = new Set(['promote', 'abort', 'set-weight']);
 
 async function apply(ctx: TickContext, command: ControlCommand): Promise<void> {
   const { action } = command;
+  const refused = commandRefusal(action, ctx.phase, ctx.cfg.strategy);
+  if (refused !== undefined) return reject(ctx, command, refused);
   switch (action.type) {
     case 'pause':
       ctx.status.paused = true;
@@ -35,25 +75,14 @@ async function apply(ctx: TickContext, command: ControlCommand): Promise<void> {
       delete ctx.status.paused;
       await ctx.decide('Resumed', `resumed by ${who(command)}`);
       return;
+    // Promote and abort end the run, and so any pause: a paused run would never finish either.
     case 'abort':
-      if (!isRunning(ctx) && ctx.phase !== 'Waiting')
-        return reject(ctx, command, `nothing to abort in phase ${ctx.phase ?? 'none'}`);
+      delete ctx.status.paused;
       return rollback(ctx, `aborted by ${who(command)}`);
     case 'promote':
-      if (!isRunning(ctx))
-        return reject(
-          ctx,
-          command,
-          `only a running analysis can be promoted, phase is ${ctx.phase ?? 'none'}`,
-        );
+      delete ctx.status.paused;
       return promote(ctx, `promoted by ${who(command)}, remaining steps and gates skipped`);
     case 'set-weight':
-      if (ctx.phase !== 'Progressing' || ctx.cfg.strategy !== 'canary') {
-        return reject(ctx, command, 'the weight can be set only while a canary-strategy run is progressing');
-      }
-      if (!Number.isInteger(action.weight) || action.weight < 0 || action.weight > 100) {
-        return reject(ctx, command, `expected a whole number between 0 and 100, got ${action.weight}`);
-      }
       await ctx.setRoutes({
         primaryWeight: 100 - action.weight,
         canaryWeight: action.weight,
@@ -62,8 +91,6 @@ async function apply(ctx: TickContext, command: ControlCommand): Promise<void> {
       await ctx.decide('SetWeight', `canary weight set to ${action.weight}% by ${who(command)}`);
       return;
     case 'retry':
-      if (ctx.phase !== 'Failed')
-        return reject(ctx, command, `only a failed revision can be retried, phase is ${ctx.phase ?? 'none'}`);
       delete ctx.status.lastAppliedSpec;
       await ctx.decide('Retry', `retry of the failed revision requested by ${who(command)}`);
       return;

@@ -465,6 +465,16 @@ describe('imperative control', () => {
     expect(world.status.phase).toBe('Succeeded');
   });
 
+  it('promote ends a pause: a paused run that is promoted finishes its promotion', async () => {
+    const world = await initialized(new MemoryWorld(makeCanary({ stepWeight: 10 })));
+    await runUntil(world, (w) => w.routes.canaryWeight === 20);
+    await world.tick([{ id: 'p', action: { type: 'pause' }, by: 'bob' }]);
+    await world.tick([{ id: 'go', action: { type: 'promote' }, by: 'bob' }]);
+    expect(world.status.paused).toBeUndefined();
+    await runUntil(world, isSettled);
+    expect(world.status.phase).toBe('Succeeded');
+  });
+
   it('abort rolls back now, and is rejected where there is nothing to abort', async () => {
     const world = await initialized(new MemoryWorld(makeCanary({ stepWeight: 10 })));
     await runUntil(world, (w) => w.routes.canaryWeight === 30);

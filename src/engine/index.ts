@@ -8,5 +8,6 @@ export type { TickResult } from './tick.js';
 export { analysisIntervalMs, resolveAnalysis, strategyOf } from './analysis-config.js';
 export type { ResolvedAnalysis, Strategy } from './analysis-config.js';
 export { isTerminalPhase } from './phases.js';
+export { commandRefusal, refusalFor } from './control.js';
 export { evidenceDueAt } from './pacing.js';
 export type * from './ports.js';

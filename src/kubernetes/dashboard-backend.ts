@@ -25,6 +25,7 @@ import {
   type VersionSample,
 } from '../dashboard/backend.js';
 import { analysisOf, strategyOf } from '../engine/analysis-config.js';
+import { refusalFor } from '../engine/control.js';
 import { isNotFound, KubeClient, type KubeObject } from './client.js';
 import { buildCommand, COMMAND_ANNOTATION, encodeCommand } from './commands.js';
 import { ConfigMapGateStore } from './gate-store.js';
@@ -234,12 +235,20 @@ class KubernetesBackend implements KubernetesDashboardBackend {
     return () => this.listeners.delete(listener);
   }
 
-  async act(namespace: string, name: string, action: DashboardAction, by: string): Promise<ActionResult> {
+  async act(
+    namespace: string,
+    name: string,
+    action: DashboardAction,
+    by: string,
+    reason?: string,
+  ): Promise<ActionResult> {
     const found = await this.find(namespace, name);
     if (!found) return { accepted: false, message: `canary ${namespace}/${name} not found` };
     if (action.type === 'gate') return this.setGate(asCanary(found.object), action.gate, action.open, by);
+    const refused = refusalFor(asCanary(found.object), action);
+    if (refused !== undefined) return { accepted: false, message: refused };
     const weight = action.type === 'set-weight' ? action.weight : undefined;
-    const command = buildCommand(action.type, { weight, by, reason: 'dashboard' });
+    const command = buildCommand(action.type, { weight, by, reason });
     // A merge patch of one annotation, as the CLI sends: GitOps tools that own the spec have nothing to revert.
     await this.client.patch(found.type, namespace, name, {
       metadata: { annotations: { [COMMAND_ANNOTATION]: encodeCommand(command) } },
@@ -247,6 +256,7 @@ class KubernetesBackend implements KubernetesDashboardBackend {
     return {
       accepted: true,
       message: `${describeAction(action)} requested (command ${command.id}); the controller applies it`,
+      command: command.id,
     };
   }
 

@@ -11,6 +11,8 @@ import type { LocalRuntime, RuntimeEvent } from './runtime.js';
 export interface LocalApiOptions {
   runtime: LocalRuntime;
   token: string;
+  /** Who holds the token: actions taken with it are recorded as this name (see src/local/token.ts). */
+  tokenOwner?: string;
   port: number;
   host?: string;
   /** Build the dashboard's web UI when it is missing (slow; off in tests). */
@@ -114,6 +116,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const dashboard: DashboardServer = await createDashboardServer({
     backend: runtime.backend,
     token: options.token,
+    ...(options.tokenOwner !== undefined ? { tokenName: options.tokenOwner } : {}),
     port: 0,
     host,
     guard,
@@ -124,6 +127,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const gates = createGateServer({
     store: runtime.gates,
     token: options.token,
+    ...(options.tokenOwner !== undefined ? { tokenOwner: options.tokenOwner } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
 

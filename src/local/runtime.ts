@@ -15,6 +15,7 @@ import {
   type VersionSample,
 } from '../dashboard/index.js';
 import type { ControlAction, Ports } from '../engine/ports.js';
+import { refusalFor } from '../engine/control.js';
 import { processFailPoints } from '../engine/testing/fail-points.js';
 import { CanaryLoop } from './canary-loop.js';
 import { DataplaneRouter } from './dataplane/client.js';
@@ -145,6 +146,9 @@ export class LocalRuntime {
         if ('gate' in command) return this.setGate(ref, command.gate, command.open, command.by);
         const loop = this.loops.get(`${ref.namespace}/${ref.name}`);
         if (!loop) return { accepted: false, message: `canary ${ref.namespace}/${ref.name} not found` };
+        // Refused now, by the rule the engine applies at the tick: the caller hears why at once.
+        const refused = refusalFor(loop.current, command.action);
+        if (refused !== undefined) return { accepted: false, message: refused };
         loop.command(command);
         return { accepted: true, message: 'queued for the next tick, which starts now' };
       },

@@ -46,6 +46,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     api = await startLocalApi({
       runtime,
       token: token.token,
+      tokenOwner: token.owner,
       port: options.apiPort,
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.buildDashboard !== undefined ? { buildDashboard: options.buildDashboard } : {}),

@@ -46,6 +46,8 @@ export interface TestApiServerOptions {
   watchExpiry?: 'event' | 'http';
   /** Require `Authorization: Bearer <token>` on every request. */
   token?: string;
+  /** The user SelfSubjectReview reports for every caller (default `serin-test-admin`). */
+  username?: string;
   /** Creating into a namespace that does not exist is 404, as on a cluster (default true). */
   requireNamespaces?: boolean;
   /** Namespaces that exist at start (default default, kube-system, kube-public). */
@@ -422,8 +424,47 @@ export class TestApiServer {
     }
     const discovery = this.discovery(path, request);
     if (discovery) return { status: 200, body: discovery };
+    const review = this.selfSubjectReview(method, path, body);
+    if (review) return review;
     const parsed = parseResourcePath(this.registry, path);
     return this.handler.handle(parsed, { request, response, query: url.searchParams, body });
+  }
+
+  /**
+   * `kubectl auth whoami`'s API (authentication.k8s.io/v1, GA in Kubernetes 1.28): a create that
+   * stores nothing and answers 201 with the caller's user info. Every caller of this server is the
+   * one user its kubeconfig holds the credentials of.
+   */
+  private selfSubjectReview(method: string, path: string, body: string): Reply | undefined {
+    if (path.replace(/\/+$/, '') !== '/apis/authentication.k8s.io/v1/selfsubjectreviews') return undefined;
+    if (method !== 'POST')
+      throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on ${path}`);
+    let sent: JsonObject;
+    try {
+      sent = JSON.parse(body === '' ? '{}' : body) as JsonObject;
+    } catch {
+      throw new ApiError(400, 'BadRequest', 'the body of the request was in an unknown format');
+    }
+    if (sent.kind !== undefined && sent.kind !== 'SelfSubjectReview')
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `expected kind SelfSubjectReview, got ${JSON.stringify(sent.kind)}`,
+      );
+    return {
+      status: 201,
+      body: {
+        kind: 'SelfSubjectReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        status: { userInfo: { username: this.username, groups: ['system:masters', 'system:authenticated'] } },
+      },
+    };
+  }
+
+  /** Who every caller is, as SelfSubjectReview reports it. */
+  get username(): string {
+    return this.options.username ?? 'serin-test-admin';
   }
 
   private discovery(path: string, request: IncomingMessage): JsonObject | undefined {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkloadDocument } from '../../src/api/workload.js';
 import { workloadRevision } from '../../src/local/workloads/revision.js';
 import { applyCommand } from '../../src/cli/definitions/apply.js';
+import { osUser, readTokenFile } from '../../src/local/token.js';
 import { runSerin } from '../support/cli.js';
 import { runCommand } from '../support/in-process-cli.js';
 import {
@@ -94,7 +95,7 @@ describe('gates, the local API and serin apply', () => {
         spec: { type: 'generic', address: gate.url.replace('/gate', '/alerts') },
       },
     );
-    token = readFileSync(h.session.info.tokenFile, 'utf8').trim();
+    token = readTokenFile(h.session.info.tokenFile).token;
     await until('initialization', phaseIs(h, 'Initialized'));
     traffic = startTraffic(`${h.router}/`);
   });
@@ -189,7 +190,9 @@ describe('gates, the local API and serin apply', () => {
     expect(await finalPhase(h, revision)).toBe('Failed');
     const events = await request(`${h.session.info.api}/api/canaries/default/${NAME}`);
     const detail = (await events.body.json()) as { events: { reason: string; by?: string }[] };
-    expect(detail.events.some((e) => e.reason === 'ActionAccepted' && e.by?.startsWith('token:'))).toBe(true);
+    // Recorded as the token's owner (the OS user who started the run), not as the token.
+    expect(detail.events.some((e) => e.reason === 'ActionAccepted' && e.by === osUser())).toBe(true);
+    expect(h.status().decisions?.some((d) => d.reason === `aborted by ${osUser()}`)).toBe(true);
   });
 
   it('serin apply sends a revision to the running instance; an invalid one changes nothing', async () => {

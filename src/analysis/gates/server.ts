@@ -17,6 +17,8 @@ export interface GateServerOptions {
   store: GateStore;
   /** Bearer token required by the endpoints that open or close gates. */
   token?: string | undefined;
+  /** Recorded as who opened or closed a gate with the token; without it, the caller's address. */
+  tokenOwner?: string | undefined;
   /** Runs `hey` load tasks for `POST /`; without it that endpoint answers 404. */
   loadTasks?: LoadTasks | undefined;
   /** Receives one line per state change and per error (never the token). */
@@ -110,7 +112,13 @@ export function createGateServer(options: GateServerOptions): RequestListener {
         return;
       }
       const { name, namespace } = parse(GateTarget, await readJson(req));
-      const state = await store.set(kind, namespace, name, open, req.socket.remoteAddress);
+      const state = await store.set(
+        kind,
+        namespace,
+        name,
+        open,
+        options.tokenOwner ?? req.socket.remoteAddress,
+      );
       log(`${kind} ${name}.${namespace} ${open ? 'opened' : 'closed'}`);
       reply(res, 202, state);
     };

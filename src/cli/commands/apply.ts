@@ -1,29 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { request } from 'undici';
-import { RUN_FILE, type SessionInfo } from '../../local/session.js';
+import { readTokenFile } from '../../local/token.js';
 import { ExitCode, UsageError } from '../program.js';
 import { readSources } from '../sources.js';
+import { readRunFile } from '../steer-target.js';
 import { parseUrl } from './run.js';
-
-function readRunFile(stateDir: string): SessionInfo {
-  const file = join(stateDir, RUN_FILE);
-  if (!existsSync(file))
-    throw new UsageError(
-      `no running \`serin run\` found: ${file} does not exist (start one, or pass --api and --token-file)`,
-    );
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as SessionInfo;
-  } catch (error) {
-    throw new UsageError(`${file}: unreadable (${(error as Error).message})`);
-  }
-}
 
 function readToken(file: string): string {
   try {
-    return readFileSync(file, 'utf8').trim();
+    return readTokenFile(file).token;
   } catch (error) {
-    throw new UsageError(`cannot read the token from ${file}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read the token: ${(error as Error).message}`);
   }
 }
 

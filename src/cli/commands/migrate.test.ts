@@ -115,7 +115,13 @@ describe('serin validate on Flagger documents', () => {
   });
 
   it('accepts what Flagger accepts: header suffix, no provider, Gateway API', async () => {
-    for (const name of ['istio-ab-testing', 'no-provider', 'gatewayapi-v1', 'istio-session-affinity', 'datadog']) {
+    for (const name of [
+      'istio-ab-testing',
+      'no-provider',
+      'gatewayapi-v1',
+      'istio-session-affinity',
+      'datadog',
+    ]) {
       const r = await runCommand([validateCommand], ['validate', '-f', join(corpus, `${name}.yaml`)]);
       expect(r.code, `${name}: ${r.stdout}`).toBe(0);
     }

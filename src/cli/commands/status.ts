@@ -3,14 +3,8 @@ import { renderStatus } from '../../kubernetes/status-view.js';
 import { parseOutputFormat, printStructured } from '../output.js';
 import { ExitCode, UsageError } from '../program.js';
 import { waitOutcome, type WaitOutcome } from '../rollout-wait.js';
-import {
-  clusterSource,
-  localApiOf,
-  localSource,
-  type StatusReading,
-  type StatusSource,
-} from '../status-sources.js';
-import { parseUrl } from './run.js';
+import { clusterSource, localSource, type StatusReading, type StatusSource } from '../status-sources.js';
+import { chooseTarget, type TargetFlags } from '../steer-target.js';
 
 const POLL_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,34 +17,21 @@ function parseTimeout(text: string): number {
   }
 }
 
-interface SourceFlags {
-  namespace?: string;
-  kubeconfig?: string;
-  context?: string;
-  local?: boolean;
-  stateDir?: string;
-  api?: string;
+/** The same choice as every steering command (src/cli/steer-target.ts). */
+function sourceFor(name: string, opts: TargetFlags): StatusSource {
+  const target = chooseTarget(opts);
+  if (target.platform === 'cluster') return clusterSource(name, target.flags);
+  return localSource(name, target.namespace, target.api);
 }
 
-/** A cluster unless --local, --state-dir or --api point at a running `serin run`. */
-function sourceFor(name: string, opts: SourceFlags): StatusSource {
-  const api = parseUrl('--api', opts.api);
-  const local = opts.local === true || opts.stateDir !== undefined || api !== undefined;
-  if (!local) return clusterSource(name, opts);
-  if (opts.kubeconfig !== undefined || opts.context !== undefined)
-    throw new UsageError(
-      '--kubeconfig and --context are for a cluster; drop them, or --local/--state-dir/--api',
-    );
-  return localSource(name, opts.namespace ?? 'default', api ?? localApiOf(opts.stateDir ?? '.serin'));
-}
-
-export interface StatusOptions extends SourceFlags {
+export interface StatusOptions extends TargetFlags {
   watch?: boolean;
   wait?: boolean;
   timeout: string;
   output?: string;
 }
 
+/** `serin status`: one snapshot, --watch, or --wait, from the Serin chooseTarget picks. */
 export async function status(name: string, opts: StatusOptions): Promise<void> {
   const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
   const timeoutMs = parseTimeout(opts.timeout);

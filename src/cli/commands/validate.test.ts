@@ -26,15 +26,16 @@ describe('serin validate', () => {
   it('exits 0 for the seeds and prints their pruned fields as warnings', async () => {
     const r = await runSerin(['validate', '-f', seeds]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('canary-003-0.yaml:1: spec.service.primary.host: warning: unknown field');
+    expect(r.stdout).toContain('canary-003-0.yaml:15:7: spec.service.primary.host: warning: unknown field');
+    expect(r.stdout).toContain('canary-003-0.yaml:17:7: spec.service.canary.host: warning: unknown field');
     expect(r.stderr).toContain('2 document(s) checked, 0 error(s), 2 warning(s)');
   });
 
-  it('exits 1 with file:doc: path: message lines for an invalid document read from stdin', async () => {
+  it('exits 1 with file:line:column: path: message lines for an invalid document read from stdin', async () => {
     const r = await runSerin(['validate', '-f', '-'], { stdin: bad });
     expect(r.code).toBe(1);
     expect(r.stdout.trim()).toBe(
-      '-:1: spec.analysis.stepWeight: expected a number between 1 and 100, got 150',
+      '-:7:14: spec.analysis.stepWeight: expected a number between 1 and 100, got 150',
     );
   });
 
@@ -83,7 +84,7 @@ describe('serin validate on nothing to check', () => {
     expect(garbage.stdout).toContain('expected an object with apiVersion and kind, got string');
     const notYaml = await validate('broken.yaml', 'a: [1, 2\nb: {');
     expect(notYaml.code).toBe(1);
-    expect(notYaml.stdout).toMatch(/broken\.yaml:1: line \d+: invalid YAML/);
+    expect(notYaml.stdout).toMatch(/broken\.yaml:1:1: invalid YAML/);
     const misspelt = await validate(
       'misspelt.yaml',
       'apiVersion: flager.app/v1beta1\nkind: Canary\nmetadata: {name: a}\n',
@@ -99,9 +100,44 @@ describe('serin validate on nothing to check', () => {
     expect(onlyOthers.code).toBe(1);
   });
 
+  it('points at the offending field of each document of a multi-document file', async () => {
+    const text = [
+      'apiVersion: serin.dev/v1beta1',
+      'kind: Canary',
+      'metadata: {name: one}',
+      'spec:',
+      '  targetRef: {name: one}',
+      '  service: {port: 80}',
+      '  analysis:',
+      '    stepWeight: 10',
+      '    metrics:',
+      '      - name: request-success-rate',
+      '        thresholdRange: {min: 99}',
+      '        intervall: 1m',
+      '---',
+      'apiVersion: flagger.app/v1beta1',
+      'kind: Canary',
+      'metadata:',
+      '  name: two',
+      'spec:',
+      '  targetRef: {apiVersion: apps/v1, kind: Deployment, name: two}',
+      '  service:',
+      '    port: "eighty"',
+      '  analysis: {stepWeight: 10}',
+      '',
+    ].join('\n');
+    const r = await validate('two.yaml', text);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('two.yaml:'));
+    expect(lines.map((l) => l.slice(l.indexOf('two.yaml:')))).toEqual([
+      'two.yaml:12:9: spec.analysis.metrics[0].intervall: warning: unknown field, ignored (check its spelling and indentation)',
+      'two.yaml:21:5: spec.service.port: expected a port number between 1 and 65535, got "eighty"',
+    ]);
+  });
+
   it('reports an alias bomb with its file and line and exits 1', async () => {
     const r = await validate('bomb.yaml', `kind: Canary\n---\n${aliasBomb(6)}`);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/bomb\.yaml:2: line 4: invalid YAML: aliases expand to more than 100 nodes/);
+    expect(r.stdout).toMatch(/bomb\.yaml:4:1: invalid YAML: aliases expand to more than 100 nodes/);
   });
 });

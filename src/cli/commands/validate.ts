@@ -9,7 +9,9 @@ const isRecord = (v: unknown): boolean => typeof v === 'object' && v !== null &&
 interface Finding {
   file: string;
   document: number;
+  /** Where the offending field is (1-based), when the source was YAML. */
   line?: number;
+  column?: number;
   kind?: string;
   name?: string;
   path: string;
@@ -27,19 +29,21 @@ function findingsFor(
     file: sourceName,
     document: e.index,
     ...(e.line ? { line: e.line } : {}),
+    ...(e.column ? { column: e.column } : {}),
     path: '',
     severity: 'error',
-    message: e.line === undefined ? e.message : `line ${e.line}: ${e.message}`,
+    message: e.message,
   }));
   // A document that is not even an object (garbage, a bare string) is an error too, not "skipped".
   const checked = documents.filter((doc) => doc.family !== 'other' || !isRecord(doc.raw));
   const options = capabilityOptionsFor(checked.map((doc) => doc.raw));
   for (const doc of checked) {
     for (const d of [...doc.diagnostics, ...documentCapabilities(doc.raw, options)]) {
+      const at = doc.locate?.(d.path);
       findings.push({
         file: sourceName,
         document: doc.index,
-        ...(doc.line ? { line: doc.line } : {}),
+        ...(at ? { line: at.line, column: at.column } : doc.line ? { line: doc.line } : {}),
         ...(doc.kind ? { kind: doc.kind } : {}),
         ...(doc.name ? { name: doc.name } : {}),
         path: d.path,
@@ -51,11 +55,17 @@ function findingsFor(
   return { findings, checked: checked.length };
 }
 
+/** `file:line:column` as editors and CI annotations read it; JSON sources name the document. */
+function locationOf(f: Finding): string {
+  if (f.line === undefined) return `${f.file}:${f.document}`;
+  return `${f.file}:${f.line}:${f.column ?? 1}`;
+}
+
 function printText(findings: readonly Finding[], checked: number): void {
   for (const f of findings) {
     const where = f.path ? `${f.path}: ` : '';
     const level = f.severity === 'warning' ? 'warning: ' : '';
-    process.stdout.write(`${f.file}:${f.document}: ${where}${level}${f.message}\n`);
+    process.stdout.write(`${locationOf(f)}: ${where}${level}${f.message}\n`);
   }
   const errors = findings.filter((f) => f.severity === 'error').length;
   process.stderr.write(

@@ -1,5 +1,7 @@
+import type { Command } from '@commander-js/extra-typings';
 import { ACTIONS, type ActionName } from '../../kubernetes/commands.js';
 import type { CommandModule } from '../program.js';
+import { TARGET_HELP, WHERE_HELP } from './target-flags.js';
 
 const DESCRIPTIONS: Record<ActionName, string> = {
   promote: 'Promote the canary now, skipping the rest of the analysis',
@@ -12,33 +14,31 @@ const DESCRIPTIONS: Record<ActionName, string> = {
 
 export const controlCommand: CommandModule = (program) => {
   for (const action of ACTIONS) {
-    if (action === 'set-weight') {
-      program
-        .command('set-weight')
-        .description(DESCRIPTIONS[action])
-        .argument('<weight>', 'canary weight, 0-100')
-        .argument('<name>', 'canary name')
-        .option('-n, --namespace <ns>', 'namespace of the canary (default: the kubeconfig context namespace)')
-        .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-        .option('--context <name>', 'kubeconfig context')
-        .option('--reason <text>', 'why, recorded with the decision')
-        .action(async (weight, name, opts) => {
-          const { send, parseWeight } = await import('../commands/control.js');
-          await send(action, name, parseWeight(weight), opts);
-        });
-      continue;
-    }
-    program
+    const command = program
       .command(action)
       .description(DESCRIPTIONS[action])
+      .addHelpText('after', WHERE_HELP);
+    // One shape for both: the action reads its positional arguments from the list.
+    const withArgs = (
+      action === 'set-weight' ? command.argument('<weight>', 'canary weight, 0-100') : command
+    ) as Command;
+    withArgs
       .argument('<name>', 'canary name')
-      .option('-n, --namespace <ns>', 'namespace of the canary (default: the kubeconfig context namespace)')
-      .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-      .option('--context <name>', 'kubeconfig context')
+      .option('-n, --namespace <ns>', TARGET_HELP.namespace)
+      .option('--kubeconfig <path>', TARGET_HELP.kubeconfig)
+      .option('--context <name>', TARGET_HELP.context)
+      .option('--local', TARGET_HELP.local)
+      .option('--state-dir <dir>', TARGET_HELP.stateDir)
+      .option('--api <url>', TARGET_HELP.api)
+      .option('--token-file <file>', TARGET_HELP.tokenFile)
       .option('--reason <text>', 'why, recorded with the decision')
-      .action(async (name, opts) => {
-        const { send } = await import('../commands/control.js');
-        await send(action, name, undefined, opts);
+      .action(async (...args: unknown[]) => {
+        // Commander passes the arguments, then the options, then the command.
+        const { send, parseWeight } = await import('../commands/control.js');
+        const opts = args.at(-2) as Parameters<typeof send>[3];
+        const positional = args.slice(0, -2) as string[];
+        const weight = action === 'set-weight' ? parseWeight(positional[0] ?? '') : undefined;
+        await send(action, positional.at(-1) ?? '', weight, opts);
       });
   }
 };

@@ -1,4 +1,5 @@
 import type { CommandModule } from '../program.js';
+import { TARGET_HELP } from './target-flags.js';
 
 export const statusCommand: CommandModule = (program) => {
   program
@@ -7,10 +8,7 @@ export const statusCommand: CommandModule = (program) => {
       "Show a canary's progress; --watch follows it, --wait waits for the outcome of the target's current revision",
     )
     .argument('<name>', 'canary name')
-    .option(
-      '-n, --namespace <ns>',
-      'namespace (default: the kubeconfig context namespace; locally "default")',
-    )
+    .option('-n, --namespace <ns>', TARGET_HELP.namespace)
     .option('-w, --watch', 'keep showing the progress until interrupted')
     .option(
       '--wait',
@@ -18,17 +16,11 @@ export const statusCommand: CommandModule = (program) => {
     )
     .option('--timeout <duration>', 'with --wait: give up after this long (exit 3)', '30m')
     .option('-o, --output <format>', 'json or yaml (one snapshot)')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
-    .option('--local', 'read a running `serin run` (found through --state-dir) instead of a cluster')
-    .option(
-      '--state-dir <dir>',
-      'state directory of the running `serin run` (implies --local; default .serin)',
-    )
-    .option(
-      '--api <url>',
-      'API of the running `serin run` (implies --local; default: from <state-dir>/run.json)',
-    )
+    .option('--kubeconfig <path>', TARGET_HELP.kubeconfig)
+    .option('--context <name>', TARGET_HELP.context)
+    .option('--local', TARGET_HELP.local)
+    .option('--state-dir <dir>', TARGET_HELP.stateDir)
+    .option('--api <url>', TARGET_HELP.api)
     .action(async (name, opts) => {
       const { status } = await import('../commands/status.js');
       await status(name, opts);
