@@ -2,6 +2,7 @@
 import type { CommandModule } from '../program.js';
 import { analyzeCommand } from './analyze.js';
 import { applyCommand } from './apply.js';
+import { completionCommand } from './completion.js';
 import { controlCommand } from './control.js';
 import { controllerCommand } from './controller.js';
 import { dashboardCommand } from './dashboard.js';
@@ -22,6 +23,7 @@ import { versionCommand } from './version.js';
 export const COMMANDS: readonly CommandModule[] = [
   analyzeCommand,
   applyCommand,
+  completionCommand,
   controlCommand,
   controllerCommand,
   dashboardCommand,
