@@ -9,4 +9,7 @@ export { analysisIntervalMs, resolveAnalysis, strategyOf } from './analysis-conf
 export type { ResolvedAnalysis, Strategy } from './analysis-config.js';
 export { isTerminalPhase } from './phases.js';
 export { evidenceDueAt } from './pacing.js';
+export { DecisionAction, WARNING_DECISIONS } from './decisions.js';
+export { rolloutPlan } from './plan.js';
+export type { PlanStep, RolloutPlan } from './plan.js';
 export type * from './ports.js';

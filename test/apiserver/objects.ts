@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { PodLogs } from './pod-logs.js';
 import { applyCreateDefaults, checkLeaseTimes } from './defaults.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, invalidFields, notFound } from './errors.js';
 import { clone, deepEqual, isObject, scalarText, stringField, type JsonObject } from './json.js';
@@ -66,6 +67,8 @@ export class ResourceService {
   private serviceIpCounter = 10;
   /** Called after every stored change; the deployment simulation listens here. */
   onChange: (key: string, object: JsonObject) => void = () => undefined;
+  /** The containers' output served by `pods/{name}/log`; the pod simulator writes it. */
+  readonly podLogs = new PodLogs();
 
   constructor(
     readonly store: ObjectStore,
