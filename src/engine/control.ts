@@ -1,12 +1,7 @@
+import { commandRefusal } from './command-rules.js';
 import type { TickContext } from './context.js';
 import { rollback, promote } from './outcomes.js';
 import type { ControlCommand } from './ports.js';
-
-const RUNNING = ['Progressing', 'WaitingPromotion'] as const;
-
-function isRunning(ctx: TickContext): boolean {
-  return (RUNNING as readonly string[]).includes(ctx.phase ?? '');
-}
 
 async function reject(ctx: TickContext, command: ControlCommand, why: string): Promise<void> {
   await ctx.decide(
@@ -26,6 +21,8 @@ const ENDS_TICK = new Set(['promote', 'abort', 'set-weight']);
 
 async function apply(ctx: TickContext, command: ControlCommand): Promise<void> {
   const { action } = command;
+  const refusal = commandRefusal(action.type, ctx.phase, ctx.cfg.strategy);
+  if (refusal !== undefined) return reject(ctx, command, refusal);
   switch (action.type) {
     case 'pause':
       ctx.status.paused = true;
@@ -36,21 +33,10 @@ async function apply(ctx: TickContext, command: ControlCommand): Promise<void> {
       await ctx.decide('Resumed', `resumed by ${who(command)}`);
       return;
     case 'abort':
-      if (!isRunning(ctx) && ctx.phase !== 'Waiting')
-        return reject(ctx, command, `nothing to abort in phase ${ctx.phase ?? 'none'}`);
       return rollback(ctx, `aborted by ${who(command)}`);
     case 'promote':
-      if (!isRunning(ctx))
-        return reject(
-          ctx,
-          command,
-          `only a running analysis can be promoted, phase is ${ctx.phase ?? 'none'}`,
-        );
       return promote(ctx, `promoted by ${who(command)}, remaining steps and gates skipped`);
     case 'set-weight':
-      if (ctx.phase !== 'Progressing' || ctx.cfg.strategy !== 'canary') {
-        return reject(ctx, command, 'the weight can be set only while a canary-strategy run is progressing');
-      }
       if (!Number.isInteger(action.weight) || action.weight < 0 || action.weight > 100) {
         return reject(ctx, command, `expected a whole number between 0 and 100, got ${action.weight}`);
       }
@@ -62,8 +48,6 @@ async function apply(ctx: TickContext, command: ControlCommand): Promise<void> {
       await ctx.decide('SetWeight', `canary weight set to ${action.weight}% by ${who(command)}`);
       return;
     case 'retry':
-      if (ctx.phase !== 'Failed')
-        return reject(ctx, command, `only a failed revision can be retried, phase is ${ctx.phase ?? 'none'}`);
       delete ctx.status.lastAppliedSpec;
       await ctx.decide('Retry', `retry of the failed revision requested by ${who(command)}`);
       return;

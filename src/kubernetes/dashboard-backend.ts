@@ -27,6 +27,8 @@ import {
 import { analysisOf, strategyOf } from '../engine/analysis-config.js';
 import { isNotFound, KubeClient, type KubeObject } from './client.js';
 import { buildCommand, COMMAND_ANNOTATION, encodeCommand } from './commands.js';
+import { gateStatesOf } from '../dashboard/gate-states.js';
+import { kubernetesSides } from './dashboard-sides.js';
 import { ConfigMapGateStore } from './gate-store.js';
 import { readCompleteStatus } from './canary-state.js';
 import { Informer } from './informer.js';
@@ -204,16 +206,22 @@ class KubernetesBackend implements KubernetesDashboardBackend {
     if (!found) return undefined;
     const canary = asCanary(found.object);
     const status = canary.status ?? {};
-    const [events, routing] = await Promise.all([this.eventsOf(found.object), this.routingOf(canary)]);
+    const [events, routing, gates, sides] = await Promise.all([
+      this.eventsOf(found.object),
+      this.routingOf(canary),
+      gateStatesOf(new ConfigMapGateStore(this.client), canary),
+      kubernetesSides(this.client, canary),
+    ]);
     return {
       ...summaryOfCanary(canary),
       spec: canary.spec,
       status,
       ...runViewOf(status),
+      sides,
       decisions: status.decisions ?? [],
       conditions: status.conditions ?? [],
       judge: judgeViewOf(status),
-      webhooks: webhookStatesOf(canary, new Map()),
+      webhooks: webhookStatesOf(canary, gates),
       events,
       routing,
     };

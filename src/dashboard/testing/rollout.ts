@@ -5,8 +5,10 @@
  */
 import { toYaml } from '../../api/yaml.js';
 import type { CanaryStatus, CheckRecord, Decision } from '../../api/canary.js';
+import { commandRefusal } from '../../engine/command-rules.js';
+import { DecisionAction } from '../../engine/decisions.js';
 import type { ControlCommand } from '../../engine/ports.js';
-import type { CanaryRef, GateAction } from '../backend.js';
+import type { CanaryRef, GateAction, Side, SideView } from '../backend.js';
 import { createMemoryBackend, type MemoryBackend } from '../memory-backend.js';
 import { sampleCanary } from './fixtures.js';
 
@@ -99,6 +101,42 @@ function judgeAt(weight: number): Record<string, unknown> {
   };
 }
 
+/** What a platform reports of each side: the images and the last lines their processes wrote. */
+function sidesAt(name: string, w: number): Record<Side, SideView> {
+  return {
+    primary: {
+      version: 'ghcr.io/stefanprodan/podinfo:6.0.0',
+      logTail: ['starting podinfo 6.0.0', 'listening on :9898', `served ${40 * (100 - w)} requests`],
+      logSource: `pod ${name}-primary-5d8f9c7b6-0, container podinfo`,
+    },
+    canary: {
+      version: 'ghcr.io/stefanprodan/podinfo:6.0.1',
+      logTail: ['starting podinfo 6.0.1', 'listening on :9898', `served ${40 * w} requests`],
+      logSource: `pod ${name}-7f9c2ab41d-0, container podinfo`,
+    },
+  };
+}
+
+function initialStatus(now: Date): CanaryStatus {
+  const runStartedAt = now.toISOString();
+  return {
+    phase: 'Progressing',
+    canaryWeight: 0,
+    failedChecks: 0,
+    lastAppliedSpec: '7f9c2ab41d',
+    runStartedAt,
+    conditions: [
+      { type: 'Promoted', status: 'Unknown', reason: 'Progressing', message: 'New revision detected' },
+    ],
+    checks: [],
+    decisions: [],
+    workloads: {
+      primary: { ready: 2, desired: 2, restarts: 0, run: runStartedAt },
+      canary: { ready: 2, desired: 2, restarts: 1, run: runStartedAt },
+    },
+  };
+}
+
 export function simulateRollout(
   options: { name?: string; namespace?: string; startMs?: number } = {},
 ): SimulatedRollout {
@@ -107,22 +145,16 @@ export function simulateRollout(
   let clock = options.startMs ?? Date.parse('2026-01-01T00:00:00Z');
   const now = (): Date => new Date(clock);
   const received: SimulatedRollout['received'] = [];
-  let status: CanaryStatus = {
-    phase: 'Progressing',
-    canaryWeight: 0,
-    failedChecks: 0,
-    lastAppliedSpec: '7f9c2ab41d',
-    runStartedAt: now().toISOString(),
-    conditions: [
-      { type: 'Promoted', status: 'Unknown', reason: 'Progressing', message: 'New revision detected' },
-    ],
-    checks: [],
-    decisions: [],
-  };
-  const backend = createMemoryBackend({ now, onAction: (_ref, command) => apply(command) });
+  let status: CanaryStatus = initialStatus(now());
+
+  const backend = createMemoryBackend({
+    now,
+    onAction: (_ref, command) => apply(command),
+    sides: () => sidesAt(ref.name, status.canaryWeight ?? 0),
+  });
 
   const decide = (
-    action: string,
+    action: DecisionAction,
     reason: string,
     canaryWeight: number,
     phase = status.phase ?? 'Progressing',
@@ -157,16 +189,20 @@ export function simulateRollout(
     const by = command.by ?? 'unknown';
     if ('gate' in command) {
       backend.setGate(ref, command.gate, command.open);
+      if (command.gate === 'approve-promotion') gateOpen = command.open;
       return { accepted: true, message: `gate ${command.gate} ${command.open ? 'opened' : 'closed'}` };
     }
     const action = command.action;
+    // The engine's own rule says what it refuses, so the fake cannot accept what the engine would not.
+    const refusal = commandRefusal(action.type, status.phase, 'canary');
+    if (refusal !== undefined) return { accepted: false, message: refusal };
     switch (action.type) {
       case 'abort':
         push({
           ...status,
           phase: 'Failed',
           canaryWeight: 0,
-          decisions: decide('rollback', `aborted by ${by}`, 0, 'Failed'),
+          decisions: decide(DecisionAction.Rollback, `aborted by ${by}`, 0, 'Failed'),
         });
         return { accepted: true, message: 'rolled back: all traffic on the primary' };
       case 'pause':
@@ -174,15 +210,18 @@ export function simulateRollout(
         push({
           ...status,
           paused: action.type === 'pause',
-          decisions: decide(action.type, `${action.type}d by ${by}`, status.canaryWeight ?? 0),
+          decisions: decide(
+            action.type === 'pause' ? DecisionAction.Paused : DecisionAction.Resumed,
+            `${action.type}d by ${by}`,
+            status.canaryWeight ?? 0,
+          ),
         });
         return { accepted: true, message: `${action.type}d` };
       case 'set-weight':
         push({
           ...status,
           canaryWeight: action.weight,
-          weightOverride: action.weight,
-          decisions: decide('set-weight', `set by ${by}`, action.weight),
+          decisions: decide(DecisionAction.SetWeight, `set by ${by}`, action.weight),
         });
         return { accepted: true, message: `canary weight set to ${action.weight}%` };
       default:
@@ -193,21 +232,50 @@ export function simulateRollout(
     }
   }
 
+  let gateOpen = false;
+  /** At maxWeight the engine waits at the confirm-promotion gate, then promotes once it opens. */
+  const atMaxWeight = (): void => {
+    if (!gateOpen) {
+      if (status.phase !== 'WaitingPromotion')
+        push({ ...status, phase: 'WaitingPromotion', waitingFor: 'confirm-promotion' });
+      return;
+    }
+    const { waitingFor: _waiting, ...rest } = status;
+    push({
+      ...rest,
+      phase: 'Promoting',
+      decisions: decide(DecisionAction.Promote, 'gate opened', 50, 'Promoting'),
+    });
+    push({
+      ...status,
+      phase: 'Succeeded',
+      canaryWeight: 0,
+      decisions: decide(DecisionAction.Succeeded, 'promotion finished', 0, 'Succeeded'),
+    });
+  };
+
   const step = (): void => {
     clock += 10_000;
-    if (status.phase !== 'Progressing' || status.paused) return;
+    const running = status.phase === 'Progressing' || status.phase === 'WaitingPromotion';
+    if (!running || status.paused) return;
+    if ((status.canaryWeight ?? 0) >= MAX_WEIGHT) {
+      atMaxWeight();
+      return;
+    }
     const weight = Math.min(MAX_WEIGHT, (status.canaryWeight ?? 0) + STEP);
     push({
       ...status,
       canaryWeight: weight,
       iterations: (status.iterations ?? 0) + 1,
       checks: [...(status.checks ?? []), ...checksAt(weight, now().toISOString())].slice(-30),
-      decisions: decide('advance', 'all checks passed', weight),
+      decisions: decide(DecisionAction.Advance, 'all checks passed', weight),
       judge: judgeAt(weight),
     });
   };
 
   push(status);
+  // Gates start closed, as a gate API answers before anyone opened them.
+  backend.setGate(ref, 'approve-promotion', false);
   backend.event(ref, {
     type: 'Normal',
     reason: 'Synced',
