@@ -17,6 +17,8 @@ import type { Condition } from '../api/common.js';
 import { rolloutPlan, type RolloutPlan } from '../engine/plan.js';
 import type { ControlAction } from '../engine/ports.js';
 
+export { GATE_TYPES, LATENCY_PERCENTILE } from './vocabulary.js';
+
 export type Platform = 'local' | 'kubernetes';
 
 export interface CanaryRef {
@@ -79,14 +81,6 @@ export interface WebhookState {
   open?: boolean;
   lastResult?: HookResult;
 }
-
-/** The gate-like webhook types: they hold the rollout until they answer yes. */
-export const GATE_TYPES: readonly WebhookType[] = [
-  'confirm-rollout',
-  'confirm-traffic-increase',
-  'confirm-promotion',
-  'rollback',
-];
 
 /** A Kubernetes-style event, including every action taken from the dashboard with who did it. */
 export interface DashboardEvent {
@@ -151,6 +145,8 @@ export interface MetricsSample {
 /** One point of the detail page's time series. */
 export interface HistoryPoint extends MetricsSample {
   time: string;
+  /** The run it belongs to (its `runStartedAt`); charts draw one line per run. */
+  run?: string;
   canaryWeight: number;
   phase: Phase | 'Unknown';
 }

@@ -2,6 +2,7 @@
 export type * from './backend.js';
 export {
   GATE_TYPES,
+  LATENCY_PERCENTILE,
   NO_SIDES,
   describeAction,
   judgeViewOf,

@@ -115,6 +115,17 @@ function detailOf(
   };
 }
 
+function historyPointOf(time: Date, status: CanaryStatus, sample: MetricsSample | undefined): HistoryPoint {
+  return {
+    time: time.toISOString(),
+    ...(status.runStartedAt !== undefined ? { run: status.runStartedAt } : {}),
+    canaryWeight: status.canaryWeight ?? 0,
+    phase: status.phase ?? 'Unknown',
+    canary: sample?.canary ?? {},
+    primary: sample?.primary ?? {},
+  };
+}
+
 export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryBackend {
   const entries = new Map<string, Entry>();
   const listeners = new Set<(change: CanaryChange) => void>();
@@ -204,17 +215,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
     record(canary, status, sample) {
       const entry = entryFor(canary);
       entry.canary = { ...canary, status };
-      pushCapped(
-        entry.history,
-        {
-          time: now().toISOString(),
-          canaryWeight: status.canaryWeight ?? 0,
-          phase: status.phase ?? 'Unknown',
-          canary: sample?.canary ?? {},
-          primary: sample?.primary ?? {},
-        },
-        historyLimit,
-      );
+      pushCapped(entry.history, historyPointOf(now(), status, sample), historyLimit);
       notify(refOf(canary));
     },
     event: addEvent,

@@ -110,9 +110,12 @@ export function historyFromStatus(canary: Canary): HistoryPoint[] {
   }
   const series = [...points.values()].sort((a, b) => a.time.localeCompare(b.time));
   let current = 0;
+  const run = status.runStartedAt;
   for (const point of series) {
     current = weights.get(point.time) ?? current;
     point.canaryWeight = current;
+    // Points before the current run started belong to earlier runs, drawn apart from it.
+    if (run !== undefined) point.run = point.time >= run ? run : 'earlier';
   }
   return series;
 }
@@ -324,8 +327,21 @@ class KubernetesBackend implements KubernetesDashboardBackend {
     const canaryWeight = status.canaryWeight ?? 0;
     const phase = status.phase ?? 'Unknown';
     // Resyncs re-deliver unchanged objects; only a change of weight or phase is a new point.
-    if (previous?.canaryWeight === canaryWeight && previous.phase === phase) return;
-    points.push({ time: new Date().toISOString(), canaryWeight, phase, canary: {}, primary: {} });
+    if (
+      previous?.canaryWeight === canaryWeight &&
+      previous.phase === phase &&
+      previous.run === status.runStartedAt
+    )
+      return;
+    const run = status.runStartedAt;
+    points.push({
+      time: new Date().toISOString(),
+      ...(run !== undefined ? { run } : {}),
+      canaryWeight,
+      phase,
+      canary: {},
+      primary: {},
+    });
     if (points.length > this.historyLimit) points.splice(0, points.length - this.historyLimit);
     this.live.set(key, points);
   }

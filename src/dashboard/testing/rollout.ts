@@ -8,7 +8,7 @@ import type { CanaryStatus, CheckRecord, Decision } from '../../api/canary.js';
 import { commandRefusal } from '../../engine/command-rules.js';
 import { DecisionAction } from '../../engine/decisions.js';
 import type { ControlCommand } from '../../engine/ports.js';
-import type { CanaryRef, GateAction, Side, SideView } from '../backend.js';
+import type { CanaryRef, GateAction, MetricsSample, Side, SideView } from '../backend.js';
 import { createMemoryBackend, type MemoryBackend } from '../memory-backend.js';
 import { sampleCanary } from './fixtures.js';
 
@@ -101,6 +101,22 @@ function judgeAt(weight: number): Record<string, unknown> {
   };
 }
 
+/** What the platform measured of each version at a weight (nothing without traffic on the canary). */
+function sampleAt(w: number): MetricsSample | undefined {
+  if (w <= 0) return undefined;
+  return {
+    canary: { successRate: 99.2 + (w % 3) / 10, latencyMs: 180 + w, requests: 40 * w },
+    primary: { successRate: 99.9, latencyMs: 150 + w / 5, requests: 40 * (100 - w) },
+  };
+}
+
+const PAUSE_DECISIONS = { pause: DecisionAction.Paused, resume: DecisionAction.Resumed } as const;
+
+const decisionsAfter = (status: CanaryStatus, decision: Decision): Decision[] => [
+  ...(status.decisions ?? []),
+  decision,
+];
+
 /** What a platform reports of each side: the images and the last lines their processes wrote. */
 function sidesAt(name: string, w: number): Record<Side, SideView> {
   return {
@@ -153,29 +169,19 @@ export function simulateRollout(
     sides: () => sidesAt(ref.name, status.canaryWeight ?? 0),
   });
 
-  const decide = (
-    action: DecisionAction,
-    reason: string,
-    canaryWeight: number,
-    phase = status.phase ?? 'Progressing',
-  ): Decision[] => [
-    ...(status.decisions ?? []),
-    { time: now().toISOString(), phase, action, reason, canaryWeight },
-  ];
+  const decide = (action: DecisionAction, reason: string, canaryWeight: number, phase = status.phase) =>
+    decisionsAfter(status, {
+      time: now().toISOString(),
+      phase: phase ?? 'Progressing',
+      action,
+      reason,
+      canaryWeight,
+    });
 
   const push = (next: CanaryStatus): void => {
     status = next;
     const w = status.canaryWeight ?? 0;
-    backend.record(
-      { ...canary, status },
-      status,
-      w > 0
-        ? {
-            canary: { successRate: 99.2 + (w % 3) / 10, latencyMs: 180 + w, requests: 40 * w },
-            primary: { successRate: 99.9, latencyMs: 150 + w / 5, requests: 40 * (100 - w) },
-          }
-        : undefined,
-    );
+    backend.record({ ...canary, status }, status, sampleAt(w));
     backend.setRouting(ref, [
       { kind: 'VirtualService', name: ref.name, yaml: routingYaml(ref.name, ref.namespace, w) },
     ]);
@@ -211,7 +217,7 @@ export function simulateRollout(
           ...status,
           paused: action.type === 'pause',
           decisions: decide(
-            action.type === 'pause' ? DecisionAction.Paused : DecisionAction.Resumed,
+            PAUSE_DECISIONS[action.type],
             `${action.type}d by ${by}`,
             status.canaryWeight ?? 0,
           ),
@@ -225,10 +231,7 @@ export function simulateRollout(
         });
         return { accepted: true, message: `canary weight set to ${action.weight}%` };
       default:
-        return {
-          accepted: false,
-          message: `${action.type} is not possible in phase ${status.phase ?? 'Unknown'}`,
-        };
+        return { accepted: false, message: `${action.type} is not simulated` };
     }
   }
 
@@ -241,11 +244,7 @@ export function simulateRollout(
       return;
     }
     const { waitingFor: _waiting, ...rest } = status;
-    push({
-      ...rest,
-      phase: 'Promoting',
-      decisions: decide(DecisionAction.Promote, 'gate opened', 50, 'Promoting'),
-    });
+    status = { ...rest, decisions: decide(DecisionAction.Promote, 'gate opened', 50, 'Promoting') };
     push({
       ...status,
       phase: 'Succeeded',
