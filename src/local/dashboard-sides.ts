@@ -1,5 +1,5 @@
 /**
- * The local dashboard's view of each side: what the replica group runs (version label, command,
+ * The local dashboard's view of each side: what the replica group runs (version label and
  * revision) and the last lines a replica wrote, the failing replica's when one fails, secrets
  * redacted. Read from the live processes each time the detail page asks.
  */
@@ -10,10 +10,9 @@ import type { ReplicaGroup } from './workloads/group.js';
 /** Lines shown per side: enough to see what a process did last, small enough for every refresh. */
 export const SIDE_LOG_LINES = 20;
 
+/** The version label and the revision: the command line is long and may carry secrets in its arguments. */
 function versionOf(group: ReplicaGroup): string {
-  const { spec, version } = group.options;
-  const command = [...spec.command, ...spec.args].join(' ');
-  return redactLogLine(`${version} · ${command} · revision ${group.revision.slice(0, 10)}`);
+  return redactLogLine(`${group.options.version} (revision ${group.revision.slice(0, 10)})`);
 }
 
 function sideOf(group: ReplicaGroup | undefined): SideView {

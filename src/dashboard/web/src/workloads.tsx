@@ -16,6 +16,12 @@ function lastExit(h: Health | undefined): string {
   return e.code === undefined ? '—' : `exit code ${e.code}`;
 }
 
+function stateOf(health: Health | undefined): string {
+  if (!health) return '—';
+  if (health.desired === 0) return 'scaled down';
+  return health.ready >= health.desired ? 'serving' : 'not ready';
+}
+
 function SideCard(props: { side: 'primary' | 'canary'; health: Health | undefined; view: SideView }) {
   const { side, health, view } = props;
   const troubled = health?.reason !== undefined;
@@ -43,7 +49,7 @@ function SideCard(props: { side: 'primary' | 'canary'; health: Health | undefine
         </div>
         <div>
           <dt>State</dt>
-          <dd>{troubled ? <strong class="error">{health.reason}</strong> : health ? 'serving' : '—'}</dd>
+          <dd>{troubled ? <strong class="error">{health.reason}</strong> : stateOf(health)}</dd>
         </div>
         <div>
           <dt>Last exit</dt>
