@@ -66,3 +66,25 @@ export function excerpt(body: string, max = 200): string {
   const flat = body.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
+
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
+const SECRET_ASSIGNMENT = new RegExp(
+  `\\b(${[...SECRET_KEYS, 'secret', 'api[_-]?key', 'passwd'].join('|')})(["']?\\s*[:=]\\s*["']?)(?!REDACTED|Bearer |Basic )[^\\s"',;]+`,
+  'gi',
+);
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
+
+/**
+ * A line a workload wrote, fit to show: URLs as {@link redactUrl} shows them (credentials and query
+ * values gone), `password=...` / `token: ...` values and bearer credentials replaced, and the given
+ * secret strings (the run's own token) removed wherever they appear.
+ */
+export function redactLogLine(line: string, secrets: readonly (string | undefined)[] = []): string {
+  const urls = line.replace(URL_IN_TEXT, (url) => {
+    const shown = redactUrl(url);
+    return shown === '<invalid URL>' ? url : shown;
+  });
+  const bearer = urls.replace(BEARER, (_, scheme: string) => `${scheme} REDACTED`);
+  const assigned = bearer.replace(SECRET_ASSIGNMENT, (_, key: string, sep: string) => `${key}${sep}REDACTED`);
+  return redactSecrets(assigned, secrets);
+}

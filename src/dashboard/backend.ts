@@ -14,7 +14,10 @@ import type {
 } from '../api/canary.js';
 import { checksOfRun, healthOfRun } from '../api/current-run.js';
 import type { Condition } from '../api/common.js';
+import { rolloutPlan, type RolloutPlan } from '../engine/plan.js';
 import type { ControlAction } from '../engine/ports.js';
+
+export { GATE_TYPES, LATENCY_PERCENTILE } from './vocabulary.js';
 
 export type Platform = 'local' | 'kubernetes';
 
@@ -40,7 +43,26 @@ export interface CanarySummary extends CanaryRef {
   /** The Canary's creation time (ISO); the UI shows the age from it. */
   createdAt: string | undefined;
   lastDecision: Decision | undefined;
+  /** The engine's step plan (src/engine/plan.ts): steps, the current one, the promotion estimate. */
+  plan: RolloutPlan;
 }
+
+export type Side = 'primary' | 'canary';
+
+/** What one side runs and what it last wrote. */
+export interface SideView {
+  /** The container images (Kubernetes), or the version label, command and revision (local mode). */
+  version?: string;
+  /** Its last log lines, newest last, secrets redacted: a failing replica's when one fails. */
+  logTail: string[];
+  /** Where the lines come from (`pod podinfo-7d9-0, container app, previous instance`). */
+  logSource?: string;
+}
+
+export const NO_SIDES: Readonly<Record<Side, SideView>> = {
+  primary: { logTail: [] },
+  canary: { logTail: [] },
+};
 
 /** The last call of a webhook or gate. */
 export interface HookResult {
@@ -59,14 +81,6 @@ export interface WebhookState {
   open?: boolean;
   lastResult?: HookResult;
 }
-
-/** The gate-like webhook types: they hold the rollout until they answer yes. */
-export const GATE_TYPES: readonly WebhookType[] = [
-  'confirm-rollout',
-  'confirm-traffic-increase',
-  'confirm-promotion',
-  'rollback',
-];
 
 /** A Kubernetes-style event, including every action taken from the dashboard with who did it. */
 export interface DashboardEvent {
@@ -105,6 +119,8 @@ export interface CanaryDetail extends CanarySummary {
   judge: JudgeView | undefined;
   /** Each side's health (replicas, restarts, why it cannot serve); the canary's from the current run only. */
   workloads: { primary?: WorkloadHealth; canary?: WorkloadHealth };
+  /** Each side's version and log tail, read from the platform when the detail is asked for. */
+  sides: Record<Side, SideView>;
   webhooks: WebhookState[];
   /** Newest last. */
   events: DashboardEvent[];
@@ -129,6 +145,8 @@ export interface MetricsSample {
 /** One point of the detail page's time series. */
 export interface HistoryPoint extends MetricsSample {
   time: string;
+  /** The run it belongs to (its `runStartedAt`); charts draw one line per run. */
+  run?: string;
   canaryWeight: number;
   phase: Phase | 'Unknown';
 }
@@ -225,7 +243,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The overview row of a Canary, from its spec and status alone. */
-export function summaryOf(canary: Canary): CanarySummary {
+export function summaryOf(canary: Canary, now: Date = new Date()): CanarySummary {
   const status = canary.status ?? {};
   const canaryWeight = status.canaryWeight ?? 0;
   const decisions = status.decisions ?? [];
@@ -241,6 +259,7 @@ export function summaryOf(canary: Canary): CanarySummary {
     strategy: strategyOf(canary.spec),
     createdAt: canary.metadata.creationTimestamp,
     lastDecision: decisions.at(-1),
+    plan: rolloutPlan(canary, canary.status, now),
   };
 }
 

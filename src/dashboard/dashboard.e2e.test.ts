@@ -117,8 +117,25 @@ describe('dashboard in Chromium', () => {
     );
     expect(await page.locator('#webhooks').textContent()).toContain('HTTP 200');
     expect(await page.locator('.chart canvas').count()).toBe(3);
+    // What is running and where the run is: both sides' versions and logs, the plan and its estimate.
+    expect(await page.locator('#side-primary .version').textContent()).toBe(
+      'ghcr.io/stefanprodan/podinfo:6.0.0',
+    );
+    expect(await page.locator('#side-canary .version').textContent()).toBe(
+      'ghcr.io/stefanprodan/podinfo:6.0.1',
+    );
+    expect(await page.locator('#side-canary .replicas').textContent()).toBe('2/2');
+    expect(await page.locator('#side-canary .log-tail').textContent()).toContain('served 1600 requests');
+    expect(await page.locator('#plan li[aria-current=step]').textContent()).toBe('40%');
+    expect(await page.locator('#plan-eta').textContent()).toContain('Promotion expected at');
+    expect(await page.locator('#judge-verdict').textContent()).toBe('continue');
+    expect(await page.locator('.chart figcaption').allTextContents()).toEqual([
+      'Canary traffic weight (%)',
+      'Success rate (%)',
+      'Latency p99 (ms)',
+    ]);
     await page.click('summary:has-text("VirtualService podinfo")');
-    expect(await page.locator('pre').textContent()).toContain('weight: 40');
+    expect(await page.locator('details pre').textContent()).toContain('weight: 40');
     await shot(page, 'detail-progressing');
   });
 
@@ -147,18 +164,47 @@ describe('dashboard in Chromium', () => {
     await page.locator('dialog[open]').waitFor({ state: 'detached', ...WAIT });
   });
 
-  it('aborts with the token: the action is sent, recorded with who did it, and the page shows the rollback', async () => {
-    await page.click('.actions button:has-text("Abort")');
-    await page.locator('dialog[open] button.danger').click();
+  it('sets the canary weight after confirmation', async () => {
+    await page.locator('#weight-input').fill('25');
+    await page.click('.set-weight button[type=submit]');
+    await page.locator('dialog[open] button:has-text("Set weight to 25%")').click();
     await page.locator('#token-input').fill(TOKEN);
     await page.keyboard.press('Enter');
+    await page.locator('#action-outcome', { hasText: 'canary weight set to 25%' }).waitFor(WAIT);
+    await page.locator('#current-weight', { hasText: '25% / 75%' }).waitFor(WAIT);
+    expect(rollout.received.at(-1)).toMatchObject({ action: { type: 'set-weight', weight: 25 } });
+  });
+
+  it('aborts with the kept token: the action is sent, recorded with who did it, and the page shows the rollback', async () => {
+    await page.click('.actions button:has-text("Abort")');
+    await page.locator('dialog[open] button.danger').click();
+    // The token given for the weight is kept for the tab.
     await page.locator('#action-outcome', { hasText: 'Abort: rolled back' }).waitFor(WAIT);
     await page.locator('#current-weight', { hasText: '0% / 100%' }).waitFor(WAIT);
     await page.locator('.summary .phase', { hasText: 'Failed' }).waitFor(WAIT);
     const by = tokenIdentity(TOKEN);
-    expect(rollout.received).toMatchObject([{ action: { type: 'abort' }, by }]);
+    expect(rollout.received.map((c) => ('action' in c ? c.action.type : c.type))).toEqual([
+      'set-weight',
+      'abort',
+    ]);
+    expect(rollout.received.at(-1)).toMatchObject({ action: { type: 'abort' }, by });
     await page.locator('#event-log', { hasText: `by ${by}` }).waitFor(WAIT);
     await shot(page, 'aborted');
+  });
+
+  it('disables Promote, Abort and Set weight on the finished canary, saying why', async () => {
+    const promote = page.locator('.actions button:has-text("Promote")');
+    await page.locator('#finished-note').waitFor(WAIT);
+    expect(await promote.isDisabled()).toBe(true);
+    expect(await promote.getAttribute('title')).toBe(
+      'only a running analysis can be promoted, phase is Failed',
+    );
+    expect(await page.locator('.actions button:has-text("Abort")').getAttribute('title')).toBe(
+      'nothing to abort in phase Failed',
+    );
+    expect(await page.locator('.set-weight button[type=submit]').isDisabled()).toBe(true);
+    expect(await page.locator('.actions button:has-text("Retry")').isDisabled()).toBe(false);
+    expect(await page.locator('#plan-eta').textContent()).toContain('the run is over (Failed)');
   });
 
   it('opens a gate after confirmation, with the token kept for the tab', async () => {
@@ -166,16 +212,11 @@ describe('dashboard in Chromium', () => {
     await page.locator('dialog[open] button:has-text("Open gate approve-promotion")').click();
     await page.locator('#action-outcome', { hasText: 'gate approve-promotion opened' }).waitFor(WAIT);
     await page.locator('#webhooks button:has-text("Close approve-promotion")').waitFor(WAIT);
+    expect(await page.locator('#webhooks .gate-state').textContent()).toBe('Open');
     expect(rollout.received.at(-1)).toMatchObject({ type: 'gate', gate: 'approve-promotion', open: true });
-  });
-
-  it('sets the canary weight after confirmation', async () => {
-    await page.locator('#weight-input').fill('25');
-    await page.click('.set-weight button[type=submit]');
-    await page.locator('dialog[open] button:has-text("Set weight to 25%")').click();
-    await page.locator('#action-outcome', { hasText: 'canary weight set to 25%' }).waitFor(WAIT);
-    await page.locator('#current-weight', { hasText: '25% / 75%' }).waitFor(WAIT);
-    expect(rollout.received.at(-1)).toMatchObject({ action: { type: 'set-weight', weight: 25 } });
+    await page.click('#webhooks button:has-text("Close approve-promotion")');
+    await page.locator('#webhooks button:has-text("Open approve-promotion")').waitFor(WAIT);
+    expect(await page.locator('#webhooks .gate-state').textContent()).toBe('Closed');
   });
 
   it('can be used from the keyboard alone', async () => {

@@ -2,6 +2,8 @@
 export type * from './backend.js';
 export {
   GATE_TYPES,
+  LATENCY_PERCENTILE,
+  NO_SIDES,
   describeAction,
   judgeViewOf,
   strategyOf,
@@ -9,6 +11,13 @@ export {
   webhookStatesOf,
 } from './backend.js';
 export { createMemoryBackend } from './memory-backend.js';
-export type { ActionHandler, MemoryBackend, MemoryBackendOptions } from './memory-backend.js';
+export type {
+  ActionHandler,
+  GatesProvider,
+  MemoryBackend,
+  MemoryBackendOptions,
+  SidesProvider,
+} from './memory-backend.js';
+export { gateStatesOf } from './gate-states.js';
 export { createDashboardHandler, createDashboardServer } from './server.js';
 export type { DashboardHandler, DashboardServer, DashboardServerOptions } from './server.js';

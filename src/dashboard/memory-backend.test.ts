@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DecisionAction } from '../engine/decisions.js';
 import { createMemoryBackend } from './memory-backend.js';
 import { sampleCanary } from './testing/fixtures.js';
 
@@ -11,7 +12,12 @@ describe('memory backend', () => {
       canaryWeight: 20,
       lastAppliedSpec: 'abc123',
       decisions: [
-        { time: '2026-01-01T00:01:00Z', phase: 'Progressing', action: 'advance', reason: 'checks pass' },
+        {
+          time: '2026-01-01T00:01:00Z',
+          phase: 'Progressing',
+          action: DecisionAction.Advance,
+          reason: 'checks pass',
+        },
       ],
     });
     const [row] = await backend.list();
@@ -23,7 +29,7 @@ describe('memory backend', () => {
       primaryWeight: 80,
       revision: 'abc123',
       strategy: 'canary',
-      lastDecision: { action: 'advance', reason: 'checks pass' },
+      lastDecision: { action: DecisionAction.Advance, reason: 'checks pass' },
     });
   });
 

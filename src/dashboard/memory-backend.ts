@@ -24,6 +24,9 @@ import {
   type MetricsSample,
   type Platform,
   type RoutingObject,
+  type Side,
+  type SideView,
+  NO_SIDES,
 } from './backend.js';
 
 /** What the platform does with an action: a control command for the engine, or a gate change. */
@@ -32,7 +35,17 @@ export type ActionHandler = (
   command: ControlCommand | (GateAction & { by: string }),
 ) => Promise<ActionResult> | ActionResult;
 
+/** Reads each side's version and log tail from the platform when a detail is asked for. */
+export type SidesProvider = (ref: CanaryRef) => Record<Side, SideView> | undefined;
+
+/** Reads whether each gate-type hook's gate is open from the platform's gate store. */
+export type GatesProvider = (canary: Canary) => Promise<ReadonlyMap<string, boolean>>;
+
 export interface MemoryBackendOptions {
+  /** Gate states read back from the platform; without it, the states recorded with `setGate`. */
+  gates?: GatesProvider;
+  /** Each side's version and log tail (local mode reads its processes). */
+  sides?: SidesProvider;
   platform?: Platform;
   /** Applies actions. Without one, actions are refused with a message saying so. */
   onAction?: ActionHandler;
@@ -57,6 +70,7 @@ export interface MemoryBackend extends DashboardBackend {
   remove(ref: CanaryRef): void;
   /** Installs or replaces the action handler (local mode sets it once its engine runs). */
   setActionHandler(handler: ActionHandler | undefined): void;
+  setSidesProvider(provider: SidesProvider | undefined): void;
 }
 
 interface Entry {
@@ -78,20 +92,37 @@ function pushCapped<T>(list: T[], item: T, limit: number): void {
   if (list.length > limit) list.splice(0, list.length - limit);
 }
 
-function detailOf(entry: Entry): CanaryDetail {
+function detailOf(
+  entry: Entry,
+  now: Date,
+  sides: SidesProvider | undefined,
+  gates: ReadonlyMap<string, boolean>,
+): CanaryDetail {
   const { canary } = entry;
   const status = canary.status ?? {};
   return {
-    ...summaryOf(canary),
+    ...summaryOf(canary, now),
+    sides: sides?.(refOf(canary)) ?? NO_SIDES,
     spec: canary.spec,
     status,
     ...runViewOf(status),
     decisions: status.decisions ?? [],
     conditions: status.conditions ?? [],
     judge: judgeViewOf(status),
-    webhooks: webhookStatesOf(canary, entry.gates),
+    webhooks: webhookStatesOf(canary, gates),
     events: [...entry.events],
     routing: [...entry.routing],
+  };
+}
+
+function historyPointOf(time: Date, status: CanaryStatus, sample: MetricsSample | undefined): HistoryPoint {
+  return {
+    time: time.toISOString(),
+    ...(status.runStartedAt !== undefined ? { run: status.runStartedAt } : {}),
+    canaryWeight: status.canaryWeight ?? 0,
+    phase: status.phase ?? 'Unknown',
+    canary: sample?.canary ?? {},
+    primary: sample?.primary ?? {},
   };
 }
 
@@ -102,6 +133,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
   const eventLimit = options.eventLimit ?? 500;
   const now = options.now ?? (() => new Date());
   let handler = options.onAction;
+  let sides = options.sides;
 
   const notify = (ref: CanaryRef): void => {
     for (const listener of [...listeners]) {
@@ -166,10 +198,12 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
 
   return {
     platform: options.platform ?? 'local',
-    list: () => Promise.resolve([...entries.values()].map((e): CanarySummary => summaryOf(e.canary))),
-    get: (namespace, name) => {
+    list: () => Promise.resolve([...entries.values()].map((e): CanarySummary => summaryOf(e.canary, now()))),
+    get: async (namespace, name) => {
       const entry = entries.get(keyOf({ namespace, name }));
-      return Promise.resolve(entry ? detailOf(entry) : undefined);
+      if (!entry) return undefined;
+      const gates = options.gates ? await options.gates(entry.canary) : entry.gates;
+      return detailOf(entry, now(), sides, gates);
     },
     history: (namespace, name) =>
       Promise.resolve([...(entries.get(keyOf({ namespace, name }))?.history ?? [])]),
@@ -185,17 +219,7 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
     record(canary, status, sample) {
       const entry = entryFor(canary);
       entry.canary = { ...canary, status };
-      pushCapped(
-        entry.history,
-        {
-          time: now().toISOString(),
-          canaryWeight: status.canaryWeight ?? 0,
-          phase: status.phase ?? 'Unknown',
-          canary: sample?.canary ?? {},
-          primary: sample?.primary ?? {},
-        },
-        historyLimit,
-      );
+      pushCapped(entry.history, historyPointOf(now(), status, sample), historyLimit);
       notify(refOf(canary));
     },
     event: addEvent,
@@ -216,6 +240,9 @@ export function createMemoryBackend(options: MemoryBackendOptions = {}): MemoryB
     },
     setActionHandler(next) {
       handler = next;
+    },
+    setSidesProvider(next) {
+      sides = next;
     },
   };
 }

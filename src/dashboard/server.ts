@@ -25,7 +25,7 @@ export interface DashboardServerOptions {
   port?: number;
   /** Defaults to 127.0.0.1. */
   host?: string;
-  /** Where the built UI lives; defaults to the package's `src/dashboard/web/dist`. */
+  /** Where the built UI lives; defaults to the package's `dist/dashboard-ui` (ui-dir.ts). */
   uiDir?: string;
   /** Builds the UI on start when it is missing (needs Vite). Defaults to true for the default `uiDir`. */
   buildUiIfMissing?: boolean;

@@ -1,13 +1,16 @@
 /** Serves the built web UI, or a page that says how to build it when it is missing. */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { SECURITY_HEADERS } from './http.js';
+import { DASHBOARD_UI_DIR, DASHBOARD_WEB_SOURCES, PACKAGE_ROOT } from './ui-dir.js';
 
-export const DEFAULT_UI_DIR = join(dirname(fileURLToPath(import.meta.url)), 'web', 'dist');
-export const VITE_CONFIG = join(dirname(fileURLToPath(import.meta.url)), 'web', 'vite.config.ts');
+export const DEFAULT_UI_DIR = DASHBOARD_UI_DIR;
+export const VITE_CONFIG = join(DASHBOARD_WEB_SOURCES, 'vite.config.ts');
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -32,14 +35,30 @@ export function uiIsBuilt(dir: string): boolean {
   return existsSync(join(dir, 'index.html'));
 }
 
-/** Builds the UI with Vite into `outDir`. Vite is a development dependency: this fails without it. */
+/**
+ * Builds the production UI with Vite into `outDir`, exactly as `npm run build:dashboard` does.
+ * Vite takes production mode from `NODE_ENV`, which a test runner sets to `test` (a development
+ * bundle with absolute source paths), so the build runs in a process of its own with
+ * `NODE_ENV=production`. Vite is a development dependency: this fails without it.
+ */
 export async function buildUi(outDir: string = DEFAULT_UI_DIR): Promise<void> {
-  const vite = await import('vite');
-  await vite.build({
-    configFile: VITE_CONFIG,
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
+  // Vite's package exports its package.json but not its bin script, so the bin is found beside it.
+  const vite = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
+  await promisify(execFile)(
+    process.execPath,
+    [
+      vite,
+      'build',
+      '--config',
+      VITE_CONFIG,
+      '--outDir',
+      resolve(outDir),
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: PACKAGE_ROOT, env: { ...process.env, NODE_ENV: 'production' }, maxBuffer: 16 * 1024 * 1024 },
+  );
 }
 
 function send(res: ServerResponse, status: number, type: string, body: Buffer | string, cache: string): void {

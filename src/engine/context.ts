@@ -3,6 +3,7 @@ import { hooksOfType, resolveAnalysis, type ResolvedAnalysis } from './analysis-
 import { nextDecisionId } from './intent.js';
 import { evidenceComplete } from './pacing.js';
 import { promotedCondition } from './phases.js';
+import type { DecisionAction } from './decisions.js';
 import type { CheckOutcome, Ports, Routes, Severity } from './ports.js';
 
 /** How many checks and decisions status keeps; enough to explain a run, small enough for etcd. */
@@ -60,7 +61,7 @@ export class TickContext {
    * Records a decision in status, with an event and the `event` hooks as its effects; every
    * decision carries a human reason and an id its effects repeat.
    */
-  decide(action: string, reason: string, type: 'Normal' | 'Warning' = 'Normal'): Promise<void> {
+  decide(action: DecisionAction, reason: string, type: 'Normal' | 'Warning' = 'Normal'): Promise<void> {
     const count = (this.status.decisionCount ?? 0) + 1;
     this.status.decisionCount = count;
     const id = nextDecisionId(this.canary, count);

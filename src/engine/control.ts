@@ -1,45 +1,11 @@
-import type { Canary, Phase } from '../api/canary.js';
-import { strategyOf, type Strategy } from './analysis-config.js';
+import type { Canary } from '../api/canary.js';
+import { strategyOf } from './analysis-config.js';
+import { commandRefusal } from './command-rules.js';
 import type { TickContext } from './context.js';
 import { rollback, promote } from './outcomes.js';
 import type { ControlAction, ControlCommand } from './ports.js';
 
-const RUNNING = ['Progressing', 'WaitingPromotion'] as const;
-
-function isRunning(phase: Phase | undefined): boolean {
-  return (RUNNING as readonly string[]).includes(phase ?? '');
-}
-
-/**
- * Why `action` cannot apply to a Canary in `phase` under `strategy`, or undefined when it can.
- * The one rule: the engine rejects by it when a command reaches a tick, and every front door (the
- * local API, the dashboard, the CLI on a cluster) refuses by it before a command is queued or
- * written, so a refusal is answered at once instead of being recorded a tick later.
- */
-export function commandRefusal(
-  action: ControlAction,
-  phase: Phase | undefined,
-  strategy: Strategy,
-): string | undefined {
-  const shown = phase ?? 'none';
-  switch (action.type) {
-    case 'pause':
-    case 'resume':
-      return undefined;
-    case 'abort':
-      return isRunning(phase) || phase === 'Waiting' ? undefined : `nothing to abort in phase ${shown}`;
-    case 'promote':
-      return isRunning(phase) ? undefined : `only a running analysis can be promoted, phase is ${shown}`;
-    case 'set-weight':
-      if (phase !== 'Progressing' || strategy !== 'canary')
-        return 'the weight can be set only while a canary-strategy run is progressing';
-      if (!Number.isInteger(action.weight) || action.weight < 0 || action.weight > 100)
-        return `expected a whole number between 0 and 100, got ${action.weight}`;
-      return undefined;
-    case 'retry':
-      return phase === 'Failed' ? undefined : `only a failed revision can be retried, phase is ${shown}`;
-  }
-}
+export { commandRefusal };
 
 /** {@link commandRefusal} for a Canary as last read: its status' phase and its spec's strategy. */
 export function refusalFor(canary: Canary, action: ControlAction): string | undefined {

@@ -10,4 +10,7 @@ export type { ResolvedAnalysis, Strategy } from './analysis-config.js';
 export { isTerminalPhase } from './phases.js';
 export { commandRefusal, refusalFor } from './control.js';
 export { evidenceDueAt } from './pacing.js';
+export { DecisionAction, WARNING_DECISIONS } from './decisions.js';
+export { rolloutPlan } from './plan.js';
+export type { PlanStep, RolloutPlan } from './plan.js';
 export type * from './ports.js';

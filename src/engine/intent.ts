@@ -11,6 +11,7 @@
  */
 import { IntentEffect, type Canary, type CanaryStatus, type Intent } from '../api/canary.js';
 import { resolveAnalysis } from './analysis-config.js';
+import { DecisionAction } from './decisions.js';
 import type { Ports } from './ports.js';
 
 export type { Intent, IntentEffect };
@@ -112,7 +113,7 @@ async function promotionOvertaken(
   const effects: IntentEffect[] = [
     { kind: 'routes', primaryWeight: 100, canaryWeight: 0, mirrored: false },
     { kind: 'scale-down' },
-    { kind: 'event', decision, type: 'Warning', reason: 'Rollback', message: reason },
+    { kind: 'event', decision, type: 'Warning', reason: DecisionAction.Rollback, message: reason },
   ];
   const decisions = [
     ...(status.decisions ?? []),
@@ -120,7 +121,7 @@ async function promotionOvertaken(
       id: decision,
       time: ports.clock.now().toISOString(),
       phase: 'Failed' as const,
-      action: 'Rollback',
+      action: DecisionAction.Rollback,
       reason,
     },
   ];

@@ -11,7 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import { resourcePath, type ResourceType } from './resources.js';
+import { Resources, resourcePath, type ResourceType } from './resources.js';
 import { applyIsNoop } from './apply-diff.js';
 
 export interface ObjectMetaLike {
@@ -85,6 +85,8 @@ interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** The answer is plain text (pod logs), returned as it is instead of parsed as JSON. */
+  text?: boolean;
 }
 
 /** Counts what the controller asks of the API server (for /metrics and the scale benchmark). */
@@ -172,6 +174,10 @@ export class KubeClient {
             reject(errorFromBody(code, text));
             return;
           }
+          if (options.text === true) {
+            resolve(text as T);
+            return;
+          }
           try {
             resolve((text === '' ? {} : JSON.parse(text)) as T);
           } catch {
@@ -196,6 +202,18 @@ export class KubeClient {
     scoped.userAgent = this.userAgent;
     scoped.writeGuard = this.writeGuard;
     return scoped;
+  }
+
+  /** The last lines a pod's container wrote (`pods/{name}/log`), as plain text. */
+  podLog(
+    namespace: string,
+    pod: string,
+    query: { container?: string; tailLines?: number; previous?: boolean },
+  ): Promise<string> {
+    return this.request<string>('GET', resourcePath(Resources.pod, namespace, pod, 'log'), {
+      query,
+      text: true,
+    });
   }
 
   /** The object, or `undefined` when it does not exist. */

@@ -28,6 +28,8 @@ import { analysisOf, strategyOf } from '../engine/analysis-config.js';
 import { refusalFor } from '../engine/control.js';
 import { isNotFound, KubeClient, type KubeObject } from './client.js';
 import { buildCommand, COMMAND_ANNOTATION, encodeCommand } from './commands.js';
+import { gateStatesOf } from '../dashboard/gate-states.js';
+import { kubernetesSides } from './dashboard-sides.js';
 import { ConfigMapGateStore } from './gate-store.js';
 import { readCompleteStatus } from './canary-state.js';
 import { Informer } from './informer.js';
@@ -109,9 +111,12 @@ export function historyFromStatus(canary: Canary): HistoryPoint[] {
   }
   const series = [...points.values()].sort((a, b) => a.time.localeCompare(b.time));
   let current = 0;
+  const run = status.runStartedAt;
   for (const point of series) {
     current = weights.get(point.time) ?? current;
     point.canaryWeight = current;
+    // Points before the current run started belong to earlier runs, drawn apart from it.
+    if (run !== undefined) point.run = point.time >= run ? run : 'earlier';
   }
   return series;
 }
@@ -205,16 +210,22 @@ class KubernetesBackend implements KubernetesDashboardBackend {
     if (!found) return undefined;
     const canary = asCanary(found.object);
     const status = canary.status ?? {};
-    const [events, routing] = await Promise.all([this.eventsOf(found.object), this.routingOf(canary)]);
+    const [events, routing, gates, sides] = await Promise.all([
+      this.eventsOf(found.object),
+      this.routingOf(canary),
+      gateStatesOf(new ConfigMapGateStore(this.client), canary),
+      kubernetesSides(this.client, canary),
+    ]);
     return {
       ...summaryOfCanary(canary),
       spec: canary.spec,
       status,
       ...runViewOf(status),
+      sides,
       decisions: status.decisions ?? [],
       conditions: status.conditions ?? [],
       judge: judgeViewOf(status),
-      webhooks: webhookStatesOf(canary, new Map()),
+      webhooks: webhookStatesOf(canary, gates),
       events,
       routing,
     };
@@ -326,8 +337,21 @@ class KubernetesBackend implements KubernetesDashboardBackend {
     const canaryWeight = status.canaryWeight ?? 0;
     const phase = status.phase ?? 'Unknown';
     // Resyncs re-deliver unchanged objects; only a change of weight or phase is a new point.
-    if (previous?.canaryWeight === canaryWeight && previous.phase === phase) return;
-    points.push({ time: new Date().toISOString(), canaryWeight, phase, canary: {}, primary: {} });
+    if (
+      previous?.canaryWeight === canaryWeight &&
+      previous.phase === phase &&
+      previous.run === status.runStartedAt
+    )
+      return;
+    const run = status.runStartedAt;
+    points.push({
+      time: new Date().toISOString(),
+      ...(run !== undefined ? { run } : {}),
+      canaryWeight,
+      phase,
+      canary: {},
+      primary: {},
+    });
     if (points.length > this.historyLimit) points.splice(0, points.length - this.historyLimit);
     this.live.set(key, points);
   }

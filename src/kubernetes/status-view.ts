@@ -1,6 +1,7 @@
 /** Text views of Canaries for the CLI: the `get canaries` table rows and the `status` progress view. */
-import type { CanaryStatus } from '../api/canary.js';
+import { CanaryDocument, type CanaryStatus } from '../api/canary.js';
 import { checksOfRun, healthOfRun } from '../api/current-run.js';
+import { rolloutPlan } from '../engine/plan.js';
 import { describeHealth } from '../engine/workload-health.js';
 import type { CanaryObject } from './cli-support.js';
 
@@ -92,6 +93,19 @@ function checkLine(c: NonNullable<StatusLike['checks']>[number]): string {
   return `  ${c.verdict.toUpperCase().padEnd(7)} ${c.name}${value}${bounds ? ` (${bounds})` : ''}${c.message ? ` — ${c.message}` : ''}`;
 }
 
+/** `10% 20% [30%] 40% 50% promote, promotion in about 40s`: the engine's plan, the current step bracketed. */
+export function planLine(c: CanaryObject, now: Date): string | undefined {
+  const parsed = CanaryDocument.safeParse(c);
+  if (!parsed.success) return undefined;
+  const plan = rolloutPlan(parsed.data, parsed.data.status, now);
+  const steps = plan.steps.map((step, i) => (i === plan.current ? `[${step.label}]` : step.label)).join(' ');
+  const eta =
+    plan.promotionEta === undefined
+      ? `no estimate: ${plan.noEtaReason ?? 'unknown'}`
+      : `promotion in about ${age(now.toISOString(), new Date(plan.promotionEta))}`;
+  return `${steps}; ${eta}`;
+}
+
 /** The live progress view of `serin status`. */
 export function renderStatus(c: CanaryObject, now: Date): string {
   const s = statusOf(c);
@@ -101,6 +115,8 @@ export function renderStatus(c: CanaryObject, now: Date): string {
     `Weight:  ${weightBar(s.canaryWeight ?? 0)}`,
     `Checks:  ${s.failedChecks ?? 0} failed, iteration ${s.iterations ?? 0}, last transition ${age(s.lastTransitionTime, now)} ago`,
   ];
+  const plan = planLine(c, now);
+  if (plan !== undefined) lines.push(`Plan:    ${plan}`);
   const run: CanaryStatus | undefined = c.status;
   for (const side of ['primary', 'canary'] as const) {
     const health = run === undefined ? undefined : healthOfRun(run, side);

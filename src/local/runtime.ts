@@ -18,6 +18,8 @@ import type { ControlAction, Ports } from '../engine/ports.js';
 import { refusalFor } from '../engine/control.js';
 import { processFailPoints } from '../engine/testing/fail-points.js';
 import { CanaryLoop } from './canary-loop.js';
+import { gateStatesOf } from '../dashboard/gate-states.js';
+import { localSides } from './dashboard-sides.js';
 import { DataplaneRouter } from './dataplane/client.js';
 import { createLocalNotifier, EventLog, type LocalEvent } from './events.js';
 import { readManifest, sourcesHash, targetOf, type Manifest, type ManifestSource } from './manifest.js';
@@ -142,6 +144,7 @@ export class LocalRuntime {
     this.window = new LocalMetricsWindow(workloadCounters(this.router), { sampleEveryMs: 1000 });
     this.backend = createMemoryBackend({
       platform: 'local',
+      gates: (canary) => gateStatesOf(this.gates, canary),
       onAction: (ref, command) => {
         if ('gate' in command) return this.setGate(ref, command.gate, command.open, command.by);
         const loop = this.loops.get(`${ref.namespace}/${ref.name}`);
@@ -164,6 +167,10 @@ export class LocalRuntime {
       registry: this.registry,
       adopt: (group, revision, index) => this.adoption?.claim(group, revision, index),
       ...(options.drainMs !== undefined ? { drainMs: options.drainMs } : {}),
+    });
+    this.backend.setSidesProvider((ref) => {
+      const loop = this.loops.get(`${ref.namespace}/${ref.name}`);
+      return loop ? localSides(this.workloads.groups(loop.current)) : undefined;
     });
     this.mesh = new LocalMesh({
       router: this.router,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { validateCelRules } from './cel.js';
+import { PodLogs } from './pod-logs.js';
 import { applyCreateDefaults, applyUpdateDefaults, checkLeaseTimes } from './defaults.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, invalidFields, notFound } from './errors.js';
 import {
@@ -83,6 +84,8 @@ export class ResourceService {
   private serviceIpCounter = 10;
   /** Called after every stored change; the deployment simulation listens here. */
   onChange: (key: string, object: JsonObject) => void = () => undefined;
+  /** The containers' output served by `pods/{name}/log`; the pod simulator writes it. */
+  readonly podLogs = new PodLogs();
 
   constructor(
     readonly store: ObjectStore,

@@ -58,6 +58,16 @@ function crashLoopStatuses(template: JsonObject, podName: string): JsonObject[] 
   });
 }
 
+/** Whether the pod's status already says Running with this readiness and crash state. */
+function reportsAlready(pod: JsonObject, ready: boolean, crashing: boolean): boolean {
+  if (!isObject(pod.status) || pod.status.phase !== 'Running') return false;
+  const conditions = Array.isArray(pod.status.conditions) ? pod.status.conditions : undefined;
+  const currentReady = conditions?.some(
+    (condition) => isObject(condition) && condition.type === 'Ready' && condition.status === 'True',
+  );
+  return currentReady === ready && Array.isArray(pod.status.containerStatuses) === crashing;
+}
+
 /**
  * Keeps one Pod per replica for a Deployment, named `<deployment>-<template hash>-<index>` and owned by
  * it, Running and Ready (or not) as the simulated rollout says. A new template replaces the pods,
@@ -92,8 +102,9 @@ export class PodSimulator {
       if (readiness === 'stuck' && old) wanted.set(podName, true);
     }
     for (const pod of existing) {
-      if (!wanted.has(identityOf(pod).name))
-        this.service.delete(this.ref(namespace), identityOf(pod).name, { dryRun: false });
+      if (wanted.has(identityOf(pod).name)) continue;
+      this.service.delete(this.ref(namespace), identityOf(pod).name, { dryRun: false });
+      this.service.podLogs.forget(namespace ?? 'default', identityOf(pod).name);
     }
     for (const [podName, ready] of wanted) this.ensure(deployment, template, hash, podName, ready, crashing);
   }
@@ -123,27 +134,43 @@ export class PodSimulator {
       );
       pod = this.service.store.get(PODS, namespace, podName);
       this.podCounter += 1;
+      this.writeLogs(namespace ?? 'default', podName, template, 'start');
     }
     if (!pod) return;
-    const currentReady =
-      isObject(pod.status) && Array.isArray(pod.status.conditions)
-        ? pod.status.conditions.some(
-            (condition) => isObject(condition) && condition.type === 'Ready' && condition.status === 'True',
-          )
-        : undefined;
     const crashReported = isObject(pod.status) && Array.isArray(pod.status.containerStatuses);
-    if (
-      isObject(pod.status) &&
-      pod.status.phase === 'Running' &&
-      currentReady === ready &&
-      crashReported === crashing
-    )
-      return;
+    if (reportsAlready(pod, ready, crashing)) return;
     const previousIp =
       isObject(pod.status) && typeof pod.status.podIP === 'string' ? pod.status.podIP : undefined;
     const status = podStatus(ready, this.podCounter);
     if (previousIp !== undefined) status.podIP = previousIp;
     if (crashing) status.containerStatuses = crashLoopStatuses(template, podName);
+    if (crashing && !crashReported) this.writeLogs(namespace ?? 'default', podName, template, 'crash');
     this.service.systemUpdate(PODS, { ...clone(pod), status });
+  }
+
+  /**
+   * What each container "wrote": a start line naming its image, and for a crash-looping pod a
+   * previous instance that died on a configuration error whose URL carries a password (what a
+   * log reader must redact).
+   */
+  private writeLogs(namespace: string, podName: string, template: JsonObject, what: 'start' | 'crash'): void {
+    const spec = isObject(template.spec) ? template.spec : {};
+    const containers = Array.isArray(spec.containers) ? spec.containers.filter(isObject) : [];
+    for (const container of containers) {
+      const name = typeof container.name === 'string' ? container.name : 'app';
+      const image = typeof container.image === 'string' ? container.image : 'unknown';
+      const log = (line: string): void => {
+        this.service.podLogs.write(namespace, podName, name, line);
+      };
+      if (what === 'start') {
+        log(`starting ${image}`);
+        log('listening on :9898');
+        continue;
+      }
+      log('connecting to postgres://app:s3cr3t-pass@db:5432/app');
+      log('fatal: database is unreachable, exiting with code 1');
+      this.service.podLogs.restart(namespace, podName, name);
+      log(`starting ${image}`);
+    }
   }
 }

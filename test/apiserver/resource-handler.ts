@@ -89,6 +89,10 @@ export class ResourceHandler {
       return;
     }
     if (subresource === 'scale') return this.scale(ref, name, method, call);
+    if (subresource === 'log') {
+      this.podLog(ref, name, method, call);
+      return;
+    }
     const sub: Subresource = subresource === 'status' ? 'status' : '';
     switch (method) {
       case 'GET':
@@ -106,6 +110,18 @@ export class ResourceHandler {
       default:
         throw methodNotAllowed(`${method} is not supported on a single ${path.type.kind}`);
     }
+  }
+
+  /** `GET pods/{name}/log`: plain text, as the kubelet streams it through the apiserver. */
+  private podLog(ref: ResourceRef, name: string, method: string, call: IncomingCall): void {
+    if (method !== 'GET') throw methodNotAllowed(`${method} is not supported on pods/log`);
+    const pod = this.env.service.store.get('/pods', ref.namespace, name);
+    const text = this.env.service.podLogs.read(ref.namespace ?? 'default', pod, name, call.query);
+    call.response.writeHead(200, {
+      'Content-Type': 'text/plain',
+      'Content-Length': Buffer.byteLength(text),
+    });
+    call.response.end(text);
   }
 
   private collection(

@@ -67,5 +67,6 @@ export function parseResourcePath(registry: ResourceRegistry, path: string): Res
 function isServedSubresource(type: ResourceType, subresource: string): boolean {
   if (subresource === 'status') return type.statusSubresource;
   if (subresource === 'scale') return type.scale !== undefined;
+  if (subresource === 'log') return type.group === '' && type.plural === 'pods';
   return false;
 }

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DecisionAction } from '../../src/engine/decisions.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { COMMAND_ANNOTATION, decodeCommand } from '../../src/kubernetes/commands.js';
@@ -37,14 +38,14 @@ const STATUS = {
     {
       time: '2026-01-01T00:00:30Z',
       phase: 'Progressing',
-      action: 'advance',
+      action: DecisionAction.Advance,
       reason: 'started',
       canaryWeight: 10,
     },
     {
       time: '2026-01-01T00:01:30Z',
       phase: 'Progressing',
-      action: 'advance',
+      action: DecisionAction.Advance,
       reason: 'checks pass',
       canaryWeight: 20,
     },

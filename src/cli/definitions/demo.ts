@@ -11,6 +11,7 @@ export const demoCommand: CommandModule = (program) => {
     .option('--api-port <port>', 'status API and dashboard port (0, the default, picks a free one)', '0')
     .option('--state-dir <dir>', 'keep state here instead of a temporary directory')
     .option('--json', 'print one JSON event per line instead of the terminal view')
+    .option('--keep', 'after the summary, keep the router and the dashboard up until Ctrl-C')
     .option(
       '--shared-delay <ms>',
       'slow every version alike by this many milliseconds, as a loaded machine does (default 0)',

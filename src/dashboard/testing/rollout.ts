@@ -5,8 +5,10 @@
  */
 import { toYaml } from '../../api/yaml.js';
 import type { CanaryStatus, CheckRecord, Decision } from '../../api/canary.js';
+import { commandRefusal } from '../../engine/command-rules.js';
+import { DecisionAction } from '../../engine/decisions.js';
 import type { ControlCommand } from '../../engine/ports.js';
-import type { CanaryRef, GateAction } from '../backend.js';
+import type { CanaryRef, GateAction, MetricsSample, Side, SideView } from '../backend.js';
 import { createMemoryBackend, type MemoryBackend } from '../memory-backend.js';
 import { sampleCanary } from './fixtures.js';
 
@@ -99,6 +101,58 @@ function judgeAt(weight: number): Record<string, unknown> {
   };
 }
 
+/** What the platform measured of each version at a weight (nothing without traffic on the canary). */
+function sampleAt(w: number): MetricsSample | undefined {
+  if (w <= 0) return undefined;
+  return {
+    canary: { successRate: 99.2 + (w % 3) / 10, latencyMs: 180 + w, requests: 40 * w },
+    primary: { successRate: 99.9, latencyMs: 150 + w / 5, requests: 40 * (100 - w) },
+  };
+}
+
+const PAUSE_DECISIONS = { pause: DecisionAction.Paused, resume: DecisionAction.Resumed } as const;
+
+const decisionsAfter = (status: CanaryStatus, decision: Decision): Decision[] => [
+  ...(status.decisions ?? []),
+  decision,
+];
+
+/** What a platform reports of each side: the images and the last lines their processes wrote. */
+function sidesAt(name: string, w: number): Record<Side, SideView> {
+  return {
+    primary: {
+      version: 'ghcr.io/stefanprodan/podinfo:6.0.0',
+      logTail: ['starting podinfo 6.0.0', 'listening on :9898', `served ${40 * (100 - w)} requests`],
+      logSource: `pod ${name}-primary-5d8f9c7b6-0, container podinfo`,
+    },
+    canary: {
+      version: 'ghcr.io/stefanprodan/podinfo:6.0.1',
+      logTail: ['starting podinfo 6.0.1', 'listening on :9898', `served ${40 * w} requests`],
+      logSource: `pod ${name}-7f9c2ab41d-0, container podinfo`,
+    },
+  };
+}
+
+function initialStatus(now: Date): CanaryStatus {
+  const runStartedAt = now.toISOString();
+  return {
+    phase: 'Progressing',
+    canaryWeight: 0,
+    failedChecks: 0,
+    lastAppliedSpec: '7f9c2ab41d',
+    runStartedAt,
+    conditions: [
+      { type: 'Promoted', status: 'Unknown', reason: 'Progressing', message: 'New revision detected' },
+    ],
+    checks: [],
+    decisions: [],
+    workloads: {
+      primary: { ready: 2, desired: 2, restarts: 0, run: runStartedAt },
+      canary: { ready: 2, desired: 2, restarts: 1, run: runStartedAt },
+    },
+  };
+}
+
 export function simulateRollout(
   options: { name?: string; namespace?: string; startMs?: number } = {},
 ): SimulatedRollout {
@@ -107,43 +161,27 @@ export function simulateRollout(
   let clock = options.startMs ?? Date.parse('2026-01-01T00:00:00Z');
   const now = (): Date => new Date(clock);
   const received: SimulatedRollout['received'] = [];
-  let status: CanaryStatus = {
-    phase: 'Progressing',
-    canaryWeight: 0,
-    failedChecks: 0,
-    lastAppliedSpec: '7f9c2ab41d',
-    runStartedAt: now().toISOString(),
-    conditions: [
-      { type: 'Promoted', status: 'Unknown', reason: 'Progressing', message: 'New revision detected' },
-    ],
-    checks: [],
-    decisions: [],
-  };
-  const backend = createMemoryBackend({ now, onAction: (_ref, command) => apply(command) });
+  let status: CanaryStatus = initialStatus(now());
 
-  const decide = (
-    action: string,
-    reason: string,
-    canaryWeight: number,
-    phase = status.phase ?? 'Progressing',
-  ): Decision[] => [
-    ...(status.decisions ?? []),
-    { time: now().toISOString(), phase, action, reason, canaryWeight },
-  ];
+  const backend = createMemoryBackend({
+    now,
+    onAction: (_ref, command) => apply(command),
+    sides: () => sidesAt(ref.name, status.canaryWeight ?? 0),
+  });
+
+  const decide = (action: DecisionAction, reason: string, canaryWeight: number, phase = status.phase) =>
+    decisionsAfter(status, {
+      time: now().toISOString(),
+      phase: phase ?? 'Progressing',
+      action,
+      reason,
+      canaryWeight,
+    });
 
   const push = (next: CanaryStatus): void => {
     status = next;
     const w = status.canaryWeight ?? 0;
-    backend.record(
-      { ...canary, status },
-      status,
-      w > 0
-        ? {
-            canary: { successRate: 99.2 + (w % 3) / 10, latencyMs: 180 + w, requests: 40 * w },
-            primary: { successRate: 99.9, latencyMs: 150 + w / 5, requests: 40 * (100 - w) },
-          }
-        : undefined,
-    );
+    backend.record({ ...canary, status }, status, sampleAt(w));
     backend.setRouting(ref, [
       { kind: 'VirtualService', name: ref.name, yaml: routingYaml(ref.name, ref.namespace, w) },
     ]);
@@ -157,16 +195,20 @@ export function simulateRollout(
     const by = command.by ?? 'unknown';
     if ('gate' in command) {
       backend.setGate(ref, command.gate, command.open);
+      if (command.gate === 'approve-promotion') gateOpen = command.open;
       return { accepted: true, message: `gate ${command.gate} ${command.open ? 'opened' : 'closed'}` };
     }
     const action = command.action;
+    // The engine's own rule says what it refuses, so the fake cannot accept what the engine would not.
+    const refusal = commandRefusal(action.type, status.phase, 'canary');
+    if (refusal !== undefined) return { accepted: false, message: refusal };
     switch (action.type) {
       case 'abort':
         push({
           ...status,
           phase: 'Failed',
           canaryWeight: 0,
-          decisions: decide('rollback', `aborted by ${by}`, 0, 'Failed'),
+          decisions: decide(DecisionAction.Rollback, `aborted by ${by}`, 0, 'Failed'),
         });
         return { accepted: true, message: 'rolled back: all traffic on the primary' };
       case 'pause':
@@ -174,40 +216,65 @@ export function simulateRollout(
         push({
           ...status,
           paused: action.type === 'pause',
-          decisions: decide(action.type, `${action.type}d by ${by}`, status.canaryWeight ?? 0),
+          decisions: decide(
+            PAUSE_DECISIONS[action.type],
+            `${action.type}d by ${by}`,
+            status.canaryWeight ?? 0,
+          ),
         });
         return { accepted: true, message: `${action.type}d` };
       case 'set-weight':
         push({
           ...status,
           canaryWeight: action.weight,
-          weightOverride: action.weight,
-          decisions: decide('set-weight', `set by ${by}`, action.weight),
+          decisions: decide(DecisionAction.SetWeight, `set by ${by}`, action.weight),
         });
         return { accepted: true, message: `canary weight set to ${action.weight}%` };
       default:
-        return {
-          accepted: false,
-          message: `${action.type} is not possible in phase ${status.phase ?? 'Unknown'}`,
-        };
+        return { accepted: false, message: `${action.type} is not simulated` };
     }
   }
 
+  let gateOpen = false;
+  /** At maxWeight the engine waits at the confirm-promotion gate, then promotes once it opens. */
+  const atMaxWeight = (): void => {
+    if (!gateOpen) {
+      if (status.phase !== 'WaitingPromotion')
+        push({ ...status, phase: 'WaitingPromotion', waitingFor: 'confirm-promotion' });
+      return;
+    }
+    const { waitingFor: _waiting, ...rest } = status;
+    status = { ...rest, decisions: decide(DecisionAction.Promote, 'gate opened', 50, 'Promoting') };
+    push({
+      ...status,
+      phase: 'Succeeded',
+      canaryWeight: 0,
+      decisions: decide(DecisionAction.Succeeded, 'promotion finished', 0, 'Succeeded'),
+    });
+  };
+
   const step = (): void => {
     clock += 10_000;
-    if (status.phase !== 'Progressing' || status.paused) return;
+    const running = status.phase === 'Progressing' || status.phase === 'WaitingPromotion';
+    if (!running || status.paused) return;
+    if ((status.canaryWeight ?? 0) >= MAX_WEIGHT) {
+      atMaxWeight();
+      return;
+    }
     const weight = Math.min(MAX_WEIGHT, (status.canaryWeight ?? 0) + STEP);
     push({
       ...status,
       canaryWeight: weight,
       iterations: (status.iterations ?? 0) + 1,
       checks: [...(status.checks ?? []), ...checksAt(weight, now().toISOString())].slice(-30),
-      decisions: decide('advance', 'all checks passed', weight),
+      decisions: decide(DecisionAction.Advance, 'all checks passed', weight),
       judge: judgeAt(weight),
     });
   };
 
   push(status);
+  // Gates start closed, as a gate API answers before anyone opened them.
+  backend.setGate(ref, 'approve-promotion', false);
   backend.event(ref, {
     type: 'Normal',
     reason: 'Synced',

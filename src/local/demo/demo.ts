@@ -29,6 +29,8 @@ export interface DemoOptions {
    * dependency adds: the healthy v2 must still be promoted and v3 still rolled back.
    */
   sharedDelayMs?: number | undefined;
+  /** Leave the router, the API and the dashboard up after the rollouts, until `kept.stop()`. */
+  keep?: boolean;
 }
 
 interface Release {
@@ -51,6 +53,8 @@ export interface DemoResult {
   stages: StageResult[];
   finalVersion: string | undefined;
   load: LoadStats;
+  /** With `keep`: the session still running (router, API, dashboard) and how to stop it. */
+  kept?: { dashboard: string; router: string; stop(): Promise<void> };
 }
 
 const NAME = 'podinfo';
@@ -242,11 +246,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     say(`\ndemo stopped: ${error instanceof Error ? error.message : String(error)}\n`);
   } finally {
     await load?.stop();
+  }
+  const stop = async (): Promise<void> => {
     await session.stop();
     if (ownDir) rmSync(stateDir, { recursive: true, force: true });
-  }
+  };
+  if (options.keep !== true) await stop();
   const ok = stages.length === 2 && stages.every((s) => s.ok) && finalVersion === 'v2';
-  return { ok, stages, finalVersion, load: load?.stats ?? { sent: 0, byVersion: new Map(), failed: 0 } };
+  return {
+    ok,
+    stages,
+    finalVersion,
+    load: load?.stats ?? { sent: 0, byVersion: new Map(), failed: 0 },
+    ...(options.keep === true ? { kept: { dashboard: info.dashboard, router: info.router, stop } } : {}),
+  };
 }
 
 /** The closing summary: phases, durations and why each decision was taken. */

@@ -181,6 +181,15 @@ export class LocalWorkloads implements WorkloadPort {
     };
   }
 
+  /** The groups serving each side now: the primary (the promoted one once it is ready) and the canary. */
+  groups(canary: Canary): { primary?: ReplicaGroup; canary?: ReplicaGroup } {
+    const rt = this.runtime(canary);
+    return {
+      ...(rt.primary ? { primary: rt.primary } : {}),
+      ...(rt.canaryGroup ? { canary: rt.canaryGroup } : {}),
+    };
+  }
+
   /** Recent log lines of every running replica of a canary. */
   logs(canary: Canary, limit = 100): Record<string, { time: string; stream: string; text: string }[]> {
     const rt = this.runtime(canary);

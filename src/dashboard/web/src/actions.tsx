@@ -1,6 +1,8 @@
 /** Steering a rollout: each action asks for confirmation when it matters, then for the token. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
+import { commandRefusal } from '../../../engine/command-rules.js';
+import type { ControlAction } from '../../../engine/ports.js';
 import { sendAction, type CanaryDetail, type DashboardAction } from './api.js';
 import { ConfirmDialog, TokenDialog } from './dialogs.js';
 import { storedToken, storeToken } from './token.js';
@@ -132,6 +134,46 @@ export function useSteering(namespace: string, name: string, onDone: () => void)
   return { request, busy: stage.step === 'sending', view };
 }
 
+/** Why the engine would refuse an action for this Canary now (the engine's own rule), if it would. */
+function refusalFor(canary: CanaryDetail, action: ControlAction['type']): string | undefined {
+  const phase = canary.phase === 'Unknown' ? undefined : canary.phase;
+  const strategy = canary.strategy === 'blue-green-mirror' ? 'blue-green' : canary.strategy;
+  return commandRefusal(action, phase, strategy);
+}
+
+function ActionButton(props: {
+  action: DashboardAction & ControlAction;
+  canary: CanaryDetail;
+  steering: Steering;
+  blocked: boolean;
+  kind?: string;
+}) {
+  const { action, canary, steering, blocked, kind } = props;
+  const refusal = refusalFor(canary, action.type);
+  const id = `why-not-${action.type}`;
+  return (
+    <span class="action">
+      <button
+        type="button"
+        {...(kind ? { class: kind } : {})}
+        disabled={blocked || refusal !== undefined}
+        title={refusal ?? label(action)}
+        {...(refusal !== undefined ? { 'aria-describedby': id } : {})}
+        onClick={() => {
+          steering.request(action);
+        }}
+      >
+        {label(action)}
+      </button>
+      {refusal !== undefined ? (
+        <span class="why-not sr-only" id={id}>
+          {refusal}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
 export function ActionBar(props: { canary: CanaryDetail; steering: Steering; readOnly: boolean }) {
   const { canary, steering, readOnly } = props;
   const [weight, setWeight] = useState('');
@@ -139,6 +181,8 @@ export function ActionBar(props: { canary: CanaryDetail; steering: Steering; rea
   const weightValue = Number(weight);
   const weightValid =
     weight !== '' && Number.isInteger(weightValue) && weightValue >= 0 && weightValue <= 100;
+  const weightRefusal = refusalFor(canary, 'set-weight');
+  const finished = refusalFor(canary, 'promote') !== undefined && refusalFor(canary, 'abort') !== undefined;
   return (
     <section aria-labelledby="actions-title" class="panel actions">
       <h2 id="actions-title">Actions</h2>
@@ -147,58 +191,34 @@ export function ActionBar(props: { canary: CanaryDetail; steering: Steering; rea
           Read-only: start the dashboard with a token (<code>--token-file</code>) to act from here.
         </p>
       ) : null}
+      {finished ? (
+        <p class="note" id="finished-note">
+          Promote and Abort do not apply in phase {canary.phase}: {refusalFor(canary, 'promote')}.
+        </p>
+      ) : null}
       <div class="buttons" role="group" aria-label="Rollout actions">
-        <button
-          type="button"
-          class="primary"
-          disabled={disabled}
-          onClick={() => {
-            steering.request({ type: 'promote' });
-          }}
-        >
-          Promote
-        </button>
-        <button
-          type="button"
-          class="danger"
-          disabled={disabled}
-          onClick={() => {
-            steering.request({ type: 'abort' });
-          }}
-        >
-          Abort
-        </button>
-        {canary.paused ? (
-          <button
-            type="button"
-            disabled={disabled}
-            onClick={() => {
-              steering.request({ type: 'resume' });
-            }}
-          >
-            Resume
-          </button>
-        ) : (
-          <button
-            type="button"
-            disabled={disabled}
-            onClick={() => {
-              steering.request({ type: 'pause' });
-            }}
-          >
-            Pause
-          </button>
-        )}
+        <ActionButton
+          action={{ type: 'promote' }}
+          kind="primary"
+          canary={canary}
+          steering={steering}
+          blocked={disabled}
+        />
+        <ActionButton
+          action={{ type: 'abort' }}
+          kind="danger"
+          canary={canary}
+          steering={steering}
+          blocked={disabled}
+        />
+        <ActionButton
+          action={{ type: canary.paused ? 'resume' : 'pause' }}
+          canary={canary}
+          steering={steering}
+          blocked={disabled}
+        />
         {canary.phase === 'Failed' ? (
-          <button
-            type="button"
-            disabled={disabled}
-            onClick={() => {
-              steering.request({ type: 'retry' });
-            }}
-          >
-            Retry
-          </button>
+          <ActionButton action={{ type: 'retry' }} canary={canary} steering={steering} blocked={disabled} />
         ) : null}
         <form
           class="set-weight"
@@ -216,12 +236,17 @@ export function ActionBar(props: { canary: CanaryDetail; steering: Steering; rea
             step={1}
             inputMode="numeric"
             value={weight}
-            disabled={disabled}
+            disabled={disabled || weightRefusal !== undefined}
+            title={weightRefusal}
             onInput={(e) => {
               setWeight(e.currentTarget.value);
             }}
           />
-          <button type="submit" disabled={disabled || !weightValid}>
+          <button
+            type="submit"
+            disabled={disabled || !weightValid || weightRefusal !== undefined}
+            title={weightRefusal ?? 'Set the canary weight'}
+          >
             Set weight
           </button>
         </form>

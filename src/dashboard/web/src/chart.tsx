@@ -10,11 +10,11 @@ export interface Series {
 }
 
 interface Props {
+  /** Names the quantity and its unit (`Latency p99 (ms)`): tick labels carry numbers only. */
   title: string;
   /** Seconds since the epoch. */
   times: number[];
   series: Series[];
-  unit: string;
   /** The y range for the data's min and max, e.g. a fixed 0–100 for weights. */
   range?: (min: number, max: number) => [number, number];
   /** Spoken summary for screen readers (the latest values). */
@@ -22,6 +22,9 @@ interface Props {
 }
 
 const HEIGHT = 200;
+const FONT = '12px system-ui, sans-serif';
+/** At least this many pixels between time labels: `12:34:56` never runs into its neighbour. */
+const TIME_LABEL_SPACE = 90;
 
 const clockTime = (seconds: number): string =>
   new Date(seconds * 1000).toLocaleTimeString([], {
@@ -31,8 +34,18 @@ const clockTime = (seconds: number): string =>
     second: '2-digit',
   });
 
+/** Trims float noise (0.30000000000000004) from tick labels. */
+const tickLabel = (value: number): string => String(Number(value.toPrecision(6)));
+
+/** The y axis is as wide as its longest label, so no label is clipped at the left edge. */
+function yAxisSize(u: uPlot, values: string[] | null): number {
+  u.ctx.font = FONT;
+  const widest = Math.max(0, ...(values ?? []).map((v) => u.ctx.measureText(v).width));
+  return Math.ceil(widest / devicePixelRatio) + 24;
+}
+
 function optionsFor(props: Props, width: number): uPlot.Options {
-  const { range, unit } = props;
+  const { range } = props;
   return {
     width,
     height: HEIGHT,
@@ -40,8 +53,8 @@ function optionsFor(props: Props, width: number): uPlot.Options {
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: range ? { range: (_u, min, max) => range(min, max) } : { auto: true } },
     axes: [
-      { stroke: '#333', values: (_u, ticks) => ticks.map(clockTime) },
-      { stroke: '#333', size: 64, values: (_u, ticks) => ticks.map((t) => `${t}${unit}`) },
+      { stroke: '#333', font: FONT, space: TIME_LABEL_SPACE, values: (_u, ticks) => ticks.map(clockTime) },
+      { stroke: '#333', font: FONT, size: yAxisSize, values: (_u, ticks) => ticks.map(tickLabel) },
     ],
     series: [
       {},
@@ -50,7 +63,9 @@ function optionsFor(props: Props, width: number): uPlot.Options {
         stroke: s.color,
         width: 2,
         ...(s.dash ? { dash: s.dash } : {}),
-        spanGaps: true,
+        // Nulls are gaps (between runs, or nothing measured): never bridged by a line.
+        spanGaps: false,
+        points: { show: true, size: 4 },
       })),
     ],
   };

@@ -1,25 +1,29 @@
 /** One Canary's whole story: weights, metrics over time, checks, judge, hooks, events, routing. */
 import { ActionBar, useSteering, type Steering } from './actions.js';
 import { api, type CanaryDetail, type HistoryPoint } from './api.js';
+import { GATE_TYPES, LATENCY_PERCENTILE } from '../../vocabulary.js';
 import { Chart } from './chart.js';
+import { seriesByRun, valuesOf } from './series.js';
 import { age, bounds, num, shortRevision, time } from './format.js';
 import { JudgePanel } from './judge.js';
 import { useLive } from './live.js';
 import { PhaseBadge, WeightBar } from './overview.js';
+import { WARNING_DECISIONS } from '../../../engine/decisions.js';
+import { PlanPanel } from './plan.js';
 import { Workloads } from './workloads.js';
 
 const CANARY_COLOR = '#b3370b';
 const PRIMARY_COLOR = '#1f4e99';
 
 function Charts({ history }: { history: HistoryPoint[] }) {
-  const times = history.map((p) => Date.parse(p.time) / 1000);
+  const data = seriesByRun(history);
   const last = history.at(-1);
   const versus = (pick: (p: HistoryPoint['canary']) => number | undefined) => [
-    { label: 'canary', color: CANARY_COLOR, values: history.map((p) => pick(p.canary) ?? null) },
+    { label: 'canary', color: CANARY_COLOR, values: valuesOf(data, (p) => pick(p.canary)) },
     {
       label: 'primary',
       color: PRIMARY_COLOR,
-      values: history.map((p) => pick(p.primary) ?? null),
+      values: valuesOf(data, (p) => pick(p.primary)),
       dash: [6, 3],
     },
   ];
@@ -30,27 +34,27 @@ function Charts({ history }: { history: HistoryPoint[] }) {
   return (
     <section aria-labelledby="charts-title" class="panel charts">
       <h2 id="charts-title">Over time</h2>
+      <p class="note">One line per run: a new revision starts a new line.</p>
       <Chart
-        title="Canary traffic weight"
-        unit="%"
+        title="Canary traffic weight (%)"
         range={() => [0, 100]}
-        times={times}
-        series={[{ label: 'canary weight', color: CANARY_COLOR, values: history.map((p) => p.canaryWeight) }]}
+        times={data.times}
+        series={[
+          { label: 'canary weight', color: CANARY_COLOR, values: valuesOf(data, (p) => p.canaryWeight) },
+        ]}
         summary={last ? `latest ${last.canaryWeight}%` : 'no data yet'}
       />
       <Chart
-        title="Success rate"
-        unit="%"
+        title="Success rate (%)"
         // Up to 100% and a little below the lowest value, so small differences stay visible.
         range={(min) => [Math.max(0, Math.floor(Math.min(min, 99.5) - 0.5)), 100]}
-        times={times}
+        times={data.times}
         series={versus((s) => s.successRate)}
         summary={latest((s) => s.successRate, '%')}
       />
       <Chart
-        title="Latency"
-        unit=" ms"
-        times={times}
+        title={`Latency ${LATENCY_PERCENTILE} (ms)`}
+        times={data.times}
         series={versus((s) => s.latencyMs)}
         summary={latest((s) => s.latencyMs, ' ms')}
       />
@@ -104,8 +108,6 @@ function Checks({ canary }: { canary: CanaryDetail }) {
   );
 }
 
-const GATES = new Set(['confirm-rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback']);
-
 function Webhooks({
   canary,
   steering,
@@ -152,9 +154,13 @@ function Webhooks({
                   )}
                 </td>
                 <td>
-                  {GATES.has(h.type) ? (
+                  {GATE_TYPES.includes(h.type) ? (
                     <span>
-                      {h.open === undefined ? '' : h.open ? 'open ' : 'closed '}
+                      <strong
+                        class={`gate-state gate-${h.open === undefined ? 'unknown' : h.open ? 'open' : 'closed'}`}
+                      >
+                        {h.open === undefined ? 'unknown' : h.open ? 'Open' : 'Closed'}
+                      </strong>{' '}
                       <button
                         type="button"
                         disabled={readOnly || steering.busy}
@@ -196,7 +202,7 @@ function EventLog({ canary }: { canary: CanaryDetail }) {
       .map((d) => ({
         time: d.time,
         kind: 'decision',
-        warning: d.action === 'rollback' || d.phase === 'Failed',
+        warning: (WARNING_DECISIONS as readonly string[]).includes(d.action) || d.phase === 'Failed',
         reason: d.action,
         message: `${d.reason}${d.canaryWeight === undefined ? '' : ` (weight ${d.canaryWeight}%)`}`,
         by: undefined,
@@ -334,6 +340,7 @@ export function Detail(props: { namespace: string; name: string; readOnly: boole
           </p>
           <Summary canary={canary} />
           <ActionBar canary={canary} steering={steering} readOnly={readOnly} />
+          <PlanPanel plan={canary.plan} />
           <Workloads canary={canary} />
           <Charts history={history.data ?? []} />
           <Checks canary={canary} />

@@ -118,6 +118,15 @@ function EvidenceGroup({ name, group }: { name: string; group: Record_ }) {
   );
 }
 
+/**
+ * The judge's verdict in three words: `continue` (still collecting evidence), `pass` (shown not
+ * worse: the judge's `pass-early`), `fail`.
+ */
+function verdictOf(verdict: string | undefined): string {
+  if (verdict === 'pass-early') return 'pass';
+  return verdict ?? 'none';
+}
+
 export function JudgePanel({ judge }: { judge: Judge | undefined }) {
   if (!judge) {
     return (
@@ -139,7 +148,9 @@ export function JudgePanel({ judge }: { judge: Judge | undefined }) {
         {judge.insufficient ? (
           <strong class="verdict verdict-unknown">no evidence</strong>
         ) : (
-          <strong class={`verdict verdict-${judge.verdict ?? 'none'}`}>{judge.verdict ?? '—'}</strong>
+          <strong class={`verdict verdict-${verdictOf(judge.verdict)}`} id="judge-verdict">
+            {verdictOf(judge.verdict)}
+          </strong>
         )}
         {judge.insufficient ? <span> — {judge.insufficient}</span> : null}
         {judge.reason && !judge.insufficient ? <span> — {judge.reason}</span> : null}

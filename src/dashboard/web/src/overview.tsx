@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, type CanarySummary } from './api.js';
 import { age, shortRevision, time } from './format.js';
 import { useLive } from './live.js';
+import { planSummary } from './plan.js';
 import { canaryHref } from './router.js';
 
 export function PhaseBadge({ phase }: { phase: string }) {
@@ -85,6 +86,7 @@ function Row({ c }: { c: CanarySummary }) {
         <code>{shortRevision(c.revision)}</code>
       </td>
       <td>{c.strategy}</td>
+      <td class="plan-summary">{planSummary(c.plan)}</td>
       <td>{age(c.createdAt)}</td>
       <td>
         {c.lastDecision ? (
@@ -158,6 +160,7 @@ export function Overview() {
             <th scope="col">Weight (canary / primary)</th>
             <th scope="col">Revision</th>
             <th scope="col">Strategy</th>
+            <th scope="col">Progress</th>
             <th scope="col">Age</th>
             <th scope="col">Last decision</th>
           </tr>
