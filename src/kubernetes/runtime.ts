@@ -19,7 +19,13 @@ import { createGateServer } from '../analysis/gates/server.js';
 import type { LoadLimits } from '../analysis/loadgen/limits.js';
 import { LoadTasks } from '../analysis/loadgen/tasks.js';
 import { ConfigMapGateStore } from './gate-store.js';
-import { serve, startHealthServer, type EndpointPolicy, type HealthServer } from './server.js';
+import {
+  serve,
+  startHealthServer,
+  type EndpointPolicy,
+  type HealthServer,
+  type ReadyReport,
+} from './server.js';
 
 export interface RuntimeOptions {
   kubeConfig: KubeConfig;
@@ -110,9 +116,22 @@ export class ControllerRuntime {
     return this.server?.url;
   }
 
-  /** Ready when leading (or a standby, which is ready to take over) and, if leading, synced. */
-  private ready(): boolean {
-    return !this.leading || this.controller.synced;
+  /**
+   * Ready when leading (or a standby, which is ready to take over) and, if leading, synced; the
+   * detail says which Canary groups are watched and which CRDs are not installed (yet).
+   */
+  private ready(): ReadyReport {
+    if (!this.leading) return { ready: true, detail: ['standby: not the leader'] };
+    const { synced, syncing, absent } = this.controller.watched;
+    const list = (groups: string[]) => (groups.length > 0 ? groups.join(', ') : '(none)');
+    return {
+      ready: this.controller.synced,
+      detail: [
+        `watching: ${list(synced)}`,
+        ...(syncing.length > 0 ? [`syncing: ${list(syncing)}`] : []),
+        ...(absent.length > 0 ? [`not installed (looked for again): ${list(absent)}`] : []),
+      ],
+    };
   }
 
   async start(): Promise<void> {

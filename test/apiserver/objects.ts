@@ -83,6 +83,8 @@ export class ResourceService {
   private serviceIpCounter = 10;
   /** Called after every stored change; the deployment simulation listens here. */
   onChange: (key: string, object: JsonObject) => void = () => undefined;
+  /** Called when a CRD's resource stops being served (its open watches must end, as on a cluster). */
+  onTypeRemoved: (key: string) => void = () => undefined;
 
   constructor(
     readonly store: ObjectStore,
@@ -572,5 +574,6 @@ export class ResourceService {
     const key = typeKey(type.group, type.plural);
     for (const object of this.store.list(key)) this.store.remove(key, object);
     this.registry.remove(type.group, type.plural);
+    this.onTypeRemoved(key);
   }
 }
