@@ -18,6 +18,7 @@ import type { Provider } from './router.js';
 import { createGateServer } from '../analysis/gates/server.js';
 import type { LoadLimits } from '../analysis/loadgen/limits.js';
 import { LoadTasks } from '../analysis/loadgen/tasks.js';
+import { LeaseLoadClaims } from './load-claims.js';
 import { ConfigMapGateStore } from './gate-store.js';
 import {
   serve,
@@ -188,7 +189,12 @@ export class ControllerRuntime {
   /** Every replica serves gates: their state lives in the cluster, not in the process. */
   private async startGates(): Promise<void> {
     if (this.options.gatesAddr === undefined) return;
-    this.loadTasks = new LoadTasks({ limits: this.options.loadLimits });
+    // Every replica serves the webhooks: a task is claimed in a Lease so it runs once cluster-wide.
+    const claims = new LeaseLoadClaims(this.unfenced, {
+      namespace: this.options.leaseNamespace ?? this.options.namespace ?? 'serin-system',
+      identity: this.identity,
+    });
+    this.loadTasks = new LoadTasks({ limits: this.options.loadLimits, claims });
     const handler = createGateServer({
       store: new ConfigMapGateStore(this.unfenced, this.options.namespace),
       // No token configured: nobody can open a gate over HTTP; kubectl (and its RBAC) still can.
