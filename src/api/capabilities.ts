@@ -295,6 +295,30 @@ function metricIssues(raw: Json, spec: Json, options: CapabilityOptions): Capabi
 }
 
 /** Everything about a Canary that Serin would not run as written, each naming its field. */
+/**
+ * Flagger's load tester runs `bash`, `helm`, `helmv3`, `concord`, `ngrinder` and `tap` tasks
+ * through a shell or other programs; Serin's load tester (the gate API) runs only `cmd` tasks with a
+ * hey command line, never a shell, and answers 400 to the others. A webhook aimed at Flagger's own
+ * flagger-loadtester still works, so this warns (naming the field and what to use) rather than
+ * refusing the Canary.
+ */
+function webhookTaskIssues(spec: Json): CapabilityIssue[] {
+  const analysis = record(spec.analysis ?? spec.canaryAnalysis);
+  const key = spec.analysis !== undefined ? 'analysis' : 'canaryAnalysis';
+  return list(analysis.webhooks).flatMap((hook, i) => {
+    const type = record(record(hook).metadata).type;
+    if (type === undefined || type === 'cmd') return [];
+    return [
+      {
+        path: `spec.${key}.webhooks[${String(i)}].metadata.type`,
+        message: `load tester task type ${JSON.stringify(type)} runs through a shell or another program: only Flagger's flagger-loadtester runs it; Serin's load tester runs no shell and refuses it (use type "cmd" with a hey command line for load, and a pre-rollout webhook to your own test service for checks)`,
+        severity: 'warning' as const,
+        reason: 'NotSupported' as const,
+      },
+    ];
+  });
+}
+
 export function canaryCapabilities(raw: unknown, options: CapabilityOptions = {}): CapabilityIssue[] {
   if (!isRecord(raw)) return [];
   const spec = record(raw.spec);
@@ -304,6 +328,7 @@ export function canaryCapabilities(raw: unknown, options: CapabilityOptions = {}
     ...targetIssues(raw, spec, options.platform ?? 'any'),
     ...providerFieldIssues(spec, routing, options),
     ...metricIssues(raw, spec, options),
+    ...webhookTaskIssues(spec),
   ];
 }
 

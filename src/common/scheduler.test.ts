@@ -114,6 +114,23 @@ describe('TickScheduler', () => {
     await s.stop();
   });
 
+  it('a delay asked for during a tick replaces the interval once (a retry backing off)', async () => {
+    const t = controlledTick();
+    const s = new TickScheduler(t.tick, 1000);
+    s.trigger();
+    s.delayNext(8000);
+    await t.finish();
+    await vi.advanceTimersByTimeAsync(7999);
+    expect(t.starts).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.starts).toEqual([0, 8000]);
+    await t.finish(); // no delay asked for: back to the interval
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.starts).toEqual([0, 8000, 9000]);
+    await t.finish();
+    await s.stop();
+  });
+
   it('stop waits for the tick in progress and plans nothing more', async () => {
     const t = controlledTick();
     const s = new TickScheduler(t.tick, 1000);

@@ -42,6 +42,7 @@ export class TickScheduler {
   private again = false;
   private stopped = false;
   private dueAt: number | undefined;
+  private backoffMs: number | undefined;
 
   constructor(
     private readonly tick: TickFn,
@@ -57,6 +58,15 @@ export class TickScheduler {
   setInterval(ms: number): void {
     if (ms === this.intervalMs) return;
     this.intervalMs = ms;
+    if (this.timer !== undefined && this.running === undefined) this.plan();
+  }
+
+  /**
+   * The next planned tick waits exactly `ms` (a retry backing off), overriding the interval and
+   * the tick's due time once; a trigger still runs at once.
+   */
+  delayNext(ms: number): void {
+    this.backoffMs = ms;
     if (this.timer !== undefined && this.running === undefined) this.plan();
   }
 
@@ -104,7 +114,8 @@ export class TickScheduler {
     const now = (this.options.now ?? Date.now)();
     // A due time already past had its tick: wait the interval rather than spin.
     const untilDue = this.dueAt === undefined ? 0 : this.dueAt - now;
-    const delay = untilDue > 0 ? Math.min(this.intervalMs, untilDue) : this.intervalMs;
+    const delay = this.backoffMs ?? (untilDue > 0 ? Math.min(this.intervalMs, untilDue) : this.intervalMs);
+    this.backoffMs = undefined;
     this.timer = setTimeout(() => {
       this.trigger();
     }, delay);

@@ -2,10 +2,12 @@
  * Removes what Serin created for a Canary once it is deleted: only objects whose controller owner
  * reference is this Canary (a Service or VirtualService the user made is never deleted). Kubernetes
  * garbage collection would do the same through the owner references; doing it here makes deletion
- * finish in order (target serving first) and also works where no garbage collector runs.
+ * finish in order (target serving first) and also works where no garbage collector runs. What is
+ * already gone (a namespace being deleted takes everything with it) is simply skipped.
  */
 import type { Canary } from '../api/canary.js';
 import type { KubeClient } from './client.js';
+import { stateName } from './canary-state.js';
 import {
   apexName,
   canaryNamespace,
@@ -27,6 +29,8 @@ export async function cleanupOwnedObjects(client: KubeClient, canary: Canary): P
     [Resources.destinationRule, canaryServiceName(canary)],
     [Resources.virtualService, apexName(canary)],
     [Resources.httpRoute, apexName(canary)],
+    // The companion status of a flagger.app Canary (ADR 0010).
+    [Resources.configMap, stateName(canary.metadata.name)],
   ];
   if (canary.spec.autoscalerRef?.kind === 'HorizontalPodAutoscaler') {
     candidates.push([Resources.hpa, primaryName(canary.spec.autoscalerRef.name)]);

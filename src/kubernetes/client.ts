@@ -233,7 +233,7 @@ export class KubeClient {
   list<T extends KubeObject = KubeObject>(
     type: ResourceType,
     namespace?: string,
-    query: { labelSelector?: string; fieldSelector?: string; resourceVersion?: string } = {},
+    query: { labelSelector?: string; fieldSelector?: string; resourceVersion?: string; limit?: number } = {},
   ): Promise<ObjectList<T>> {
     return this.request<ObjectList<T>>('GET', resourcePath(type, namespace), { query });
   }

@@ -18,11 +18,25 @@ import { ControllerMetrics } from './metrics.js';
 import { canaryNamespace } from './objects.js';
 import { Resources, type ResourceType } from './resources.js';
 import { Limiter, TickScheduler } from '../common/scheduler.js';
+import { Backoff, type BackoffPolicy } from '../common/backoff.js';
 import type { ClusterPorts, PortsFactory } from './ports.js';
 import { observeSupport, recordSupport, supportOf } from './support.js';
 
 export const FINALIZER = 'serin.dev/finalizer';
-const DELETION_RETRY_MS = 1_000;
+/** Failed reconciles and deletions waiting on the target retry on this, never at a fixed rate. */
+export const RETRY_POLICY: BackoffPolicy = { initialMs: 1_000, maxMs: 120_000 };
+/** A Canary group whose CRD is not installed is looked for again on this: a CRD applied later is found. */
+export const DISCOVERY_POLICY: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000 };
+
+/** What the controller watches, for /readyz and `serin` status views. */
+export interface WatchedGroups {
+  /** Watched, caches filled. */
+  synced: string[];
+  /** Watched, first list still under way. */
+  syncing: string[];
+  /** CRD not installed (or removed): looked for again with backoff. */
+  absent: string[];
+}
 
 export interface ControllerOptions {
   client: KubeClient;
@@ -48,6 +62,8 @@ interface Entry {
   generation: number | undefined;
   invalidVersion: string | undefined;
   previousPhase: string | undefined;
+  /** Failures (or deletion waits) in a row: the next retry backs off. */
+  retry: Backoff;
 }
 
 /** Validates a live object; errors name the field. */
@@ -64,7 +80,9 @@ export function parseCanary(live: KubeObject): { canary?: Canary; error?: string
 
 export class CanaryController {
   private readonly entries = new Map<string, Entry>();
-  private readonly informers: Informer<KubeObject>[] = [];
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly absent = new Set<string>();
+  private discoveryTimer: NodeJS.Timeout | undefined;
   private readonly limiter: Limiter;
   private started = false;
 
@@ -76,42 +94,121 @@ export class CanaryController {
     return this.options.logger;
   }
 
-  /** Whether every informer has listed once (for /readyz). */
+  /** Whether every watched group has listed once (for /readyz). */
   get synced(): boolean {
-    return this.started && this.informers.every((i) => i.hasSynced);
+    return this.started && [...this.informers.values()].every((i) => i.hasSynced);
+  }
+
+  get watched(): WatchedGroups {
+    const informers = [...this.informers.entries()];
+    return {
+      synced: informers.filter(([, i]) => i.hasSynced).map(([group]) => group),
+      syncing: informers.filter(([, i]) => !i.hasSynced).map(([group]) => group),
+      absent: [...this.absent],
+    };
   }
 
   get canaryCount(): number {
     return this.entries.size;
   }
 
-  /** Starts watching; resolves when the caches are filled. Flagger's group is watched if its CRD exists. */
+  /**
+   * Starts watching every Canary group whose CRD is installed; resolves when their caches are
+   * filled. A group whose CRD is missing is looked for again with backoff and watched as soon as it
+   * appears; a group whose CRD goes away is unwatched and looked for again.
+   */
   async start(): Promise<void> {
     this.started = true;
-    for (const type of [Resources.serinCanary, Resources.flaggerCanary]) {
-      if (!(await this.groupServed(type))) {
-        this.log.info({ group: type.group }, 'Canary CRD not installed; not watching this group');
-        continue;
-      }
-      const informer = new Informer<KubeObject>(this.options.client, type, {
-        namespace: this.options.namespace,
-        resyncMs: this.options.resyncMs ?? 300_000,
-        onError: (error) => {
-          this.log.warn({ err: error, group: type.group }, 'watch interrupted; reconnecting');
-        },
-      });
-      informer.on((event, object) => {
-        this.onEvent(type, event, object);
-      });
-      this.informers.push(informer);
-      informer.start();
+    const groups = [Resources.serinCanary, Resources.flaggerCanary];
+    await Promise.all(groups.map((type) => this.discover(type)));
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    if (this.absent.size > 0) this.scheduleDiscovery(new Backoff(DISCOVERY_POLICY));
+  }
+
+  /** Watches `type` if its group is served; otherwise records it as absent. */
+  private async discover(type: ResourceType): Promise<void> {
+    if (!this.started || this.informers.has(type.group)) return;
+    let served: boolean;
+    try {
+      served = await this.groupServed(type);
+    } catch (error) {
+      this.log.warn(
+        { err: (error as Error).message, group: type.group },
+        'could not look for the Canary CRD',
+      );
+      served = false;
     }
-    await Promise.all(this.informers.map((i) => i.waitForSync()));
+    if (!served) {
+      if (!this.absent.has(type.group))
+        this.log.info({ group: type.group }, 'Canary CRD not installed; looking for it again with backoff');
+      this.absent.add(type.group);
+      this.options.metrics.watchedGroup.set({ group: type.group }, 0);
+      return;
+    }
+    this.absent.delete(type.group);
+    this.watch(type);
+    this.log.info({ group: type.group }, 'watching Canaries of this group');
+  }
+
+  private watch(type: ResourceType): void {
+    const informer = new Informer<KubeObject>(this.options.client, type, {
+      namespace: this.options.namespace,
+      resyncMs: this.options.resyncMs ?? 300_000,
+      onError: (error) => {
+        if (isNotFound(error)) {
+          void this.unwatch(type, 'the Canary CRD was removed; no longer watching this group');
+          return;
+        }
+        this.log.warn({ err: error, group: type.group }, 'watch interrupted; reconnecting');
+      },
+    });
+    informer.on((event, object) => {
+      this.onEvent(type, event, object);
+    });
+    this.informers.set(type.group, informer);
+    informer.start();
+    void informer.waitForSync().then(() => {
+      if (this.informers.get(type.group) === informer)
+        this.options.metrics.watchedGroup.set({ group: type.group }, 1);
+    });
+  }
+
+  /** Stops a group's informer and its Canaries' schedulers (their CRD is gone), then looks for it again. */
+  private async unwatch(type: ResourceType, why: string): Promise<void> {
+    const informer = this.informers.get(type.group);
+    if (!informer) return;
+    this.informers.delete(type.group);
+    this.absent.add(type.group);
+    this.options.metrics.watchedGroup.set({ group: type.group }, 0);
+    this.log.warn({ group: type.group }, why);
+    await informer.stop();
+    const stopping: Promise<void>[] = [];
+    for (const [key, entry] of this.entries) {
+      if (entry.type.group !== type.group) continue;
+      this.entries.delete(key);
+      stopping.push(entry.scheduler.stop());
+    }
+    this.updateTotals();
+    await Promise.all(stopping);
+    if (this.discoveryTimer === undefined) this.scheduleDiscovery(new Backoff(DISCOVERY_POLICY));
+  }
+
+  private scheduleDiscovery(backoff: Backoff): void {
+    this.discoveryTimer = setTimeout(() => {
+      void (async () => {
+        for (const type of [Resources.serinCanary, Resources.flaggerCanary]) {
+          if (this.absent.has(type.group)) await this.discover(type);
+        }
+        this.discoveryTimer = undefined;
+        if (this.started && this.absent.size > 0) this.scheduleDiscovery(backoff);
+      })();
+    }, backoff.next());
+    this.discoveryTimer.unref();
   }
 
   private async groupServed(type: ResourceType): Promise<boolean> {
     try {
-      await this.options.client.list(type, this.options.namespace);
+      await this.options.client.list(type, this.options.namespace, { limit: 1 });
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -120,11 +217,15 @@ export class CanaryController {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.informers.map((i) => i.stop()));
-    this.informers.length = 0;
+    this.started = false;
+    clearTimeout(this.discoveryTimer);
+    this.discoveryTimer = undefined;
+    const informers = [...this.informers.values()];
+    this.informers.clear();
+    this.absent.clear();
+    await Promise.all(informers.map((i) => i.stop()));
     await Promise.all([...this.entries.values()].map((e) => e.scheduler.stop()));
     this.entries.clear();
-    this.started = false;
   }
 
   private keyOf(type: ResourceType, ns: string, name: string): string {
@@ -154,6 +255,7 @@ export class CanaryController {
         generation: object.metadata.generation,
         invalidVersion: undefined,
         previousPhase: undefined,
+        retry: new Backoff(RETRY_POLICY),
       };
       this.entries.set(key, created);
       this.updateTotals();
@@ -181,7 +283,7 @@ export class CanaryController {
    * One idempotent reconcile: re-read the Canary, then deletion, or a tick of the engine. Returns
    * when the engine's evidence window ends, so an early tick does not delay the next step.
    */
-  async reconcile(entry: Entry): Promise<number | undefined> {
+  async reconcile(entry: Entry, finalizerAdded = false): Promise<number | undefined> {
     const { client, metrics } = this.options;
     const log = this.log.child({ canary: entry.name, namespace: entry.namespace });
     try {
@@ -197,7 +299,10 @@ export class CanaryController {
         await this.finalize(entry, canary, log, tick);
         return undefined;
       }
-      if (!(await this.ensureFinalizer(entry, canary))) return undefined;
+      const finalizer = await this.ensureFinalizer(entry, canary);
+      if (finalizer === 'conflict') return undefined; // the update event brings the new version
+      // As quick as Flagger: the tick that adds the finalizer goes on to initialise, on the new version.
+      if (finalizer === 'added' && !finalizerAdded) return await this.reconcile(entry, true);
       const commands = this.pendingCommands(canary, log);
       const previousPhase = canary.status?.phase;
       const end = metrics.duration.startTimer({
@@ -213,12 +318,15 @@ export class CanaryController {
         log.info({ phase: result.status.phase, weight: result.status.canaryWeight }, 'phase changed');
       }
       for (const d of result.decisions) log.info({ action: d.action, weight: d.canaryWeight }, d.reason);
+      entry.retry.reset();
       return evidenceDueAt(canary, result.status);
     } catch (error) {
       metrics.tickErrors.inc({ namespace: entry.namespace });
+      const delay = entry.retry.next();
+      entry.scheduler.delayNext(delay);
       log.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        'reconcile failed; retrying next interval',
+        { err: error instanceof Error ? error.message : String(error), failures: entry.retry.failures },
+        `reconcile failed; retrying in ${(delay / 1000).toFixed(1)}s`,
       );
       return undefined;
     }
@@ -270,9 +378,9 @@ export class CanaryController {
   }
 
   /** Adds Serin's finalizer (needed to give the target its replicas back on deletion). */
-  private async ensureFinalizer(entry: Entry, canary: Canary): Promise<boolean> {
+  private async ensureFinalizer(entry: Entry, canary: Canary): Promise<'present' | 'added' | 'conflict'> {
     const finalizers = canary.metadata.finalizers ?? [];
-    if (finalizers.includes(FINALIZER)) return true;
+    if (finalizers.includes(FINALIZER)) return 'present';
     try {
       await this.options.client.patch(entry.type, entry.namespace, entry.name, {
         metadata: {
@@ -280,9 +388,9 @@ export class CanaryController {
           resourceVersion: canary.metadata.resourceVersion,
         },
       });
-      return false; // the update event brings the new version and triggers the next tick
+      return 'added';
     } catch (error) {
-      if (isConflict(error)) return false;
+      if (isConflict(error)) return 'conflict';
       throw error;
     }
   }
@@ -290,38 +398,86 @@ export class CanaryController {
   /**
    * Deletion: with revertOnDeletion the engine terminates (target back, routing restored);
    * without it Serin still scales the target back up before the primary goes away (Flagger
-   * leaves it at zero). Then Serin's own objects are removed and the finalizer released.
+   * leaves it at zero). Then Serin's own objects are removed and the finalizer released. A target
+   * that is gone or going (deleted with its Canary, or with the whole namespace) has nothing to
+   * give back: Serin removes what exists and releases the finalizer at once, never waits on it.
    */
   private async finalize(entry: Entry, canary: Canary, log: Logger, tick: ClusterPorts): Promise<void> {
     if (!holdsFinalizer(canary, FINALIZER)) return;
-    entry.scheduler.setInterval(DELETION_RETRY_MS);
-    if (canary.spec.revertOnDeletion === true) {
-      const { done } = await terminate(canary, tick.ports);
-      if (!done) {
-        log.info('waiting for the target to be ready before removing the canary');
-        return;
-      }
-    } else {
-      const readiness = await tick.workloads.revert(canary);
-      if (!readiness.ready) {
-        log.info(
-          { reason: readiness.message },
-          'waiting for the target to be ready before removing the canary',
-        );
-        return;
-      }
+    const gone = await this.targetGone(canary);
+    if (gone !== undefined) {
+      await this.release(entry, canary, log, tick, gone);
+      return;
     }
-    await cleanupOwnedObjects(this.options.client, canary);
-    const live = await this.options.client.get(entry.type, canaryNamespace(canary), canary.metadata.name);
+    const ready =
+      canary.spec.revertOnDeletion === true
+        ? (await terminate(canary, tick.ports)).done
+        : await this.revertTarget(canary, tick, log);
+    if (!ready) {
+      const delay = entry.retry.next();
+      entry.scheduler.delayNext(delay);
+      log.info(
+        { retryInMs: Math.round(delay) },
+        'waiting for the target to be ready before removing the canary',
+      );
+      return;
+    }
+    await this.release(entry, canary, log, tick, undefined);
+  }
+
+  private async revertTarget(canary: Canary, tick: ClusterPorts, log: Logger): Promise<boolean> {
+    const readiness = await tick.workloads.revert(canary);
+    if (!readiness.ready) log.info({ reason: readiness.message }, 'target not ready yet');
+    return readiness.ready;
+  }
+
+  /** Why the target cannot be given back (it is missing or being deleted), or undefined if it can. */
+  private async targetGone(canary: Canary): Promise<string | undefined> {
+    const { kind, name } = canary.spec.targetRef;
+    if (kind !== 'Deployment') return undefined;
+    const ns = canaryNamespace(canary);
+    const target = await this.options.client.get(Resources.deployment, ns, name);
+    if (!target) return `Deployment ${ns}/${name} (spec.targetRef) not found`;
+    if (target.metadata.deletionTimestamp !== undefined)
+      return `Deployment ${ns}/${name} (spec.targetRef) is being deleted`;
+    return undefined;
+  }
+
+  /** Removes Serin's objects and releases the finalizers; `gone` says why the target was not reverted. */
+  private async release(
+    entry: Entry,
+    canary: Canary,
+    log: Logger,
+    tick: ClusterPorts,
+    gone: string | undefined,
+  ): Promise<void> {
+    const { client } = this.options;
+    if (gone !== undefined && canary.spec.revertOnDeletion === true) {
+      // The user's own VirtualService still gets its original routes back, when it is still there.
+      await tick.ports.router.finalize(canary).catch((error: unknown) => {
+        log.warn({ err: (error as Error).message }, 'could not restore the original routing');
+      });
+    }
+    await cleanupOwnedObjects(client, canary);
+    const live = await client.get(entry.type, canaryNamespace(canary), canary.metadata.name);
     if (!live) return;
+    if (gone !== undefined) {
+      // Best effort: a terminating namespace takes no new Events.
+      await tick.ports.notifier.event(canary, {
+        type: 'Normal',
+        reason: 'TargetGone',
+        message: `${gone}: nothing to give back; Serin's objects removed and the finalizer released`,
+      });
+    }
     // Flagger's finalizer goes too: Serin has done the revert Flagger would have done.
     const finalizers = releaseFinalizers(live.metadata.finalizers, FINALIZER);
-    await this.options.client.patch(entry.type, canaryNamespace(canary), canary.metadata.name, {
+    await client.patch(entry.type, canaryNamespace(canary), canary.metadata.name, {
       metadata: { finalizers, resourceVersion: live.metadata.resourceVersion },
     });
+    entry.retry.reset();
     this.options.metrics.forget(canary);
     log.info(
-      { revertOnDeletion: canary.spec.revertOnDeletion === true },
+      { revertOnDeletion: canary.spec.revertOnDeletion === true, targetGone: gone },
       'canary deleted; finalizer removed',
     );
   }

@@ -7,6 +7,7 @@
 import type { KubeClient, KubeObject, WatchEvent } from './client.js';
 import { isGone } from './client.js';
 import type { ResourceType } from './resources.js';
+import { Backoff } from '../common/backoff.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T extends KubeObject> = (event: InformerEvent, object: T) => void;
@@ -146,10 +147,11 @@ export class Informer<T extends KubeObject> {
   }
 
   private async run(): Promise<void> {
-    const initial = this.options.backoffInitialMs ?? 250;
-    const max = this.options.backoffMaxMs ?? 10_000;
+    const backoff = new Backoff({
+      initialMs: this.options.backoffInitialMs ?? 250,
+      maxMs: this.options.backoffMaxMs ?? 10_000,
+    });
     const resyncMs = this.options.resyncMs ?? 300_000;
-    let backoff = initial;
     let needList = true;
     let lastList = 0;
     while (this.running) {
@@ -160,7 +162,7 @@ export class Informer<T extends KubeObject> {
           needList = false;
         }
         await this.watchOnce(resyncMs - (Date.now() - lastList));
-        backoff = initial;
+        backoff.reset();
       } catch (error) {
         if (!this.isRunning()) break;
         if (isGone(error)) {
@@ -168,8 +170,7 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         this.options.onError?.(error);
-        await this.sleep(backoff + Math.random() * backoff * 0.2);
-        backoff = Math.min(max, backoff * 2);
+        await this.sleep(backoff.next());
         // After a failure we may have missed events the server no longer keeps: relist.
         needList = true;
       }

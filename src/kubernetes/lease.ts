@@ -19,7 +19,7 @@ export interface LeaderElectionOptions {
   onError?: (error: unknown) => void;
 }
 
-interface LeaseSpec {
+export interface LeaseSpec {
   holderIdentity?: string;
   leaseDurationSeconds?: number;
   acquireTime?: string;
@@ -27,7 +27,7 @@ interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-type Lease = KubeObject & { spec?: LeaseSpec };
+export type Lease = KubeObject & { spec?: LeaseSpec };
 
 /** `2026-01-01T00:00:00.123000Z`: the API server rejects RFC 3339 with millisecond precision here. */
 export function microTime(date: Date): string {

@@ -99,6 +99,12 @@ export class ControllerMetrics {
     help: '1 when this replica holds the leader lease.',
     registers: [this.registry],
   });
+  readonly watchedGroup = new Gauge({
+    name: 'serin_canary_group_watched',
+    help: 'Canary API groups: 1 when watched and synced, 0 while its CRD is not installed (re-discovered with backoff).',
+    labelNames: ['group'],
+    registers: [this.registry],
+  });
 
   constructor(version: string, provider: string, requests?: RequestCounters) {
     const counters = requests;

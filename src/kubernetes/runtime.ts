@@ -18,8 +18,15 @@ import type { Provider } from './router.js';
 import { createGateServer } from '../analysis/gates/server.js';
 import type { LoadLimits } from '../analysis/loadgen/limits.js';
 import { LoadTasks } from '../analysis/loadgen/tasks.js';
+import { LeaseLoadClaims } from './load-claims.js';
 import { ConfigMapGateStore } from './gate-store.js';
-import { serve, startHealthServer, type EndpointPolicy, type HealthServer } from './server.js';
+import {
+  serve,
+  startHealthServer,
+  type EndpointPolicy,
+  type HealthServer,
+  type ReadyReport,
+} from './server.js';
 
 export interface RuntimeOptions {
   kubeConfig: KubeConfig;
@@ -110,9 +117,22 @@ export class ControllerRuntime {
     return this.server?.url;
   }
 
-  /** Ready when leading (or a standby, which is ready to take over) and, if leading, synced. */
-  private ready(): boolean {
-    return !this.leading || this.controller.synced;
+  /**
+   * Ready when leading (or a standby, which is ready to take over) and, if leading, synced; the
+   * detail says which Canary groups are watched and which CRDs are not installed (yet).
+   */
+  private ready(): ReadyReport {
+    if (!this.leading) return { ready: true, detail: ['standby: not the leader'] };
+    const { synced, syncing, absent } = this.controller.watched;
+    const list = (groups: string[]) => (groups.length > 0 ? groups.join(', ') : '(none)');
+    return {
+      ready: this.controller.synced,
+      detail: [
+        `watching: ${list(synced)}`,
+        ...(syncing.length > 0 ? [`syncing: ${list(syncing)}`] : []),
+        ...(absent.length > 0 ? [`not installed (looked for again): ${list(absent)}`] : []),
+      ],
+    };
   }
 
   async start(): Promise<void> {
@@ -169,7 +189,12 @@ export class ControllerRuntime {
   /** Every replica serves gates: their state lives in the cluster, not in the process. */
   private async startGates(): Promise<void> {
     if (this.options.gatesAddr === undefined) return;
-    this.loadTasks = new LoadTasks({ limits: this.options.loadLimits });
+    // Every replica serves the webhooks: a task is claimed in a Lease so it runs once cluster-wide.
+    const claims = new LeaseLoadClaims(this.unfenced, {
+      namespace: this.options.leaseNamespace ?? this.options.namespace ?? 'serin-system',
+      identity: this.identity,
+    });
+    this.loadTasks = new LoadTasks({ limits: this.options.loadLimits, claims });
     const handler = createGateServer({
       store: new ConfigMapGateStore(this.unfenced, this.options.namespace),
       // No token configured: nobody can open a gate over HTTP; kubectl (and its RBAC) still can.

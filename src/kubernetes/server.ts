@@ -1,4 +1,7 @@
-/** The controller's HTTP endpoints: /metrics (Prometheus), /healthz (alive), /readyz (caches synced). */
+/**
+ * The controller's HTTP endpoints: /metrics (Prometheus), /healthz (alive), /readyz (caches synced;
+ * its body says what is watched, so a 200 never hides a Canary group nobody watches).
+ */
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -6,6 +9,12 @@ import { createEndpointGuard, createGuardedServer, type EndpointPolicyOptions } 
 
 /** The endpoint policy (src/http/guard.ts) without the bind address, which comes from `address`. */
 export type EndpointPolicy = Omit<EndpointPolicyOptions, 'bindHost'>;
+
+/** Ready or not, and the lines /readyz prints under its verdict. */
+export interface ReadyReport {
+  ready: boolean;
+  detail: string[];
+}
 
 export interface HealthServer {
   url: string;
@@ -15,7 +24,7 @@ export interface HealthServer {
 export async function startHealthServer(
   address: string,
   registry: Registry,
-  ready: () => boolean,
+  ready: () => boolean | ReadyReport,
   policy: EndpointPolicy = {},
 ): Promise<HealthServer> {
   const handler: http.RequestListener = (req, res) => {
@@ -39,9 +48,10 @@ export async function startHealthServer(
       return;
     }
     if (path === '/readyz') {
-      const ok = ready();
+      const verdict = ready();
+      const { ready: ok, detail } = typeof verdict === 'boolean' ? { ready: verdict, detail: [] } : verdict;
       res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
-      res.end(ok ? 'ok\n' : 'not ready\n');
+      res.end([ok ? 'ok' : 'not ready', ...detail].join('\n') + '\n');
       return;
     }
     res.writeHead(404);

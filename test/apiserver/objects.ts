@@ -86,6 +86,8 @@ export class ResourceService {
   onChange: (key: string, object: JsonObject) => void = () => undefined;
   /** The containers' output served by `pods/{name}/log`; the pod simulator writes it. */
   readonly podLogs = new PodLogs();
+  /** Called when a CRD's resource stops being served (its open watches must end, as on a cluster). */
+  onTypeRemoved: (key: string) => void = () => undefined;
 
   constructor(
     readonly store: ObjectStore,
@@ -575,5 +577,6 @@ export class ResourceService {
     const key = typeKey(type.group, type.plural);
     for (const object of this.store.list(key)) this.store.remove(key, object);
     this.registry.remove(type.group, type.plural);
+    this.onTypeRemoved(key);
   }
 }

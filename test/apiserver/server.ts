@@ -167,6 +167,10 @@ export class TestApiServer {
     this.service.onChange = (key, object) => {
       this.deployments.observe(key, object);
     };
+    // kube-apiserver tears down a removed CRD's storage, which ends every watch on it.
+    this.service.onTypeRemoved = (key) => {
+      for (const stream of this.watches) if (stream.key === key) stream.end();
+    };
     this.handler = new ResourceHandler({
       service: this.service,
       watches: this.watches,

@@ -35,6 +35,11 @@ export class WatchStream {
     private readonly onClose: (stream: WatchStream) => void,
   ) {}
 
+  /** The resource type (store key) this stream watches. */
+  get key(): string {
+    return this.request.key;
+  }
+
   start(): void {
     if (this.request.expiredAsHttpStatus && this.isExpired()) {
       // Before any header is sent: the caller answers with an HTTP 410 Status instead of a stream.

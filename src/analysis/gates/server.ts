@@ -137,7 +137,11 @@ export function createGateServer(options: GateServerOptions): RequestListener {
     const command = payload.metadata.cmd;
     if (command === undefined) throw new HttpError(400, 'metadata.cmd: expected a hey command line');
     try {
-      const { task: started, started: isNew } = options.loadTasks.start(
+      const {
+        task: started,
+        started: isNew,
+        elsewhere,
+      } = await options.loadTasks.start(
         {
           canary: `${payload.name}.${payload.namespace}`,
           namespace: payload.namespace,
@@ -147,7 +151,12 @@ export function createGateServer(options: GateServerOptions): RequestListener {
         command,
       );
       if (isNew) log(`load task ${started.id} started for ${started.canary}`);
-      reply(res, 202, { id: started.id, status: isNew ? 'started' : 'already running' });
+      const status = isNew
+        ? 'started'
+        : elsewhere === true
+          ? 'already running on another replica'
+          : 'already running';
+      reply(res, 202, { id: started.id, status });
     } catch (error) {
       if (error instanceof CommandLineError) throw new HttpError(400, `metadata.cmd: ${error.message}`);
       if (error instanceof LoadRefused) throw new HttpError(error.status, `metadata.cmd: ${error.message}`);
