@@ -141,4 +141,24 @@ describe('explainRequest', () => {
     });
     expect(e.notes.join('\n')).toContain('subset v1 of ratings is not defined by any DestinationRule');
   });
+
+  it('compares methods as sent (Istio is case-sensitive) and cites SRN1160 for duplicate mesh hosts', () => {
+    const post = (method: string) =>
+      ask({ authority: 'shop.example.com', path: '/api/cart', method, gateway: 'istio-system/public' });
+    expect(post('POST').rule?.index).toBe(0);
+    expect(post('post').rule).toBeUndefined();
+    const twice = readManifests([
+      { name: 'a.yaml', text: manifests.split('---')[0] ?? '' },
+      { name: 'b.yaml', text: (manifests.split('---')[0] ?? '').replace('name: ratings', 'name: ratings-2') },
+    ]);
+    const notes = explainRequest(twice, {
+      authority: 'ratings',
+      path: '/',
+      method: 'GET',
+      scheme: 'http',
+      headers: {},
+    }).notes.join('\n');
+    expect(notes).toContain('SRN1160');
+    expect(notes).not.toContain('SRN1401');
+  });
 });
