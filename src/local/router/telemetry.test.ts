@@ -47,9 +47,9 @@ describe('RouterTelemetry', () => {
         'request_protocol="http",grpc_response_status="",response_code="200",response_flags="-",' +
         'connection_security_policy="none"} 1',
     );
-    const labelNames = [...(/istio_requests_total\{([^}]*)\}/.exec(text)?.[1] ?? '').matchAll(/(\w+)="/g)].map(
-      (m) => m[1],
-    );
+    const labelNames = [
+      ...(/istio_requests_total\{([^}]*)\}/.exec(text)?.[1] ?? '').matchAll(/(\w+)="/g),
+    ].map((m) => m[1]);
     expect(labelNames).toHaveLength(25);
     const les = [...text.matchAll(/istio_request_duration_milliseconds_bucket\{[^}]*le="([^"]+)"/g)].map(
       (m) => m[1],
