@@ -85,13 +85,18 @@ describe('explainRequest', () => {
     const e = ask({ authority: 'ratings.default.svc.cluster.local:9080' });
     expect(e.rule?.index).toBe(1);
     expect(e.rule?.matchIndex).toBeUndefined();
-    expect(e.mirror).toEqual({ host: 'ratings', subset: 'v2', percent: 5 });
+    expect(e.mirrors).toEqual([{ host: 'ratings', subset: 'v2', percent: 5 }]);
     expect(e.fault).toBeUndefined();
     expect(e.summary).toBe('rule 1 of ratings: ratings/v1 100%');
   });
 
   it('gateway traffic: wildcard hosts, weights relative, weight 0 gets nothing', () => {
-    const e = ask({ authority: 'shop.example.com', path: '/api/cart', method: 'POST', gateway: 'public' });
+    const e = ask({
+      authority: 'shop.example.com',
+      path: '/api/cart',
+      method: 'POST',
+      gateway: 'istio-system/public',
+    });
     expect(e.virtualService?.name).toBe('edge');
     expect(e.destinations.map((d) => [d.host, d.port, d.percent])).toEqual([
       ['api', 8080, 0],
@@ -99,11 +104,26 @@ describe('explainRequest', () => {
       ['api-old', 8080, 25],
     ]);
     expect(
-      ask({ authority: 'shop.example.com', path: '/api/cart', method: 'GET', gateway: 'public' }).summary,
+      ask({ authority: 'shop.example.com', path: '/api/cart', method: 'GET', gateway: 'istio-system/public' })
+        .summary,
     ).toBe('VirtualService edge applies but no rule matches: Istio answers 404');
-    expect(ask({ authority: 'shop.example.com', path: '/old', gateway: 'public' }).redirect).toEqual({
+    expect(
+      ask({ authority: 'shop.example.com', path: '/old', gateway: 'istio-system/public' }).redirect,
+    ).toEqual({
       uri: '/new',
     });
+    // Gateways are compared as namespace/name: another team's `public` gateway is not this one.
+    expect(
+      ask({ authority: 'shop.example.com', path: '/old', gateway: 'team-b/public' }).virtualService,
+    ).toBeUndefined();
+    expect(
+      ask({
+        authority: 'shop.example.com',
+        path: '/old',
+        gateway: 'public',
+        defaultNamespace: 'istio-system',
+      }).redirect,
+    ).toEqual({ uri: '/new' });
     // The same host from inside the mesh is not covered by a gateway-only VirtualService.
     expect(
       ask({ authority: 'shop.example.com', path: '/api/cart', method: 'POST' }).virtualService,
@@ -120,5 +140,25 @@ describe('explainRequest', () => {
       headers: {},
     });
     expect(e.notes.join('\n')).toContain('subset v1 of ratings is not defined by any DestinationRule');
+  });
+
+  it('compares methods as sent (Istio is case-sensitive) and cites SRN1160 for duplicate mesh hosts', () => {
+    const post = (method: string) =>
+      ask({ authority: 'shop.example.com', path: '/api/cart', method, gateway: 'istio-system/public' });
+    expect(post('POST').rule?.index).toBe(0);
+    expect(post('post').rule).toBeUndefined();
+    const twice = readManifests([
+      { name: 'a.yaml', text: manifests.split('---')[0] ?? '' },
+      { name: 'b.yaml', text: (manifests.split('---')[0] ?? '').replace('name: ratings', 'name: ratings-2') },
+    ]);
+    const notes = explainRequest(twice, {
+      authority: 'ratings',
+      path: '/',
+      method: 'GET',
+      scheme: 'http',
+      headers: {},
+    }).notes.join('\n');
+    expect(notes).toContain('SRN1160');
+    expect(notes).not.toContain('SRN1401');
   });
 });

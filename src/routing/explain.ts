@@ -1,14 +1,18 @@
 import { z } from 'zod';
-import type { DestinationRuleSpec, HTTPRoute, VirtualServiceSpec } from './istio/types.js';
+import type { DestinationRuleSpec } from './istio/types.js';
 import { DestinationRuleSpecSchema, VirtualServiceSpecSchema } from './istio/types.js';
 import { ofKind, type Manifest, type ManifestSet } from './manifests.js';
 import {
-  compileVirtualService,
-  destinationProbabilities,
+  compileRoutePlan,
   hostMatcher,
-  mirrorPercent,
+  resolveGatewayName,
+  resolveServiceHost,
+  RouteCompileError,
+  type NamedVirtualService,
+  type PlannedRule,
   type RequestAttributes,
-} from './match.js';
+  type RoutePlan,
+} from './plan/index.js';
 
 /** `serin route explain`: where a request goes under a set of VirtualServices and DestinationRules. */
 
@@ -26,13 +30,30 @@ export interface ExplainedDestination {
 }
 
 export interface Explanation {
-  request: { host: string; path: string; method: string; gateway: string; headers: Record<string, string> };
+  request: {
+    host: string;
+    path: string;
+    method: string;
+    /** `mesh` or `namespace/name`, as gateways are compared. */
+    gateway: string;
+    headers: Record<string, string>;
+    sourceNamespace?: string;
+    sourceLabels?: Record<string, string>;
+  };
   /** VirtualServices that apply to the host (and gateway), in the order Istio considers them. */
   candidates: string[];
   virtualService?: { name: string; namespace?: string; source: string };
-  rule?: { index: number; name?: string; matchIndex?: number; source: string };
+  rule?: {
+    index: number;
+    name?: string;
+    matchIndex?: number;
+    source: string;
+    /** The delegate VirtualService's rule the request took, when the root rule delegates. */
+    delegate?: { name: string; namespace: string; index: number; source: string };
+  };
   destinations: ExplainedDestination[];
-  mirror?: { host: string; subset?: string; percent: number };
+  /** Every mirror of the rule (`mirror` and `mirrors[]`), in the order Envoy sends them. */
+  mirrors: { host: string; subset?: string; percent: number }[];
   fault?: {
     delay?: { fixedDelay: string; percent: number };
     abort?: { httpStatus?: number; grpcStatus?: string; percent: number };
@@ -49,14 +70,14 @@ export interface Explanation {
 
 interface LoadedVs {
   manifest: Manifest;
-  spec: VirtualServiceSpec;
+  vs: NamedVirtualService;
 }
 
 function where(m: Manifest, path: readonly (string | number)[] = []): string {
   return `${m.file}:${m.lineOf(path)}`;
 }
 
-function loadVirtualServices(set: ManifestSet, notes: string[]): LoadedVs[] {
+function loadVirtualServices(set: ManifestSet, defaultNamespace: string, notes: string[]): LoadedVs[] {
   const out: LoadedVs[] = [];
   for (const m of ofKind(set, 'VirtualService', true)) {
     const parsed = VirtualServiceSpecSchema.safeParse(m.raw.spec ?? {});
@@ -66,14 +87,21 @@ function loadVirtualServices(set: ManifestSet, notes: string[]): LoadedVs[] {
       );
       continue;
     }
-    out.push({ manifest: m, spec: parsed.data });
+    out.push({
+      manifest: m,
+      vs: { name: m.name, namespace: m.namespace ?? defaultNamespace, spec: parsed.data },
+    });
   }
   return out;
 }
 
-function subsetIndex(
-  set: ManifestSet,
-): { rule: DestinationRuleSpec; manifest: Manifest; matches: (h: string) => boolean }[] {
+interface IndexedRule {
+  rule: DestinationRuleSpec;
+  manifest: Manifest;
+  matches: (h: string) => boolean;
+}
+
+function subsetIndex(set: ManifestSet, defaultNamespace: string): IndexedRule[] {
   return ofKind(set, 'DestinationRule', true).flatMap((m) => {
     const parsed = DestinationRuleSpecSchema.safeParse(m.raw.spec ?? {});
     if (!parsed.success) return [];
@@ -81,51 +109,35 @@ function subsetIndex(
       {
         rule: parsed.data,
         manifest: m,
-        matches: hostMatcher([parsed.data.host], { namespace: m.namespace ?? 'default' }),
+        matches: hostMatcher([parsed.data.host], { namespace: m.namespace ?? defaultNamespace }),
       },
     ];
   });
 }
 
-function percentOf(p: { value?: number } | undefined, legacy?: number): number {
-  return p?.value ?? legacy ?? 0;
-}
-
-function describeFault(route: HTTPRoute): Explanation['fault'] {
-  const f = route.fault;
+function describeFault(rule: PlannedRule): Explanation['fault'] {
+  const f = rule.fault;
   if (!f) return undefined;
   const out: NonNullable<Explanation['fault']> = {};
-  if (f.delay)
-    out.delay = {
-      fixedDelay: f.delay.fixedDelay ?? '?',
-      percent: percentOf(f.delay.percentage, f.delay.percent),
-    };
-  if (f.abort) {
-    out.abort = {
-      ...(f.abort.httpStatus !== undefined ? { httpStatus: f.abort.httpStatus } : {}),
-      ...(f.abort.grpcStatus !== undefined ? { grpcStatus: f.abort.grpcStatus } : {}),
-      percent: percentOf(f.abort.percentage),
-    };
-  }
+  if (f.delay) out.delay = { fixedDelay: f.delay.fixedDelay, percent: f.delay.percent };
+  if (f.abort) out.abort = f.abort;
   return out;
 }
 
 function explainDestinations(
-  route: HTTPRoute,
-  set: ManifestSet,
+  rule: PlannedRule,
+  rules: readonly IndexedRule[],
   vsNamespace: string,
   notes: string[],
 ): ExplainedDestination[] {
-  const rules = subsetIndex(set);
-  return destinationProbabilities(route).map((share) => {
+  return rule.destinations.map((share) => {
     const d = share.destination;
     const out: ExplainedDestination = { host: d.host, percent: Math.round(share.probability * 1e6) / 1e4 };
-    const weight = route.route?.find((r) => r.destination === d)?.weight;
-    if (weight !== undefined) out.weight = weight;
+    if (share.weight !== undefined) out.weight = share.weight;
     if (d.port?.number !== undefined) out.port = d.port.number;
     if (d.subset !== undefined) {
       out.subset = d.subset;
-      const fqdn = d.host.includes('.') ? d.host : `${d.host}.${vsNamespace}.svc.cluster.local`;
+      const fqdn = resolveServiceHost(d.host, vsNamespace);
       const found = rules.find(
         (r) => r.matches(fqdn) && (r.rule.subsets ?? []).some((s) => s.name === d.subset),
       );
@@ -144,7 +156,7 @@ function explainDestinations(
 }
 
 export interface ExplainRequest extends RequestAttributes {
-  /** Namespace for manifests that do not name one (kubectl's current namespace). */
+  /** Namespace for manifests that do not name one (kubectl's current namespace); also the namespace of a bare `gateway`. */
   defaultNamespace?: string;
 }
 
@@ -159,7 +171,8 @@ function summarize(e: Explanation): string {
   const parts = e.destinations
     .filter((d) => d.percent > 0)
     .map((d) => `${d.host}${d.subset ? `/${d.subset}` : ''}${d.port ? `:${d.port}` : ''} ${d.percent}%`);
-  return `rule ${e.rule.index}${e.rule.name ? ` (${e.rule.name})` : ''} of ${e.virtualService.name}: ${parts.join(', ') || 'no destination'}`;
+  const via = e.rule.delegate ? ` via ${e.rule.delegate.namespace}/${e.rule.delegate.name}` : '';
+  return `rule ${e.rule.index}${e.rule.name ? ` (${e.rule.name})` : ''} of ${e.virtualService.name}${via}: ${parts.join(', ') || 'no destination'}`;
 }
 
 function flatHeaders(h: RequestAttributes['headers']): Record<string, string> {
@@ -169,96 +182,160 @@ function flatHeaders(h: RequestAttributes['headers']): Record<string, string> {
   return out;
 }
 
+/** Delegates are found among the VirtualServices of the set, by namespace and name. */
+function delegateLookup(all: readonly LoadedVs[]) {
+  return (name: string, namespace: string) =>
+    all.find((v) => v.vs.name === name && v.vs.namespace === namespace)?.vs;
+}
+
+function planOf(v: LoadedVs, all: readonly LoadedVs[], notes: string[]): RoutePlan | undefined {
+  try {
+    const plan = compileRoutePlan(v.vs, { delegates: delegateLookup(all) });
+    for (const w of plan.warnings) notes.push(`${where(v.manifest)}: VirtualService ${v.vs.name}: ${w}`);
+    return plan;
+  } catch (error) {
+    if (!(error instanceof RouteCompileError)) throw error;
+    notes.push(`${where(v.manifest)}: VirtualService ${v.vs.name} skipped: ${error.message}`);
+    return undefined;
+  }
+}
+
+function requestSummary(req: ExplainRequest, gateway: string): Explanation['request'] {
+  return {
+    host: req.authority,
+    path: req.path,
+    method: req.method,
+    gateway,
+    headers: flatHeaders(req.headers),
+    ...(req.sourceNamespace !== undefined ? { sourceNamespace: req.sourceNamespace } : {}),
+    ...(req.sourceLabels !== undefined ? { sourceLabels: { ...req.sourceLabels } } : {}),
+  };
+}
+
 /** Answers "where would this request go?" for a set of manifests. */
 export function explainRequest(set: ManifestSet, req: ExplainRequest): Explanation {
-  const gateway = req.gateway ?? 'mesh';
+  const defaultNamespace = req.defaultNamespace ?? 'default';
+  const gateway = resolveGatewayName(req.gateway ?? 'mesh', defaultNamespace);
   const notes: string[] = [];
-  const all = loadVirtualServices(set, notes);
-  const ns = (m: Manifest) => m.namespace ?? req.defaultNamespace ?? 'default';
-  const applicable = all.filter((v) =>
-    compileVirtualService(v.spec, { namespace: ns(v.manifest) }).appliesTo(req.authority, gateway),
-  );
+  const all = loadVirtualServices(set, defaultNamespace, notes);
+  // A VirtualService that only serves as a delegate (no hosts) is reached through its root.
+  const applicable = all.flatMap((v) => {
+    if ((v.vs.spec.hosts?.length ?? 0) === 0) return [];
+    const plan = planOf(v, all, notes);
+    return plan?.appliesTo(req.authority, gateway) === true ? [{ loaded: v, plan }] : [];
+  });
   const e: Explanation = {
-    request: {
-      host: req.authority,
-      path: req.path,
-      method: req.method,
-      gateway,
-      headers: flatHeaders(req.headers),
-    },
-    candidates: applicable.map((v) => `${v.manifest.name} (${where(v.manifest)})`),
+    request: requestSummary(req, gateway),
+    candidates: applicable.map(({ loaded }) => `${loaded.vs.name} (${where(loaded.manifest)})`),
     destinations: [],
+    mirrors: [],
     summary: '',
     notes,
   };
   if (applicable.length > 1 && gateway === 'mesh') {
     notes.push(
-      'several VirtualServices on the mesh gateway claim this host: Istio uses one of them (undefined which); see lint SRN1401',
+      'several VirtualServices on the mesh gateway claim this host: Istio uses one of them (undefined which); see lint SRN1160',
     );
   }
-  for (const v of applicable) {
-    const selected = compileVirtualService(v.spec, { namespace: ns(v.manifest) }).select({ ...req, gateway });
-    if ((v.spec.http?.length ?? 0) === 0 && (v.spec.tcp?.length ?? 0) > 0) {
+  for (const { loaded, plan } of applicable) {
+    e.virtualService ??= describeVs(loaded);
+    const selected = plan.select({ ...req, gateway });
+    if (!selected) continue;
+    e.virtualService = describeVs(loaded);
+    fillRule(e, loaded, all, selected.rule, selected.matchIndex, subsetIndex(set, defaultNamespace));
+    break;
+  }
+  for (const { loaded } of applicable) {
+    if ((loaded.vs.spec.http?.length ?? 0) === 0 && (loaded.vs.spec.tcp?.length ?? 0) > 0) {
       notes.push(
-        `VirtualService ${v.manifest.name} has only TCP routes (spec.tcp); explain follows HTTP rules`,
+        `VirtualService ${loaded.vs.name} has only TCP routes (spec.tcp); explain follows HTTP rules`,
       );
     }
-    e.virtualService ??= {
-      name: v.manifest.name,
-      ...(v.manifest.namespace ? { namespace: v.manifest.namespace } : {}),
-      source: where(v.manifest),
-    };
-    if (!selected) continue;
-    e.virtualService = {
-      name: v.manifest.name,
-      ...(v.manifest.namespace ? { namespace: v.manifest.namespace } : {}),
-      source: where(v.manifest),
-    };
-    fillRule(e, v, selected.index, selected.matchIndex, set);
-    break;
   }
   e.summary = summarize(e);
   return e;
 }
 
+function describeVs(v: LoadedVs): NonNullable<Explanation['virtualService']> {
+  return {
+    name: v.manifest.name,
+    ...(v.manifest.namespace ? { namespace: v.manifest.namespace } : {}),
+    source: where(v.manifest),
+  };
+}
+
+function ruleSource(
+  v: LoadedVs,
+  all: readonly LoadedVs[],
+  rule: PlannedRule,
+  matchIndex: number | undefined,
+): Explanation['rule'] {
+  const { index, delegate } = rule.origin;
+  const base: NonNullable<Explanation['rule']> = {
+    index,
+    ...(rule.name ? { name: rule.name } : {}),
+    ...(matchIndex !== undefined ? { matchIndex } : {}),
+    source: where(v.manifest, ['spec', 'http', index]),
+  };
+  if (delegate === undefined) {
+    if (matchIndex !== undefined)
+      base.source = where(v.manifest, ['spec', 'http', index, 'match', matchIndex]);
+    return base;
+  }
+  const target = all.find((x) => x.vs.name === delegate.name && x.vs.namespace === delegate.namespace);
+  return {
+    ...base,
+    delegate: {
+      ...delegate,
+      source: target === undefined ? '?' : where(target.manifest, ['spec', 'http', delegate.index]),
+    },
+  };
+}
+
 function fillRule(
   e: Explanation,
   v: LoadedVs,
-  index: number,
+  all: readonly LoadedVs[],
+  rule: PlannedRule,
   matchIndex: number | undefined,
-  set: ManifestSet,
+  destinationRules: readonly IndexedRule[],
 ): void {
-  const route = v.spec.http?.[index] as HTTPRoute;
-  const path =
-    matchIndex === undefined ? ['spec', 'http', index] : ['spec', 'http', index, 'match', matchIndex];
-  e.rule = {
-    index,
-    ...(route.name ? { name: route.name } : {}),
-    ...(matchIndex !== undefined ? { matchIndex } : {}),
-    source: where(v.manifest, path),
-  };
-  e.destinations = explainDestinations(route, set, v.manifest.namespace ?? 'default', e.notes);
-  if (route.mirror) {
-    e.mirror = {
-      host: route.mirror.host,
-      ...(route.mirror.subset ? { subset: route.mirror.subset } : {}),
-      percent: mirrorPercent(route),
-    };
-  }
-  const fault = describeFault(route);
+  const route = rule.route;
+  e.rule = ruleSource(v, all, rule, matchIndex);
+  const namespace = rule.origin.delegate?.namespace ?? v.vs.namespace;
+  e.destinations = explainDestinations(rule, destinationRules, namespace, e.notes);
+  e.mirrors = rule.mirrors.map((m) => ({
+    host: m.destination.host,
+    ...(m.destination.subset ? { subset: m.destination.subset } : {}),
+    percent: m.percent,
+  }));
+  const fault = describeFault(rule);
   if (fault) e.fault = fault;
   if (route.redirect) e.redirect = route.redirect;
   if (route.directResponse) e.directResponse = route.directResponse;
   if (route.rewrite) e.rewrite = route.rewrite;
   if (route.timeout) e.timeout = route.timeout;
   if (route.retries) e.retries = route.retries;
-  if (fault && (route.retries || route.timeout)) {
+  faultNotes(e, rule);
+}
+
+/**
+ * Envoy runs the fault filter before the router: an aborted request is answered there and never
+ * retried or timed; a delayed one goes on to the router after the delay, where the route timeout
+ * (which does not include the delay) and the retries apply as usual. Pilot programs timeout and
+ * retries on a faulted route like on any other (route.go `applyHTTPRouteDestination`).
+ */
+function faultNotes(e: Explanation, rule: PlannedRule): void {
+  const f = rule.fault;
+  if (f === undefined || (rule.route.timeout === undefined && rule.route.retries === undefined)) return;
+  if (f.abort !== undefined && f.abort.percent > 0) {
     e.notes.push(
-      'with fault injection on the route, Istio does not apply its timeout and retries on the client side',
+      `requests aborted by the fault (${f.abort.percent}%) are answered before routing: no retries, no timeout`,
     );
   }
-  if (route.delegate)
+  if (f.delay !== undefined && f.delay.percent > 0) {
     e.notes.push(
-      `the rule delegates to VirtualService ${route.delegate.name}; include it to follow the request further`,
+      `the fault delay (${f.delay.fixedDelay}) comes before routing: it does not count toward the route timeout, and retries apply after it`,
     );
+  }
 }

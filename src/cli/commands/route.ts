@@ -48,6 +48,8 @@ function printExplanation(e: Explanation): void {
     lines.push(
       `RULE        http[${e.rule.index}]${e.rule.name ? ` ${e.rule.name}` : ''}, ${match} (${e.rule.source})`,
     );
+    const d = e.rule.delegate;
+    if (d) lines.push(`DELEGATE    ${d.namespace}/${d.name} http[${d.index}] (${d.source})`);
   }
   process.stdout.write(lines.join('\n') + '\n');
   if (e.destinations.length > 0) {
@@ -76,9 +78,9 @@ function printExplanation(e: Explanation): void {
 
 function effectLines(e: Explanation): string[] {
   const effects: string[] = [];
-  if (e.mirror)
+  for (const m of e.mirrors)
     effects.push(
-      `mirror      ${e.mirror.percent}% copied to ${e.mirror.host}${e.mirror.subset ? `/${e.mirror.subset}` : ''} (responses ignored)`,
+      `mirror      ${m.percent}% copied to ${m.host}${m.subset ? `/${m.subset}` : ''} (responses ignored)`,
     );
   if (e.fault?.delay)
     effects.push(`fault       delay ${e.fault.delay.fixedDelay} for ${e.fault.delay.percent}% of requests`);
@@ -106,6 +108,7 @@ export interface ExplainOptions {
   scheme: 'http' | 'https';
   port?: string;
   sourceLabel: string[];
+  sourceNamespace?: string;
   namespace: string;
   output?: string;
 }
@@ -121,13 +124,14 @@ export function explain(opts: ExplainOptions): void {
   const explanation = explainRequest(set, {
     authority: opts.host,
     path: opts.path,
-    method: opts.method.toUpperCase(),
+    method: opts.method,
     scheme: opts.scheme,
     headers: buildHeaders(opts.header, opts.cookie),
     gateway: opts.gateway,
     defaultNamespace: opts.namespace,
     ...(port !== undefined ? { port } : {}),
     ...(opts.sourceLabel.length > 0 ? { sourceLabels } : {}),
+    ...(opts.sourceNamespace !== undefined ? { sourceNamespace: opts.sourceNamespace } : {}),
   });
   if (format === 'json' || format === 'yaml') printStructured(explanation, format);
   else printExplanation(explanation);

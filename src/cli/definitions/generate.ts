@@ -31,9 +31,12 @@ const splitCommand = new Command('split')
   .option('--label <key>', 'pod label that tells the versions apart', 'version')
   .option('-n, --namespace <ns>', 'namespace of the objects')
   .option('-o, --output <format>', 'yaml or json', 'yaml')
-  .action(async (opts) => {
+  .action(async (opts, cmd) => {
+    // Commander gives `-o` to `generate`, which declares it too, even when written after `split`.
+    const parent = cmd.parent;
+    const given = parent?.getOptionValueSource('output') === 'cli' ? parent.opts().output : undefined;
     const { split } = await import('../commands/generate.js');
-    split(opts);
+    split(typeof given === 'string' ? { ...opts, output: given } : opts);
   });
 
 export const generateCommand: CommandModule = (program) => {

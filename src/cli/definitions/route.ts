@@ -22,10 +22,14 @@ export const routeCommand: CommandModule = (program) => {
       'the request host (Host header / authority), e.g. reviews or app.example.com',
     )
     .option('--path <path>', 'request path with an optional query string', '/')
-    .option('--method <method>', 'HTTP method', 'GET')
+    .option('--method <method>', 'HTTP method, as sent (Istio compares methods case-sensitively)', 'GET')
     .option('--header <name=value>', 'request header (repeatable)', collect, [])
     .option('--cookie <name=value>', 'cookie sent with the request (repeatable)', collect, [])
-    .option('--gateway <name>', 'gateway the request enters through; mesh for sidecar traffic', 'mesh')
+    .option(
+      '--gateway <namespace/name>',
+      'gateway the request enters through (a bare name is in --namespace); mesh for sidecar traffic',
+      'mesh',
+    )
     .addOption(
       new Option('--scheme <scheme>', 'request scheme')
         .choices(['http', 'https'] as const)
@@ -38,6 +42,7 @@ export const routeCommand: CommandModule = (program) => {
       collect,
       [],
     )
+    .option('--source-namespace <ns>', 'namespace of the calling workload, for sourceNamespace matches')
     .option('-n, --namespace <ns>', 'namespace of manifests that do not name one', 'default')
     .option('-o, --output <format>', 'json or yaml instead of text')
     .action(async (opts) => {

@@ -1,24 +1,33 @@
-import { parseDuration } from '../../api/common.js';
 import type { Headers, HTTPRoute, VirtualServiceSpec } from '../../routing/istio/types.js';
 import {
-  compileVirtualService,
-  destinationProbabilities,
-  mirrorPercent,
-  type CompiledVirtualService,
+  compileRoutePlan,
+  MESH_GATEWAY,
+  resolveGatewayName,
+  resolveServiceHost,
+  RouteCompileError,
+  type PlannedRule,
   type RequestAttributes,
-} from '../../routing/match.js';
+  type RoutePlan,
+} from '../../routing/plan/index.js';
 import { randomPicker, smoothRoundRobinPicker, type WeightedPicker } from './balance.js';
 import {
   compileCors,
-  compileFault,
+  faultPolicy,
   compileRewrite,
   type CompiledCors,
   type CompiledRewrite,
   type FaultPolicy,
 } from './policies.js';
 import { compileRetryPolicy, type RetryPolicy } from './retry.js';
-import { ClusterFactory, fqdn, resolveServiceHost, type Cluster } from './services.js';
-import type { NamedResource, RouterConfig, ServiceDefinition, WeightedChoice } from './types.js';
+import { ClusterFactory, fqdn, type Cluster } from './services.js';
+import { Callers } from './caller.js';
+import type {
+  NamedResource,
+  RouterConfig,
+  RouterIdentity,
+  ServiceDefinition,
+  WeightedChoice,
+} from './types.js';
 import type { UpstreamPools } from './upstreams.js';
 
 /** A weighted destination of a route: its cluster (undefined: no such service/subset) and headers. */
@@ -54,15 +63,15 @@ export type RouteDecision =
   { kind: 'route'; route: CompiledRoute; matchIndex: number | undefined } | { kind: 'no-route' };
 
 interface VirtualServiceEntry {
-  compiled: CompiledVirtualService;
-  routes: CompiledRoute[];
+  plan: RoutePlan;
+  routes: ReadonlyMap<PlannedRule, CompiledRoute>;
 }
 
 export interface CompileContext {
   pools: UpstreamPools;
   random: () => number;
   weightedChoice: WeightedChoice;
-  namespace: string;
+  identity: RouterIdentity;
 }
 
 const HOST_CACHE_LIMIT = 4096;
@@ -74,6 +83,9 @@ const HOST_CACHE_LIMIT = 4096;
  */
 export class CompiledConfig {
   readonly liveEndpoints: ReadonlySet<string>;
+  readonly callers: Callers;
+  /** The gateway this router plays, as gateways are compared (`mesh` or `namespace/name`). */
+  readonly gateway: string;
   private readonly entries: VirtualServiceEntry[];
   private readonly serviceRoutes = new Map<string, CompiledRoute>();
   private readonly hostCache = new Map<string, VirtualServiceEntry | null>();
@@ -101,8 +113,16 @@ export class CompiledConfig {
       pools: context.pools,
       random: context.random,
     });
-    this.entries = (config.virtualServices ?? []).map((vs, i) =>
-      this.compileVirtualService(vs, `virtualServices[${i}] (${vs.namespace}/${vs.name})`, clusters),
+    const all = config.virtualServices ?? [];
+    const delegates = (name: string, namespace: string) =>
+      all.find((vs) => vs.name === name && vs.namespace === namespace);
+    this.entries = all.map((vs, i) =>
+      this.compileVirtualService(
+        vs,
+        `virtualServices[${i}] (${vs.namespace}/${vs.name})`,
+        clusters,
+        delegates,
+      ),
     );
     for (const [host, service] of services) {
       const cluster = clusters.get(host, service.namespace, undefined);
@@ -112,19 +132,21 @@ export class CompiledConfig {
       );
     }
     this.liveEndpoints = clusters.liveEndpoints;
+    this.callers = new Callers(config.services, context.identity);
+    this.gateway = resolveGatewayName(config.gateway ?? MESH_GATEWAY, context.identity.namespace);
   }
 
   /** Finds the route for a request: the first VirtualService for its host, else the service itself. */
   decide(req: RequestAttributes): RouteDecision {
     const entry = this.virtualServiceFor(req.authority, req.gateway);
     if (entry !== undefined) {
-      const selected = entry.compiled.select(req);
-      const route = selected === undefined ? undefined : entry.routes[selected.index];
+      const selected = entry.plan.select(req);
+      const route = selected === undefined ? undefined : entry.routes.get(selected.rule);
       return route === undefined
         ? { kind: 'no-route' }
         : { kind: 'route', route, matchIndex: selected?.matchIndex };
     }
-    const host = resolveServiceHost(req.authority, this.context.namespace);
+    const host = resolveServiceHost(req.authority, this.context.identity.namespace);
     const route = this.serviceRoutes.get(host);
     return route === undefined ? { kind: 'no-route' } : { kind: 'route', route, matchIndex: undefined };
   }
@@ -133,7 +155,7 @@ export class CompiledConfig {
     const key = `${gateway ?? 'mesh'}|${authority}`;
     const cached = this.hostCache.get(key);
     if (cached !== undefined) return cached ?? undefined;
-    const entry = this.entries.find((e) => e.compiled.appliesTo(authority, gateway));
+    const entry = this.entries.find((e) => e.plan.appliesTo(authority, gateway));
     if (this.hostCache.size >= HOST_CACHE_LIMIT) this.hostCache.clear();
     this.hostCache.set(key, entry ?? null);
     return entry;
@@ -143,35 +165,44 @@ export class CompiledConfig {
     vs: NamedResource<VirtualServiceSpec>,
     path: string,
     clusters: ClusterFactory,
+    delegates: (name: string, namespace: string) => NamedResource<VirtualServiceSpec> | undefined,
   ): VirtualServiceEntry {
-    let compiled: CompiledVirtualService;
+    let plan: RoutePlan;
     try {
-      compiled = compileVirtualService(vs.spec, { namespace: vs.namespace });
+      plan = compileRoutePlan(vs, { delegates });
     } catch (error) {
-      throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+      const where =
+        error instanceof RouteCompileError
+          ? `${path}.${error.path}: ${error.reason}`
+          : `${path}: ${(error as Error).message}`;
+      throw new Error(where, { cause: error });
     }
-    const routes = (vs.spec.http ?? []).map((rule, i) =>
-      this.compileRoute(rule, `${path}.spec.http[${i}]`, vs.namespace, clusters, undefined),
-    );
-    return { compiled, routes };
+    const routes = new Map<PlannedRule, CompiledRoute>();
+    for (const rule of plan.rules) {
+      // A delegated rule's short hosts read in the delegate's namespace, as pilot resolves them.
+      const namespace = rule.origin.delegate?.namespace ?? vs.namespace;
+      routes.set(rule, this.compileRoute(rule, `${path}.${rule.path}`, namespace, clusters, undefined));
+    }
+    return { plan, routes };
   }
 
   private compileRoute(
-    rule: HTTPRoute | undefined,
+    planned: PlannedRule | undefined,
     path: string,
     namespace: string,
     clusters: ClusterFactory,
     serviceCluster: Cluster | undefined,
   ): CompiledRoute {
+    const rule = planned?.route;
     const targets: { target: RouteTarget; probability: number }[] =
-      rule === undefined
+      planned === undefined
         ? [
             {
               target: { cluster: serviceCluster, describe: serviceCluster?.name ?? '', headers: undefined },
               probability: 1,
             },
           ]
-        : destinationProbabilities(rule)
+        : planned.destinations
             .filter((share) => share.probability > 0)
             .map((share) => ({
               target: {
@@ -184,10 +215,13 @@ export class CompiledConfig {
     return {
       source: rule,
       picker: this.picker(targets),
-      mirrors: compileMirrors(rule, namespace, clusters),
-      retry: compileRetryPolicy(rule === undefined ? undefined : rule.retries, `${path}.retries`),
-      timeoutMs: timeoutOf(rule?.timeout, `${path}.timeout`),
-      fault: compileFault(rule?.fault, `${path}.fault`),
+      mirrors: (planned?.mirrors ?? []).map((m) => ({
+        cluster: clusters.get(m.destination.host, namespace, m.destination.subset),
+        percent: m.percent,
+      })),
+      retry: compileRetryPolicy(rule?.retries, `${path}.retries`),
+      timeoutMs: planned?.timeoutMs,
+      fault: planned?.fault === undefined ? undefined : faultPolicy(planned.fault),
       cors: compileCors(rule?.corsPolicy, `${path}.corsPolicy`),
       rewrite: compileRewrite(rule?.rewrite, `${path}.rewrite`),
       headers: rule?.headers,
@@ -205,38 +239,4 @@ export class CompiledConfig {
     if (this.context.weightedChoice === 'smooth-round-robin') return smoothRoundRobinPicker(items, weights);
     return randomPicker(items, weights, this.context.random);
   }
-}
-
-function timeoutOf(value: string | undefined, path: string): number | undefined {
-  if (value === undefined) return undefined;
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch (error) {
-    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
-  }
-  // Istio: a zero timeout disables the route timeout.
-  return ms > 0 ? ms : undefined;
-}
-
-function compileMirrors(
-  rule: HTTPRoute | undefined,
-  namespace: string,
-  clusters: ClusterFactory,
-): MirrorTarget[] {
-  if (rule === undefined) return [];
-  const out: MirrorTarget[] = [];
-  if (rule.mirror !== undefined) {
-    out.push({
-      cluster: clusters.get(rule.mirror.host, namespace, rule.mirror.subset),
-      percent: mirrorPercent(rule),
-    });
-  }
-  for (const m of rule.mirrors ?? []) {
-    out.push({
-      cluster: clusters.get(m.destination.host, namespace, m.destination.subset),
-      percent: m.percentage?.value ?? 100,
-    });
-  }
-  return out.filter((m) => m.percent > 0);
 }

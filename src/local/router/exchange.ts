@@ -2,7 +2,12 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { CompiledConfig } from './config.js';
 import { formatFlags, type ResponseFlag } from './flags.js';
 import type { Cluster, EndpointTarget } from './services.js';
-import { UNKNOWN_DESTINATION, type DestinationIdentity, type RouterTelemetry } from './telemetry.js';
+import {
+  UNKNOWN_DESTINATION,
+  type DestinationIdentity,
+  type RouterTelemetry,
+  type SourceIdentity,
+} from './telemetry.js';
 
 /** Header that carries Envoy response flags on responses the router generates itself. */
 export const RESPONSE_FLAGS_HEADER = 'x-serin-response-flags';
@@ -20,6 +25,8 @@ export class Exchange {
   target: EndpointTarget | undefined;
   clientGone = false;
   routeTimedOut = false;
+  /** The caller, for `source_*` telemetry; set once the request is read. */
+  source: SourceIdentity;
   private cutByRouter = false;
   private recorded = false;
 
@@ -29,6 +36,7 @@ export class Exchange {
     readonly config: CompiledConfig,
     private readonly telemetry: RouterTelemetry,
   ) {
+    this.source = config.callers.default.identity;
     res.once('close', () => {
       if (!res.writableFinished) {
         // Cut short: by the route timeout, by the router after an upstream failure, or by the client.
@@ -97,6 +105,7 @@ export class Exchange {
     this.recorded = true;
     this.telemetry.record({
       reporter: 'source',
+      source: this.source,
       destination: this.destination(),
       responseCode: this.res.headersSent ? this.res.statusCode : 0,
       responseFlags: formatFlags(this.flags),

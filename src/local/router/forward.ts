@@ -212,13 +212,13 @@ async function attemptOnce(
         return ex.res;
       },
     );
-    recordDestination(telemetry, target, seen.status, '-', startedAt);
+    recordDestination(telemetry, ex, target, seen.status, '-', startedAt);
     return seen.retry ? { kind: 'retry-status', status: seen.status } : { kind: 'responded' };
   } catch (error) {
     if (tryTimer !== undefined) clearTimeout(tryTimer);
     if (seen.status !== 0) {
       // The upstream answered, then the exchange broke mid-body: nothing left to retry.
-      recordDestination(telemetry, target, seen.status, ex.clientGone ? 'DC' : 'UC', startedAt);
+      recordDestination(telemetry, ex, target, seen.status, ex.clientGone ? 'DC' : 'UC', startedAt);
       if (!ex.clientGone && !seen.retry) ex.cut();
       return seen.retry && !ex.clientGone
         ? { kind: 'retry-status', status: seen.status }
@@ -232,6 +232,7 @@ async function attemptOnce(
 
 function recordDestination(
   telemetry: RouterTelemetry,
+  ex: Exchange,
   target: EndpointTarget,
   status: number,
   flags: string,
@@ -239,6 +240,7 @@ function recordDestination(
 ): void {
   telemetry.record({
     reporter: 'destination',
+    source: ex.source,
     destination: target.identity,
     responseCode: status,
     responseFlags: flags,

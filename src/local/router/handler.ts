@@ -1,7 +1,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RequestAttributes } from '../../routing/match.js';
+import type { RequestAttributes } from '../../routing/plan/index.js';
+import { SOURCE_HEADER, type Caller } from './caller.js';
 import type { CompiledConfig, CompiledRoute, RouteTarget } from './config.js';
 import { Exchange } from './exchange.js';
 import { forward } from './forward.js';
@@ -87,7 +88,7 @@ async function injectFaults(ex: Exchange, route: CompiledRoute, random: () => nu
   return false;
 }
 
-function requestAttributes(req: IncomingMessage, gateway: string): RequestAttributes {
+function requestAttributes(req: IncomingMessage, gateway: string, caller: Caller): RequestAttributes {
   return {
     authority: req.headers.host ?? '',
     path: req.url ?? '/',
@@ -95,6 +96,8 @@ function requestAttributes(req: IncomingMessage, gateway: string): RequestAttrib
     scheme: 'http',
     headers: req.headers,
     gateway,
+    sourceNamespace: caller.namespace,
+    sourceLabels: caller.labels,
   };
 }
 
@@ -111,7 +114,9 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
 
 async function handle(ex: Exchange, deps: HandlerDeps): Promise<void> {
   const { req } = ex;
-  const attrs = requestAttributes(req, ex.config.config.gateway ?? 'mesh');
+  const caller = ex.config.callers.resolve(headerValue(req.headers, SOURCE_HEADER));
+  ex.source = caller.identity;
+  const attrs = requestAttributes(req, ex.config.gateway, caller);
   if (attrs.authority === '') {
     ex.reply(400, 'missing Host header');
     return;
@@ -166,7 +171,13 @@ async function send(
   const method = attrs.method;
   let body: Readable | null = hasBody(req) ? req : null;
   if (route.mirrors.length > 0) {
-    body = startMirrors(route.mirrors, req, { method, path, headers, authority }, body, deps);
+    body = startMirrors(
+      route.mirrors,
+      req,
+      { method, path, headers, authority, source: ex.source },
+      body,
+      deps,
+    );
   }
   cluster.inFlight++;
   try {

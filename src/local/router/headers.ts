@@ -17,7 +17,8 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Headers undici refuses or manages itself on an outgoing request. */
-const NOT_FORWARDED_UPSTREAM = new Set(['expect', 'host']);
+// `x-serin-source` names the caller to this router only (caller.ts).
+const NOT_FORWARDED_UPSTREAM = new Set(['expect', 'host', 'x-serin-source']);
 
 function connectionTokens(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];

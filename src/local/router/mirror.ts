@@ -3,7 +3,7 @@ import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { MirrorTarget } from './config.js';
 import type { HeaderMap } from './headers.js';
 import { chance } from './policies.js';
-import type { RouterTelemetry } from './telemetry.js';
+import type { RouterTelemetry, SourceIdentity } from './telemetry.js';
 
 /** Bytes of request body a mirror may lag behind the main request before it is dropped. */
 const MIRROR_BODY_BUDGET = 1 << 20;
@@ -21,6 +21,8 @@ export interface MirrorRequest {
   path: string;
   headers: HeaderMap;
   authority: string;
+  /** The caller, for the mirror's destination telemetry. */
+  source: SourceIdentity;
 }
 
 /**
@@ -100,6 +102,7 @@ export function startMirrors(
         () => {
           deps.telemetry.record({
             reporter: 'destination',
+            source: request.source,
             destination: target.identity,
             responseCode: status,
             responseFlags: '-',

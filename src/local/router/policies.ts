@@ -1,12 +1,7 @@
 import { parseDuration } from '../../api/common.js';
 import { compileRe2, type Re2Pattern } from '../../routing/re2.js';
-import type {
-  CorsPolicy,
-  HTTPFaultInjection,
-  HTTPRedirect,
-  HTTPRewrite,
-  StringMatch,
-} from '../../routing/istio/types.js';
+import type { PlannedFault } from '../../routing/plan/index.js';
+import type { CorsPolicy, HTTPRedirect, HTTPRewrite, StringMatch } from '../../routing/istio/types.js';
 
 /** Fault injection of one route: percentages are in [0, 100]; unset percentage means never. */
 export interface FaultPolicy {
@@ -24,41 +19,19 @@ function durationAt(value: string, path: string): number {
   }
 }
 
-function percentAt(value: number | undefined, path: string): number {
-  const p = value ?? 0;
-  if (!Number.isFinite(p) || p < 0 || p > 100)
-    throw new Error(`${path}: expected a percentage in [0, 100], got ${p}`);
-  return p;
-}
-
-export function compileFault(fault: HTTPFaultInjection | undefined, path: string): FaultPolicy | undefined {
-  if (fault === undefined) return undefined;
-  const delay = fault.delay;
+/** The data plane's view of a planned fault (percentages and statuses were checked by the plan). */
+export function faultPolicy(fault: PlannedFault): FaultPolicy {
   const abort = fault.abort;
-  let abortStatus: number | undefined;
-  if (abort?.httpStatus !== undefined) {
-    if (abort.httpStatus < 200 || abort.httpStatus > 599) {
-      throw new Error(
-        `${path}.abort.httpStatus: expected an HTTP status in [200, 599], got ${abort.httpStatus}`,
-      );
-    }
-    abortStatus = abort.httpStatus;
-  } else if (abort?.grpcStatus !== undefined) {
-    // gRPC aborts answer HTTP 200 with grpc-status in Envoy; local mode has no gRPC, so use 503.
-    abortStatus = 503;
-  }
   return {
-    delayMs: delay?.fixedDelay === undefined ? 0 : durationAt(delay.fixedDelay, `${path}.delay.fixedDelay`),
-    delayPercent: percentAt(delay?.percentage?.value ?? delay?.percent, `${path}.delay.percentage.value`),
-    abortStatus,
-    abortPercent: percentAt(abort?.percentage?.value, `${path}.abort.percentage.value`),
+    delayMs: fault.delay?.ms ?? 0,
+    delayPercent: fault.delay?.percent ?? 0,
+    // gRPC aborts answer HTTP 200 with grpc-status in Envoy; local mode has no gRPC, so use 503.
+    abortStatus: abort === undefined ? undefined : (abort.httpStatus ?? 503),
+    abortPercent: abort?.percent ?? 0,
   };
 }
 
-/** A percentage draw: true with probability percent/100. */
-export function chance(percent: number, random: () => number): boolean {
-  return percent >= 100 || (percent > 0 && random() * 100 < percent);
-}
+export { chance } from '../../routing/plan/index.js';
 
 export interface CompiledCors {
   allowsOrigin(origin: string): boolean;

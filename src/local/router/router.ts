@@ -29,7 +29,7 @@ export interface Router {
   close(): Promise<void>;
 }
 
-const DEFAULT_IDENTITY: RouterIdentity = { namespace: 'default', workload: 'serin-router' };
+const DEFAULT_IDENTITY: RouterIdentity = { namespace: 'default', workload: 'unknown' };
 
 function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -68,7 +68,7 @@ export function createRouter(initial: RouterConfig, options: RouterOptions = {})
       pools,
       random,
       weightedChoice: options.weightedChoice ?? 'random',
-      namespace: identity.namespace,
+      identity,
     });
   let current = compile(initial, 1);
   let server: Server | undefined;

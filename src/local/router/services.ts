@@ -1,14 +1,12 @@
 import type { Pool } from 'undici';
 import type { DestinationRuleSpec } from '../../routing/istio/types.js';
-import { stripPort } from '../../routing/match.js';
+import { resolveServiceHost, serviceFqdn } from '../../routing/plan/index.js';
 import { roundRobinPicker, type WeightedPicker } from './balance.js';
-import type { DestinationIdentity } from './telemetry.js';
+import { peerIdentity, type DestinationIdentity } from './telemetry.js';
 import type { Endpoint, NamedResource, ServiceDefinition } from './types.js';
 import { endpointKey, type UpstreamPools } from './upstreams.js';
 import type { HeaderMap } from './headers.js';
 import { headerValue } from './headers.js';
-
-export const CLUSTER_DOMAIN = 'cluster.local';
 
 /** One endpoint ready to receive requests: its pool and its telemetry identity. */
 export interface EndpointTarget {
@@ -34,36 +32,16 @@ export interface Cluster {
 }
 
 export function fqdn(name: string, namespace: string): string {
-  return `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`;
-}
-
-/**
- * Resolves a host as Kubernetes DNS would from `namespace`: `svc`, `svc.ns`, `svc.ns.svc` and the
- * FQDN all name the same service; a port and a trailing dot are ignored. Returns the FQDN.
- */
-export function resolveServiceHost(host: string, namespace: string): string {
-  const h = stripPort(host).toLowerCase().replace(/\.$/, '');
-  const parts = h.split('.');
-  if (parts.length === 1) return fqdn(h, namespace);
-  if (parts.length === 2) return `${h}.svc.${CLUSTER_DOMAIN}`;
-  if (parts.length === 3 && parts[2] === 'svc') return `${h}.${CLUSTER_DOMAIN}`;
-  return h;
+  return serviceFqdn(name, namespace);
 }
 
 export function destinationIdentity(service: ServiceDefinition, endpoint: Endpoint): DestinationIdentity {
-  const labels = endpoint.labels ?? {};
-  return {
-    workload: endpoint.workload,
-    workloadNamespace: service.namespace,
-    serviceName: service.name,
-    serviceNamespace: service.namespace,
-    version: endpoint.version ?? labels.version ?? 'unknown',
-    canonicalService:
-      labels['service.istio.io/canonical-name'] ??
-      labels['app.kubernetes.io/name'] ??
-      labels.app ??
-      endpoint.workload,
-  };
+  const labels =
+    endpoint.version === undefined
+      ? (endpoint.labels ?? {})
+      : { ...endpoint.labels, version: endpoint.version };
+  const peer = peerIdentity(endpoint.workload, service.namespace, labels);
+  return { ...peer, serviceName: service.name, serviceNamespace: service.namespace };
 }
 
 type Policy = Record<string, unknown>;

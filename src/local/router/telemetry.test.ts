@@ -34,13 +34,23 @@ describe('RouterTelemetry', () => {
     expect(text).toMatch(/istio_request_duration_milliseconds_bucket\{[^}]*le="5"\} 0\n/);
     expect(text).toMatch(/istio_request_duration_milliseconds_bucket\{[^}]*le="10"\} 1\n/);
     expect(text).toContain('# TYPE istio_request_duration_milliseconds histogram');
+    // All 25 of Istio's standard labels; `unknown` where Istio would report it (no mTLS, no labels).
     expect(text).toContain(
       'istio_requests_total{reporter="destination",source_workload="loadtester",source_workload_namespace="test",' +
-        'destination_workload="podinfo",destination_workload_namespace="test",' +
+        'source_principal="unknown",source_app="unknown",source_version="unknown",' +
+        'source_canonical_service="loadtester",source_canonical_revision="latest",source_cluster="Kubernetes",' +
+        'destination_workload="podinfo",destination_workload_namespace="test",destination_principal="unknown",' +
+        'destination_app="unknown",destination_version="v2",' +
         'destination_service="podinfo-canary.test.svc.cluster.local",destination_service_name="podinfo-canary",' +
-        'destination_service_namespace="test",destination_version="v2",destination_canonical_service="podinfo",' +
-        'response_code="200",response_flags="-",request_protocol="http",connection_security_policy="none"} 1',
+        'destination_service_namespace="test",destination_canonical_service="podinfo",' +
+        'destination_canonical_revision="v2",destination_cluster="Kubernetes",' +
+        'request_protocol="http",grpc_response_status="",response_code="200",response_flags="-",' +
+        'connection_security_policy="none"} 1',
     );
+    const labelNames = [
+      ...(/istio_requests_total\{([^}]*)\}/.exec(text)?.[1] ?? '').matchAll(/(\w+)="/g),
+    ].map((m) => m[1]);
+    expect(labelNames).toHaveLength(25);
     const les = [...text.matchAll(/istio_request_duration_milliseconds_bucket\{[^}]*le="([^"]+)"/g)].map(
       (m) => m[1],
     );

@@ -9,25 +9,87 @@ export const ISTIO_DURATION_BUCKETS_MS = [
   3600000,
 ] as const;
 
-/** Istio's label names, in Istio's order (the subset that local mode can fill meaningfully). */
+/**
+ * Istio's 25 standard labels of `istio_requests_total` and `istio_request_duration_milliseconds`
+ * ("Istio Standard Metrics"), grouped source, destination, request (Prometheus ignores label order). Every one is emitted, with Istio's `unknown` where
+ * local mode has no value (principals: there is no mTLS between the router and its workloads).
+ */
 export const ISTIO_LABELS = [
   'reporter',
   'source_workload',
   'source_workload_namespace',
+  'source_principal',
+  'source_app',
+  'source_version',
+  'source_canonical_service',
+  'source_canonical_revision',
+  'source_cluster',
   'destination_workload',
   'destination_workload_namespace',
+  'destination_principal',
+  'destination_app',
+  'destination_version',
   'destination_service',
   'destination_service_name',
   'destination_service_namespace',
-  'destination_version',
   'destination_canonical_service',
+  'destination_canonical_revision',
+  'destination_cluster',
+  'request_protocol',
+  'grpc_response_status',
   'response_code',
   'response_flags',
-  'request_protocol',
   'connection_security_policy',
 ] as const;
 
 export type Reporter = 'source' | 'destination';
+
+/** Istio's cluster ID when none is configured. */
+export const DEFAULT_CLUSTER_ID = 'Kubernetes';
+
+/**
+ * A workload's peer identity as Istio derives it from pod labels (the metadata exchange): `app` and
+ * `version` as written, the canonical service from `service.istio.io/canonical-name`, else
+ * `app.kubernetes.io/name`, else `app`, else the workload; the canonical revision from
+ * `service.istio.io/canonical-revision`, else `app.kubernetes.io/version`, else `version`, else
+ * `latest`.
+ */
+export interface PeerIdentity {
+  workload: string;
+  workloadNamespace: string;
+  app: string;
+  version: string;
+  canonicalService: string;
+  canonicalRevision: string;
+  principal: string;
+  cluster: string;
+}
+
+export function peerIdentity(
+  workload: string,
+  namespace: string,
+  labels: Readonly<Record<string, string>> = {},
+  cluster: string = DEFAULT_CLUSTER_ID,
+): PeerIdentity {
+  return {
+    workload,
+    workloadNamespace: namespace,
+    app: labels.app ?? 'unknown',
+    version: labels.version ?? 'unknown',
+    canonicalService:
+      labels['service.istio.io/canonical-name'] ?? labels['app.kubernetes.io/name'] ?? labels.app ?? workload,
+    canonicalRevision:
+      labels['service.istio.io/canonical-revision'] ??
+      labels['app.kubernetes.io/version'] ??
+      labels.version ??
+      'latest',
+    principal: 'unknown',
+    cluster,
+  };
+}
+
+/** The caller of a request (the `source_*` labels). */
+export type SourceIdentity = PeerIdentity;
 
 /** Who served (or should have served) a request. `unknown` values are what Istio reports too. */
 export interface DestinationIdentity {
@@ -37,6 +99,10 @@ export interface DestinationIdentity {
   serviceNamespace: string;
   version: string;
   canonicalService: string;
+  app?: string;
+  canonicalRevision?: string;
+  principal?: string;
+  cluster?: string;
 }
 
 export const UNKNOWN_DESTINATION: DestinationIdentity = {
@@ -50,6 +116,8 @@ export const UNKNOWN_DESTINATION: DestinationIdentity = {
 
 export interface RequestRecord {
   reporter: Reporter;
+  /** The caller; the telemetry's default source when absent. */
+  source?: SourceIdentity;
   destination: DestinationIdentity;
   /** HTTP status sent, or 0 when no response was sent (client went away, reset). */
   responseCode: number;
@@ -114,8 +182,11 @@ export class RouterTelemetry {
   private readonly byDestination = new WeakMap<DestinationIdentity, Map<string, Series>>();
   private readonly byLabels = new Map<string, Series>();
   private readonly series: Series[] = [];
+  private readonly defaultSource: SourceIdentity;
+  private readonly sourceKeys = new WeakMap<SourceIdentity, string>();
 
-  constructor(private readonly source: { workload: string; namespace: string }) {
+  constructor(source: Pick<SourceIdentity, 'workload'> & { namespace: string } & Partial<SourceIdentity>) {
+    this.defaultSource = { ...peerIdentity(source.workload, source.namespace), ...source };
     this.registry.registerMetric({
       name: 'istio_requests_total',
       help: REQUESTS_HELP,
@@ -136,7 +207,7 @@ export class RouterTelemetry {
       forDestination = new Map();
       this.byDestination.set(entry.destination, forDestination);
     }
-    const key = `${entry.reporter}|${entry.responseCode}|${entry.responseFlags}`;
+    const key = `${entry.reporter}|${entry.responseCode}|${entry.responseFlags}|${this.sourceKey(entry.source ?? this.defaultSource)}`;
     let series = forDestination.get(key);
     if (series === undefined) {
       series = this.seriesFor(entry);
@@ -206,9 +277,19 @@ export class RouterTelemetry {
    * The series with these labels. A config update brings new destination objects for the same
    * workloads; they must keep adding to the same series, or Prometheus sees duplicates.
    */
+  private sourceKey(source: SourceIdentity): string {
+    let key = this.sourceKeys.get(source);
+    if (key === undefined) {
+      key = JSON.stringify(source);
+      this.sourceKeys.set(source, key);
+    }
+    return key;
+  }
+
   private seriesFor(entry: RequestRecord): Series {
     const d = entry.destination;
     const labelKey = [
+      this.sourceKey(entry.source ?? this.defaultSource),
       entry.reporter,
       d.workload,
       d.workloadNamespace,
@@ -216,6 +297,9 @@ export class RouterTelemetry {
       d.serviceNamespace,
       d.version,
       d.canonicalService,
+      d.app,
+      d.canonicalRevision,
+      d.cluster,
       entry.responseCode,
       entry.responseFlags,
     ].join('|');
@@ -235,26 +319,7 @@ export class RouterTelemetry {
       destination: d,
       responseCode: entry.responseCode,
       responseFlags: entry.responseFlags,
-      labels: {
-        reporter: entry.reporter,
-        source_workload: this.source.workload,
-        source_workload_namespace: this.source.namespace,
-        destination_workload: d.workload,
-        destination_workload_namespace: d.workloadNamespace,
-        destination_service:
-          d.serviceName === 'unknown'
-            ? 'unknown'
-            : `${d.serviceName}.${d.serviceNamespace}.svc.cluster.local`,
-        destination_service_name: d.serviceName,
-        destination_service_namespace: d.serviceNamespace,
-        destination_version: d.version,
-        destination_canonical_service: d.canonicalService,
-        response_code: String(entry.responseCode),
-        response_flags: entry.responseFlags,
-        request_protocol: 'http',
-        // Local mode has no mTLS between router and workloads; Istio reports `unknown` on the source side.
-        connection_security_policy: entry.reporter === 'destination' ? 'none' : 'unknown',
-      },
+      labels: labelsOf(entry, entry.source ?? this.defaultSource),
       count: 0,
       buckets: [...ISTIO_DURATION_BUCKETS_MS, 0].map(() => 0),
       sumMs: 0,
@@ -281,4 +346,38 @@ export class RouterTelemetry {
     }
     return { name, help: DURATION_HELP, type: 'histogram', values, aggregator: 'sum' };
   }
+}
+
+function labelsOf(entry: RequestRecord, src: SourceIdentity): Series['labels'] {
+  const d = entry.destination;
+  const known = d.serviceName !== 'unknown';
+  return {
+    reporter: entry.reporter,
+    source_workload: src.workload,
+    source_workload_namespace: src.workloadNamespace,
+    source_principal: src.principal,
+    source_app: src.app,
+    source_version: src.version,
+    source_canonical_service: src.canonicalService,
+    source_canonical_revision: src.canonicalRevision,
+    source_cluster: src.cluster,
+    destination_workload: d.workload,
+    destination_workload_namespace: d.workloadNamespace,
+    destination_principal: d.principal ?? 'unknown',
+    destination_app: d.app ?? 'unknown',
+    destination_version: d.version,
+    destination_service: known ? `${d.serviceName}.${d.serviceNamespace}.svc.cluster.local` : 'unknown',
+    destination_service_name: d.serviceName,
+    destination_service_namespace: d.serviceNamespace,
+    destination_canonical_service: d.canonicalService,
+    destination_canonical_revision: d.canonicalRevision ?? (d.version === 'unknown' ? 'latest' : d.version),
+    destination_cluster: known ? (d.cluster ?? DEFAULT_CLUSTER_ID) : 'unknown',
+    request_protocol: 'http',
+    // Local mode serves HTTP/1.1 only: no gRPC status to report (Istio leaves it empty then).
+    grpc_response_status: '',
+    response_code: String(entry.responseCode),
+    response_flags: entry.responseFlags,
+    // Local mode has no mTLS between router and workloads; Istio reports `unknown` on the source side.
+    connection_security_policy: entry.reporter === 'destination' ? 'none' : 'unknown',
+  };
 }

@@ -27,12 +27,20 @@ export interface NamedResource<Spec> {
   spec: Spec;
 }
 
-/** The router's own identity, used for short-name resolution and `source_*` telemetry labels. */
+/**
+ * The router's own identity: the namespace short request hosts resolve in, and the caller of
+ * requests that do not name one in `x-serin-source` (see `caller.ts`), for `sourceLabels` and
+ * `sourceNamespace` matches and the `source_*` telemetry labels.
+ */
 export interface RouterIdentity {
   /** Namespace the router lives in; short request hosts resolve here. Default `default`. */
   namespace: string;
-  /** `source_workload` of every request the router forwards. Default `serin-router`. */
+  /** `source_workload` of requests that name no caller. Default `unknown`, as Istio reports a caller outside the mesh. */
   workload: string;
+  /** Labels of that default caller (`app`, `version`, `service.istio.io/canonical-*`). */
+  labels?: Readonly<Record<string, string>>;
+  /** `source_cluster` and `destination_cluster`. Default `Kubernetes`, Istio's default cluster ID. */
+  cluster?: string;
 }
 
 export interface RouterConfig {

@@ -1,0 +1,6 @@
+export * from './delegate.js';
+export * from './hosts.js';
+export * from './match.js';
+export * from './percent.js';
+export * from './plan.js';
+export * from './string-match.js';
