@@ -96,10 +96,7 @@ function commonFields(service: CanaryService): Omit<HTTPRoute, 'route' | 'match'
   return out;
 }
 
-function withMatch(
-  route: HTTPRoute,
-  match: readonly CanaryMatch[] | readonly HTTPMatchRequest[] | undefined,
-): HTTPRoute {
+function withMatch(route: HTTPRoute, match: readonly HTTPMatchRequest[] | undefined): HTTPRoute {
   return match && match.length > 0
     ? { match: structuredClone(match) as HTTPMatchRequest[], ...route }
     : route;
@@ -118,7 +115,7 @@ export function mergeMatches(
   const out: HTTPMatchRequest[] = [];
   for (const a of canaryMatch) {
     for (const s of serviceMatch) {
-      const merged = structuredClone(s) as HTTPMatchRequest;
+      const merged: HTTPMatchRequest = structuredClone(s);
       if (a.headers !== undefined) merged.headers = structuredClone(a.headers);
       if (a.sourceLabels !== undefined) merged.sourceLabels = { ...a.sourceLabels };
       out.push(merged);
