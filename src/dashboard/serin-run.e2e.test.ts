@@ -20,6 +20,7 @@ import {
   type Traffic,
 } from '../../test/local/support.js';
 import type { CanaryDetail } from './backend.js';
+import { osUser } from '../local/token.js';
 import { buildUi } from './static-files.js';
 import { launchBrowser, type Browser } from './testing/browser.js';
 
@@ -159,7 +160,8 @@ describe('dashboard of a real serin run session', () => {
     await page.locator('#action-outcome', { hasText: 'Abort:' }).waitFor(WAIT);
     await page.locator('.summary .phase', { hasText: 'Failed' }).waitFor(WAIT);
     await page.locator('#current-weight', { hasText: '0% / 100%' }).waitFor(WAIT);
-    await page.locator('#event-log', { hasText: 'by token:' }).waitFor(WAIT);
+    // Recorded as the token's owner: the OS user who started the run and so created the token.
+    await page.locator('#event-log', { hasText: `by ${osUser()}` }).waitFor(WAIT);
     await page.screenshot({ path: join(SHOTS, 'serin-run-aborted.png'), fullPage: true });
     const after = await detail();
     expect(after?.phase).toBe('Failed');
