@@ -6,7 +6,7 @@
  */
 import type { Canary } from '../api/canary.js';
 import { FLUX_ANNOTATIONS } from '../routing/render/flux.js';
-import { renderServices, type Selector } from '../routing/render/kubernetes.js';
+import { renderServices, type Selector, type TargetWorkload } from '../routing/render/kubernetes.js';
 import { serviceNames } from '../routing/names.js';
 import type { KubeClient, KubeObject } from './client.js';
 import { apexName, canaryNamespace, type Json } from './objects.js';
@@ -14,8 +14,9 @@ import { Resources } from './resources.js';
 
 export type { Selector };
 
-function rendered(canary: Canary, sel: Selector, name: string): KubeObject {
-  const svc = renderServices(canary, undefined, sel).find((s) => s.metadata.name === name);
+/** One of the rendered Services; with `target`, `portDiscovery` adds its other container ports. */
+function rendered(canary: Canary, sel: Selector, name: string, target?: TargetWorkload): KubeObject {
+  const svc = renderServices(canary, target, sel).find((s) => s.metadata.name === name);
   if (!svc) throw new Error(`Service ${name} was not rendered`);
   return svc as KubeObject;
 }
@@ -36,22 +37,28 @@ function unowned(svc: KubeObject): KubeObject {
   };
 }
 
-/** Applies `<svc>-canary` and `<svc>-primary`. */
+/** Applies `<svc>-canary` and `<svc>-primary`, with the target's ports under `portDiscovery`. */
 export async function applyCanaryAndPrimaryServices(
   client: KubeClient,
   canary: Canary,
   sel: Selector,
+  target?: TargetWorkload,
 ): Promise<void> {
   const names = serviceNames(canary);
-  await client.applyIfChanged(Resources.service, rendered(canary, sel, names.canary));
-  await client.applyIfChanged(Resources.service, rendered(canary, sel, names.primary));
+  await client.applyIfChanged(Resources.service, rendered(canary, sel, names.canary, target));
+  await client.applyIfChanged(Resources.service, rendered(canary, sel, names.primary, target));
 }
 
 /**
  * Applies the apex Service selecting the primary. A Service the user created keeps its own
  * metadata and gets no owner reference (it must outlive the Canary).
  */
-export async function applyApexService(client: KubeClient, canary: Canary, sel: Selector): Promise<void> {
+export async function applyApexService(
+  client: KubeClient,
+  canary: Canary,
+  sel: Selector,
+  target?: TargetWorkload,
+): Promise<void> {
   const name = apexName(canary);
   const existing = await client.get(Resources.service, canaryNamespace(canary), name);
   const owned =
@@ -59,7 +66,7 @@ export async function applyApexService(client: KubeClient, canary: Canary, sel: 
     (existing.metadata.ownerReferences ?? []).some(
       (r) => r.kind === 'Canary' && r.uid === canary.metadata.uid,
     );
-  const svc = rendered(canary, sel, name);
+  const svc = rendered(canary, sel, name, target);
   await client.applyIfChanged(Resources.service, owned ? svc : unowned(svc));
 }
 

@@ -174,14 +174,14 @@ export class DeploymentWorkloads implements WorkloadPort {
   async initialize(canary: Canary, options: { waitForPrimary: boolean }): Promise<Readiness> {
     const target = await this.target(canary);
     const sel = this.selectorOf(target);
-    await applyCanaryAndPrimaryServices(this.client, canary, sel);
+    await applyCanaryAndPrimaryServices(this.client, canary, sel, target);
     if (!(await this.primary(canary))) await this.createPrimary(canary, target, sel);
     await applyPrimaryHpa(this.client, canary, false);
     const readiness = options.waitForPrimary
       ? await this.isPrimaryReady(canary)
       : { ready: true, retriable: true, message: 'primary created' };
     // The apex Service moves to the primary only once the primary can serve.
-    if (readiness.ready) await applyApexService(this.client, canary, sel);
+    if (readiness.ready) await applyApexService(this.client, canary, sel, target);
     return readiness;
   }
 

@@ -28,4 +28,32 @@ describe('initialisation', { timeout: 120_000 }, () => {
     expect(initializing.metadata.finalizers).toContain('serin.dev/finalizer');
     expect(await client.get(Resources.deployment, ns, 'quick-primary')).toBeDefined();
   });
+
+  it("with portDiscovery, the Services carry the target's other container ports, as Flagger writes them", async () => {
+    const { client, ns } = suite;
+    const extraPorts = {
+      containers: [
+        {
+          name: 'app',
+          image: 'ghcr.io/stefanprodan/podinfo:6.0.0',
+          ports: [{ containerPort: 9898 }, { name: 'grpc', containerPort: 9999 }, { containerPort: 9797 }],
+        },
+      ],
+    };
+    await client.create(Resources.deployment, deployment(ns, 'ports', { podSpec: extraPorts }));
+    await client.create(
+      Resources.serinCanary,
+      canary(ns, 'ports', { service: { port: 9898, portDiscovery: true } }, { interval: '10m' }),
+    );
+    await waitForPhase(client, ns, 'ports', 'Initializing', 90_000);
+    for (const name of ['ports-canary', 'ports-primary']) {
+      const svc = await client.get(Resources.service, ns, name);
+      const ports = (svc?.spec as { ports?: { name?: string; port?: number }[] } | undefined)?.ports ?? [];
+      expect(ports.map((p) => [p.name, p.port])).toEqual([
+        ['http', 9898],
+        ['grpc', 9999],
+        ['tcp-app-2', 9797],
+      ]);
+    }
+  });
 });

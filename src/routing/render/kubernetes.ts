@@ -107,7 +107,10 @@ function discoveredPorts(canary: Canary, target: TargetWorkload | undefined): Re
   for (const container of target?.spec?.template?.spec?.containers ?? []) {
     if (container.name === 'istio-proxy' || container.name === 'envoy') continue;
     (container.ports ?? []).forEach((p, i) => {
-      if (p.containerPort === port || p.containerPort === targetPort || p.name === targetPort) return;
+      // As Flagger: the main port is excluded by number, or by name when targetPort names it; an
+      // unnamed port never matches an unset targetPort.
+      const named = typeof targetPort === 'string' && p.name === targetPort;
+      if (p.containerPort === port || p.containerPort === targetPort || named) return;
       ports.push({
         name: p.name ?? `tcp-${container.name}-${i}`,
         protocol: p.protocol ?? 'TCP',
