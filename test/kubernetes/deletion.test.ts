@@ -4,7 +4,7 @@
  * (the controller retried "spec.targetRef not found" once a second). Both Canary groups, with the
  * real kubectl against the real API (test API server, or the cluster KUBECONFIG names).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await controller.stop();
   await cluster.stop();
+  rmSync(files, { recursive: true, force: true });
 });
 
 function canaryOf(group: Group, ns: string, name: string, spec: Record<string, unknown> = {}): KubeObject {

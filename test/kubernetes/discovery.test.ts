@@ -3,10 +3,10 @@
  * blind to flagger.app Canaries while /readyz answered 200), and one removed is unwatched cleanly.
  * The CRD is applied with the real kubectl, as a Flagger user installs it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { stringify } from 'yaml';
 import { KubeClient } from '../../src/kubernetes/client.js';
 import { Resources, type ResourceType } from '../../src/kubernetes/resources.js';
@@ -76,7 +76,11 @@ describe.skipIf(process.env.KUBECONFIG)(
       expect(before.body).toContain('not installed (looked for again): flagger.app');
       expect(await watchedGauge('flagger.app')).toBe(0);
 
-      const file = join(mkdtempSync(join(tmpdir(), 'serin-crd-')), 'crd.yaml');
+      const dir = mkdtempSync(join(tmpdir(), 'serin-crd-'));
+      onTestFinished(() => {
+        rmSync(dir, { recursive: true, force: true });
+      });
+      const file = join(dir, 'crd.yaml');
       writeFileSync(file, stringify(flaggerCanaryCrd()));
       const applied = await kubectl(cluster.kubeconfigPath, ['apply', '-f', file]);
       expect(applied.stderr).toBe('');

@@ -4,11 +4,11 @@
  * naming it (and `serin generate` exits 1 with that message). The routes themselves are applied
  * to the CEL-enforcing test API server in test/kubernetes/httproute-acceptance.test.ts.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import type { CanaryInput } from '../../api/canary.js';
 import { canaryCapabilities } from '../../api/capabilities.js';
@@ -267,6 +267,9 @@ describe('capabilities', () => {
 
 describe('serin generate --provider gateway-api', () => {
   const dir = mkdtempSync(join(tmpdir(), 'serin-gateway-api-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const file = join(dir, 'canary.yaml');
   writeFileSync(
     file,
