@@ -496,3 +496,71 @@ export function stockFlaggerCanaryCrd(): JsonObject {
     },
   };
 }
+
+/** Flagger's MetricTemplate schema (1.44.0): a provider and a query, nothing else. */
+export function flaggerMetricTemplateSchema(): JsonObject {
+  return object({
+    apiVersion: string(),
+    kind: string(),
+    metadata: { type: 'object' },
+    spec: object(
+      {
+        provider: object(
+          {
+            type: enumOf(
+              'prometheus',
+              'influxdb',
+              'datadog',
+              'externalmetrics',
+              'stackdriver',
+              'cloudwatch',
+              'newrelic',
+              'graphite',
+              'dynatrace',
+              'keptn',
+              'splunk',
+            ),
+            address: string(),
+            headers: mapOf(strings()),
+            secretRef: object({ name: string() }, required('name')),
+            region: string(),
+            insecureSkipVerify: boolean(),
+          },
+          required('type'),
+        ),
+        query: string(),
+      },
+      required('provider', 'query'),
+    ),
+  });
+}
+
+/** Flagger's `metrictemplates.flagger.app` CRD, as Flagger's crd.yaml declares it. */
+export function stockFlaggerMetricTemplateCrd(): JsonObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'metrictemplates.flagger.app', annotations: { 'helm.sh/resource-policy': 'keep' } },
+    spec: {
+      group: 'flagger.app',
+      names: {
+        kind: 'MetricTemplate',
+        listKind: 'MetricTemplateList',
+        plural: 'metrictemplates',
+        singular: 'metrictemplate',
+        categories: ['all'],
+      },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1beta1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [{ name: 'Provider', type: 'string', jsonPath: '.spec.provider.type' }],
+          schema: { openAPIV3Schema: flaggerMetricTemplateSchema() },
+        },
+      ],
+    },
+  };
+}

@@ -26,7 +26,12 @@ import { ResourceService } from './objects.js';
 import { ResourceHandler, type Reply } from './resource-handler.js';
 import { builtinResourceTypes, ResourceRegistry, typeKey } from './resources.js';
 import { parseResourcePath, splitGroupVersion } from './routes.js';
-import { fallbackSerinCanaryCrd, flaggerCanaryCrd, routingCrds } from './standard-crds.js';
+import {
+  fallbackSerinCanaryCrd,
+  flaggerCanaryCrd,
+  flaggerMetricTemplateCrd,
+  routingCrds,
+} from './standard-crds.js';
 import { ObjectStore } from './store.js';
 import type { WatchStream } from './watch.js';
 
@@ -204,7 +209,9 @@ export class TestApiServer {
       this.service.create(namespaces, { metadata: { name } }, system);
     }
     const crds: JsonObject[] =
-      this.options.standardCrds === false ? [] : [...routingCrds(), flaggerCanaryCrd()];
+      this.options.standardCrds === false
+        ? []
+        : [...routingCrds(), flaggerCanaryCrd(), flaggerMetricTemplateCrd()];
     const directories = this.options.crdDirectories ?? (existsSync(REPOSITORY_CRDS) ? [REPOSITORY_CRDS] : []);
     for (const directory of directories) crds.push(...readCrdDirectory(directory));
     if (this.options.standardCrds !== false && !this.registry.byKey(typeKey('serin.dev', 'canaries'))) {

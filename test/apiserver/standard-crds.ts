@@ -1,4 +1,4 @@
-import { stockFlaggerCanaryCrd } from './flagger-crd.js';
+import { stockFlaggerCanaryCrd, stockFlaggerMetricTemplateCrd } from './flagger-crd.js';
 import { httpRouteSchemas } from './gateway-api-crd.js';
 import type { JsonObject } from './json.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
@@ -148,6 +148,11 @@ const CANARY_COLUMNS: JsonObject[] = [
  */
 export function flaggerCanaryCrd(): JsonObject {
   return stockFlaggerCanaryCrd();
+}
+
+/** Flagger's MetricTemplate with Flagger's published schema, as Flagger's crd.yaml installs it. */
+export function flaggerMetricTemplateCrd(): JsonObject {
+  return stockFlaggerMetricTemplateCrd();
 }
 
 /** Serin's Canary as a stand-in, used only when deploy/crds does not provide the generated one. */
