@@ -468,20 +468,19 @@ const PRINTER_COLUMNS: JsonObject[] = [
 ];
 
 /** The whole CustomResourceDefinition, as `kubectl apply -f crd.yaml` from Flagger installs it. */
-export function stockFlaggerCanaryCrd(): JsonObject {
+/** A `flagger.app` CRD as Flagger's crd.yaml writes them: one served, stored v1beta1 with status. */
+function flaggerCrd(
+  names: { kind: string; plural: string; singular: string },
+  columns: JsonObject[],
+  schema: JsonObject,
+): JsonObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: 'canaries.flagger.app', annotations: { 'helm.sh/resource-policy': 'keep' } },
+    metadata: { name: `${names.plural}.flagger.app`, annotations: { 'helm.sh/resource-policy': 'keep' } },
     spec: {
       group: 'flagger.app',
-      names: {
-        kind: 'Canary',
-        listKind: 'CanaryList',
-        plural: 'canaries',
-        singular: 'canary',
-        categories: ['all'],
-      },
+      names: { ...names, listKind: `${names.kind}List`, categories: ['all'] },
       scope: 'Namespaced',
       versions: [
         {
@@ -489,12 +488,20 @@ export function stockFlaggerCanaryCrd(): JsonObject {
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: PRINTER_COLUMNS,
-          schema: { openAPIV3Schema: flaggerCanarySchema() },
+          additionalPrinterColumns: columns,
+          schema: { openAPIV3Schema: schema },
         },
       ],
     },
   };
+}
+
+export function stockFlaggerCanaryCrd(): JsonObject {
+  return flaggerCrd(
+    { kind: 'Canary', plural: 'canaries', singular: 'canary' },
+    PRINTER_COLUMNS,
+    flaggerCanarySchema(),
+  );
 }
 
 /** Flagger's MetricTemplate schema (1.44.0): a provider and a query, nothing else. */
@@ -537,30 +544,9 @@ export function flaggerMetricTemplateSchema(): JsonObject {
 
 /** Flagger's `metrictemplates.flagger.app` CRD, as Flagger's crd.yaml declares it. */
 export function stockFlaggerMetricTemplateCrd(): JsonObject {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'metrictemplates.flagger.app', annotations: { 'helm.sh/resource-policy': 'keep' } },
-    spec: {
-      group: 'flagger.app',
-      names: {
-        kind: 'MetricTemplate',
-        listKind: 'MetricTemplateList',
-        plural: 'metrictemplates',
-        singular: 'metrictemplate',
-        categories: ['all'],
-      },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: 'v1beta1',
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: [{ name: 'Provider', type: 'string', jsonPath: '.spec.provider.type' }],
-          schema: { openAPIV3Schema: flaggerMetricTemplateSchema() },
-        },
-      ],
-    },
-  };
+  return flaggerCrd(
+    { kind: 'MetricTemplate', plural: 'metrictemplates', singular: 'metrictemplate' },
+    [{ name: 'Provider', type: 'string', jsonPath: '.spec.provider.type' }],
+    flaggerMetricTemplateSchema(),
+  );
 }

@@ -90,16 +90,7 @@ function planFor(canary: Canary, opts: { weight?: string; phase?: string; mirror
   return plan;
 }
 
-function generateForCanary(opts: {
-  filename: string[];
-  target?: string;
-  name?: string;
-  provider?: RoutingProvider;
-  weight?: string;
-  phase?: string;
-  mirror?: boolean;
-  output: string;
-}): void {
+function generateForCanary(opts: GenerateOptions): void {
   const format = outputFormat(opts.output);
   const set = readManifests(readSources([...opts.filename, ...(opts.target ? [opts.target] : [])]));
   if (set.problems.length > 0) {
