@@ -115,8 +115,12 @@ export function chooseTarget(
     throw new UsageError('--token-file is for a local run; a cluster uses the kubeconfig credentials');
   if (explicitLocal) {
     // --api with --token-file needs nothing from a state directory.
-    const needsRunFile = flags.api === undefined || flags.tokenFile === undefined;
-    const info = needsRunFile ? readRunFile(flags.stateDir ?? DEFAULT_STATE_DIR) : undefined;
+    const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
+    // With --api, run.json only supplies the token file: a read (status) needs no token, and an
+    // action without one is refused where the token is read, naming --token-file.
+    let info: SessionInfo | undefined;
+    if (flags.api === undefined) info = readRunFile(stateDir);
+    else if (flags.tokenFile === undefined && existsSync(runFileOf(stateDir))) info = readRunFile(stateDir);
     return localTarget(flags, info);
   }
   if (!explicitCluster) {

@@ -73,7 +73,7 @@ describe('workload health in local mode', { timeout: 120_000 }, () => {
     );
 
     const view = await runCommand([statusCommand], ['status', NAME, '--api', h.session.info.api]);
-    expect(view.code).toBe(0);
+    expect(view.code, view.stderr).toBe(0);
     expect(view.stdout).toMatch(/Canary: +CrashLoopBackOff, 0\/1 ready.*ENOENT/);
 
     expect(await finalPhase(h, revision)).toBe('Failed');
