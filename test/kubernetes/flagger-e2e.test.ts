@@ -1,5 +1,5 @@
 /**
- * Flagger's own e2e manifests (test/fixtures/flagger/e2e/, transcribed from Flagger's suite),
+ * Flagger's own e2e manifests (test/fixtures/flagger-e2e/, transcribed from Flagger's suite),
  * applied unchanged with the real kubectl to the real API (the test API server with Flagger's
  * CRD, or the cluster KUBECONFIG names) and reconciled by the real controller. The checks are the
  * ones Flagger's script makes after initialisation, plus the ports `portDiscovery` must add.
@@ -12,7 +12,7 @@ import type { ControllerRuntime } from '../../src/kubernetes/runtime.js';
 import { kubectl } from '../apiserver/testing.js';
 import { startController, useCluster, waitFor, type Cluster } from './support.js';
 
-const E2E = fileURLToPath(new URL('../fixtures/flagger/e2e/', import.meta.url));
+const E2E = fileURLToPath(new URL('../fixtures/flagger-e2e/', import.meta.url));
 let cluster: Cluster;
 let client: KubeClient;
 let controller: ControllerRuntime;
