@@ -55,6 +55,9 @@ function config(ports: number[], retries?: Record<string, unknown>): RouterConfi
 }
 
 /** `requests` requests through the router, 4 at a time; `during` runs once a quarter have answered. */
+/** Concurrent clients of the load: each can lose at most the one request in flight at the kill. */
+const CLIENTS = 4;
+
 async function load(
   url: string,
   requests: number,
@@ -91,7 +94,7 @@ async function load(
       }
     }
   };
-  await Promise.all(Array.from({ length: 4 }, () => worker()));
+  await Promise.all(Array.from({ length: CLIENTS }, () => worker()));
   await agent.close();
   return { ok, failed };
 }
@@ -106,7 +109,7 @@ async function routerFor(cfg: RouterConfig): Promise<string> {
 const failures = (failed: Map<string, number>) => [...failed.values()].reduce((a, b) => a + b, 0);
 
 describe("Istio's default retry policy in the router", () => {
-  it('a replica killed with -9 under load costs no request: connect failures go to another replica', async () => {
+  it('a replica killed with -9 under load costs no refused connection: connect failures go to another replica', async () => {
     const [a, b] = [await replica('a'), await replica('b')];
     // The dead replica stays in the configuration: nothing takes it out, only retries save the requests.
     const url = await routerFor(config([a.port, b.port]));
@@ -115,8 +118,17 @@ describe("Istio's default retry policy in the router", () => {
       `kill -9 of one of two replicas: requests 1200, failed ${failures(result.failed)}`,
       result.failed,
     );
-    expect(Object.fromEntries(result.failed)).toEqual({});
-    expect(result.ok).toBe(1200);
+    // No refused connection costs a request: those are retried on the other replica. What may
+    // fail is a request the killed replica had already received (at most one per concurrent
+    // client): Istio's default retryOn (connect-failure, refused-stream, unavailable, cancelled,
+    // retriable-status-codes) has no `reset`, so Envoy answers it 503 UC too.
+    const lost = [...result.failed.entries()];
+    expect(
+      lost.filter(([k]) => !k.startsWith('503 UC ')),
+      JSON.stringify(lost),
+    ).toEqual([]);
+    expect(failures(result.failed)).toBeLessThanOrEqual(CLIENTS);
+    expect(result.ok + failures(result.failed)).toBe(1200);
   }, 120_000);
 
   it('retries a refused connection for a request with a body too: no byte of it was sent', async () => {
@@ -131,7 +143,7 @@ describe("Istio's default retry policy in the router", () => {
       lost.filter(([k]) => !k.startsWith('503 UC ')),
       JSON.stringify(lost),
     ).toEqual([]);
-    expect(failures(result.failed)).toBeLessThanOrEqual(4);
+    expect(failures(result.failed)).toBeLessThanOrEqual(CLIENTS);
   }, 120_000);
 
   it('retries.attempts: 0 disables the default: the same kill then costs requests (503 UF)', async () => {
