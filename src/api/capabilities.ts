@@ -10,6 +10,9 @@
 import { FLAGGER_GROUP } from './common.js';
 import { METRIC_PROVIDER_TYPES } from './metric-template.js';
 import { templateProblem } from '../analysis/template.js';
+import { ignored, invalid, notYet, type CapabilityIssue } from './capability-issue.js';
+import type { RoutingProviderId } from '../routing/providers/ids.js';
+import { featureIssues, providerById, ROUTING_PROVIDERS } from '../routing/providers/registry.js';
 
 /** Flagger's `spec.provider` enum (artifacts/flagger/crd.yaml). */
 export const FLAGGER_PROVIDERS = [
@@ -37,13 +40,10 @@ export const FLAGGER_PROVIDERS = [
 /** Serin's own spelling of the Gateway API provider, valid in `serin.dev` documents only. */
 export const SERIN_GATEWAY_API = 'gateway-api';
 
-/** Routing providers Serin runs, and the renderer each one means. */
-export const SUPPORTED_PROVIDERS: Record<string, 'istio' | 'gateway-api'> = {
-  istio: 'istio',
-  'gatewayapi:v1': 'gateway-api',
-  'gatewayapi:v1beta1': 'gateway-api',
-  [SERIN_GATEWAY_API]: 'gateway-api',
-};
+/** Routing providers Serin runs (`spec.provider` value to provider id), from the registry. */
+export const SUPPORTED_PROVIDERS: Readonly<Record<string, RoutingProviderId>> = Object.fromEntries(
+  ROUTING_PROVIDERS.flatMap((p) => p.names.map((name) => [name, p.id as RoutingProviderId])),
+);
 
 /** Flagger's `spec.targetRef.kind` enum, and the kinds Serin runs. */
 export const FLAGGER_TARGET_KINDS = ['Deployment', 'DaemonSet', 'Service'] as const;
@@ -64,15 +64,7 @@ export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
   'dynatrace',
 ];
 
-export type CapabilityReason = 'Invalid' | 'NotSupported' | 'Ignored';
-
-export interface CapabilityIssue {
-  /** Dotted path from the document root, e.g. `spec.provider`. */
-  path: string;
-  message: string;
-  severity: 'error' | 'warning';
-  reason: CapabilityReason;
-}
+export type { CapabilityIssue, CapabilityReason } from './capability-issue.js';
 
 /** The parts of a MetricTemplate this check needs, looked up by a Canary's `templateRef`. */
 export interface TemplateLike {
@@ -85,7 +77,7 @@ export type Platform = 'kubernetes' | 'local' | 'any';
 export interface CapabilityOptions {
   platform?: Platform;
   /** The routing provider for Canaries without `spec.provider` (the controller's `--provider`). */
-  defaultProvider?: 'istio' | 'gateway-api';
+  defaultProvider?: RoutingProviderId;
   /** Whether the default came from the user (a flag) rather than Serin's built-in `istio`. */
   defaultProviderExplicit?: boolean;
   /** Finds the MetricTemplate a metric refers to, when the caller has them. */
@@ -97,36 +89,15 @@ const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const record = (v: unknown): Json => (isRecord(v) ? v : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-const notYet = (path: string, what: string, supported: readonly string[]): CapabilityIssue => ({
-  path,
-  message: `${what} is not supported by Serin yet (supported: ${supported.join(', ')})`,
-  severity: 'error',
-  reason: 'NotSupported',
-});
-
-const invalid = (path: string, message: string): CapabilityIssue => ({
-  path,
-  message,
-  severity: 'error',
-  reason: 'Invalid',
-});
-
-const ignored = (path: string, message: string): CapabilityIssue => ({
-  path,
-  message,
-  severity: 'warning',
-  reason: 'Ignored',
-});
-
 function isFlagger(raw: Json): boolean {
   return typeof raw.apiVersion === 'string' && raw.apiVersion.split('/')[0] === FLAGGER_GROUP;
 }
 
-/** The renderer a Canary's provider means, or undefined when Serin has none for it. */
+/** The provider a Canary's `spec.provider` means, or undefined when Serin has none for it. */
 export function routingProviderOf(
   provider: unknown,
-  fallback: 'istio' | 'gateway-api' = 'istio',
-): 'istio' | 'gateway-api' | undefined {
+  fallback: RoutingProviderId = 'istio',
+): RoutingProviderId | undefined {
   if (provider === undefined || provider === '') return fallback;
   return typeof provider === 'string' ? SUPPORTED_PROVIDERS[provider] : undefined;
 }
@@ -183,29 +154,22 @@ function targetIssues(raw: Json, spec: Json, platform: Platform): CapabilityIssu
 }
 
 /**
- * Service fields an HTTPRoute of the Gateway API standard channel has no place for (the renderer
- * refuses them too, src/routing/render/gateway-api.ts): reported up front, so a cluster shows them
- * as a condition and Event instead of a failing reconcile.
+ * Fields Flagger reads only for some providers (Serin's provider ids): with any other provider
+ * Serin says so instead of ignoring them quietly.
  */
-function gatewayApiFieldIssues(service: Json): CapabilityIssue[] {
-  const unsupported: [string, string][] = [
-    ['retries', 'retries with the Gateway API provider (the standard channel has no HTTPRoute retry policy)'],
-    ['trafficPolicy', 'trafficPolicy with the Gateway API provider (an HTTPRoute has no traffic policy)'],
-  ];
-  const issues = unsupported
-    .filter(([key]) => service[key] !== undefined)
-    .map(([key, what]) => notYet(`spec.service.${key}`, what, ['istio']));
-  if (service.delegation === true)
-    issues.push(notYet('spec.service.delegation', 'delegation with the Gateway API provider', ['istio']));
-  if (service.routing === 'merge')
-    issues.push(notYet('spec.service.routing', 'merge routing with the Gateway API provider', ['istio']));
-  return issues;
-}
+const PROVIDER_ONLY_FIELDS: readonly [path: string, providers: readonly string[]][] = [
+  ['spec.ingressRef', ['nginx', 'skipper']],
+  ['spec.routeRef', ['apisix']],
+  ['spec.upstreamRef', ['gloo']],
+  ['spec.service.meshName', ['appmesh']],
+  ['spec.service.backends', ['appmesh']],
+  ['spec.service.mirror', ['gateway-api']],
+];
 
 /** Fields Flagger reads only for other providers: Serin says so instead of ignoring them quietly. */
 function providerFieldIssues(
   spec: Json,
-  routing: 'istio' | 'gateway-api' | undefined,
+  routing: RoutingProviderId | undefined,
   options: CapabilityOptions,
 ): CapabilityIssue[] {
   if (routing === undefined) return [];
@@ -226,35 +190,16 @@ function providerFieldIssues(
       );
     }
   }
-  const byProvider: [string, string, string][] = [
-    ['ingressRef', 'nginx', 'spec.ingressRef'],
-    ['routeRef', 'apisix', 'spec.routeRef'],
-    ['upstreamRef', 'gloo', 'spec.upstreamRef'],
-  ];
-  for (const [key, provider, path] of byProvider) {
-    if (spec[key] !== undefined) issues.push(ignored(path, `used only by the ${provider} provider; ignored`));
+  for (const [path, providers] of PROVIDER_ONLY_FIELDS) {
+    const [parent, key] = path.split('.').slice(-2) as [string, string];
+    const holder = parent === 'spec' ? spec : record(spec[parent]);
+    if (holder[key] !== undefined && !providers.includes(routing))
+      issues.push(ignored(path, `used only by the ${providers.join(' and ')} provider; ignored`));
   }
-  for (const key of ['meshName', 'backends']) {
-    if (service[key] !== undefined)
-      issues.push(ignored(`spec.service.${key}`, 'used only by the appmesh provider; ignored'));
-  }
-  if (routing === 'istio' && service.mirror !== undefined)
-    issues.push(
-      ignored(
-        'spec.service.mirror',
-        'used only by the gatewayapi provider; Istio mirrors with analysis.mirror',
-      ),
-    );
-  if (routing === 'gateway-api') issues.push(...gatewayApiFieldIssues(service));
+  issues.push(...featureIssues(providerById(routing), spec), ...providerById(routing).issues(spec));
   const rewrite = record(service.rewrite);
   if (rewrite.uriRegexRewrite !== undefined) {
-    if (routing === 'gateway-api')
-      issues.push(
-        notYet('spec.service.rewrite.uriRegexRewrite', 'uriRegexRewrite with the Gateway API provider', [
-          'istio',
-        ]),
-      );
-    else if (rewrite.uri !== undefined)
+    if (routing === 'istio' && rewrite.uri !== undefined)
       issues.push(
         invalid(
           'spec.service.rewrite.uriRegexRewrite',

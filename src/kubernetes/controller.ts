@@ -21,6 +21,7 @@ import { Limiter, TickScheduler } from '../common/scheduler.js';
 import { Backoff, type BackoffPolicy } from '../common/backoff.js';
 import type { ClusterPorts, PortsFactory } from './ports.js';
 import { observeSupport, recordSupport, supportOf } from './support.js';
+import type { RoutingProviderId } from '../routing/providers/ids.js';
 
 export const FINALIZER = 'serin.dev/finalizer';
 /** Failed reconciles and deletions waiting on the target retry on this, never at a fixed rate. */
@@ -48,7 +49,7 @@ export interface ControllerOptions {
   concurrency?: number;
   resyncMs?: number;
   /** The routing provider for Canaries without spec.provider (the controller's --provider). */
-  defaultProvider?: 'istio' | 'gateway-api';
+  defaultProvider?: RoutingProviderId;
   /** Called after every engine tick with its wall time and whether it changed the status. */
   onTick?: (ms: number, changed: boolean) => void;
 }

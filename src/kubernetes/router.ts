@@ -12,7 +12,6 @@ import type { RouterPort, Routes } from '../engine/ports.js';
 import { mergeVirtualServiceSpec } from '../routing/merge.js';
 import { serviceNames } from '../routing/names.js';
 import { readRoutes } from '../routing/read-routes.js';
-import { renderHttpRoute } from '../routing/render/gateway-api.js';
 import { renderDestinationRules, renderVirtualService } from '../routing/render/istio.js';
 import { applyIsNoop } from './apply-diff.js';
 import { FIELD_MANAGER, isConflict, type KubeClient, type KubeObject } from './client.js';
@@ -26,9 +25,13 @@ import {
   stableJson,
   type Json,
 } from './objects.js';
-import { Resources } from './resources.js';
+import { Resources, type ResourceType } from './resources.js';
+import type { RoutingProviderId } from '../routing/providers/ids.js';
+import { providerById } from '../routing/providers/registry.js';
+import type { Lookup, ObjectRef, RoutingProvider } from '../routing/providers/types.js';
+import type { KubeObject as RenderedObject } from '../routing/render/kubernetes.js';
 
-export type Provider = 'istio' | 'gateway-api';
+export type Provider = RoutingProviderId;
 export const ORIGINAL_CONFIGURATION_ANNOTATION = 'serin.dev/original-configuration';
 const DEFAULT_ROUTES: Routes = { primaryWeight: 100, canaryWeight: 0, mirrored: false };
 
@@ -62,22 +65,6 @@ export function readIstioRoutes(canary: Canary, vs: KubeObject | undefined): Rou
   }
 }
 
-function readHttpRouteWeights(canary: Canary, route: KubeObject | undefined): Routes {
-  if (!route || !isRecord(route.spec)) return DEFAULT_ROUTES;
-  for (const rule of records(route.spec.rules)) {
-    const refs = records(rule.backendRefs);
-    const p = refs.find((r) => r.name === primaryServiceName(canary));
-    const c = refs.find((r) => r.name === canaryServiceName(canary));
-    if (!p || !c) continue;
-    return {
-      primaryWeight: typeof p.weight === 'number' ? p.weight : 1,
-      canaryWeight: typeof c.weight === 'number' ? c.weight : 1,
-      mirrored: records(rule.filters).some((f) => f.type === 'RequestMirror'),
-    };
-  }
-  return DEFAULT_ROUTES;
-}
-
 /**
  * Whether a live HTTPRoute already is what Serin would write: every field Serin sets has its value
  * (lists keep their length, so an added or removed rule or backend is drift), and fields the
@@ -90,6 +77,19 @@ export function httpRouteUpToDate(live: KubeObject | undefined, desired: KubeObj
 /** src/routing omits the namespace when the Canary has none (offline output); on a cluster it is the Canary's. */
 function withNamespace(canary: Canary, object: KubeObject): KubeObject {
   return { ...object, metadata: { ...object.metadata, namespace: canaryNamespace(canary) } };
+}
+
+/** The REST coordinates of an object a provider rendered: one of the kinds it declares. */
+function resourceOf(provider: RoutingProvider, object: RenderedObject): ResourceType {
+  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
+  const type = [...provider.resources, ...Object.values(Resources)].find(
+    (r) => r.kind === object.kind && r.group === group,
+  );
+  if (type === undefined)
+    throw new Error(
+      `provider ${provider.id} rendered ${object.apiVersion} ${object.kind}, a kind it does not declare`,
+    );
+  return type;
 }
 
 export class KubernetesRouter implements RouterPort {
@@ -124,24 +124,40 @@ export class KubernetesRouter implements RouterPort {
     await this.setRoutes(canary, routes);
   }
 
+  /** The provider's module, or undefined for Istio, whose objects this class handles itself. */
+  private generic(canary: Canary): RoutingProvider | undefined {
+    const id = providerOf(canary, this.defaultProvider);
+    return id === 'istio' ? undefined : providerById(id);
+  }
+
+  /** Reads `refs` live, for a provider's `read`, `render` and `finalize`. */
+  private async fetch(canary: Canary, refs: readonly ObjectRef[]): Promise<Lookup> {
+    const ns = canaryNamespace(canary);
+    const found = await Promise.all(
+      refs.map(async (ref) => ({ ref, object: await this.client.get(ref.resource, ns, ref.name) })),
+    );
+    return (resource, name) =>
+      found.find((f) => f.ref.resource === resource && f.ref.name === name)?.object as
+        RenderedObject | undefined;
+  }
+
   async getRoutes(canary: Canary): Promise<Routes> {
-    if (providerOf(canary, this.defaultProvider) === 'gateway-api') {
-      return readHttpRouteWeights(
-        canary,
-        await this.client.get(Resources.httpRoute, canaryNamespace(canary), apexName(canary)),
-      );
-    }
+    const provider = this.generic(canary);
+    if (provider) return provider.read(canary, await this.fetch(canary, provider.watched(canary)));
     return readIstioRoutes(canary, await this.liveVirtualService(canary));
   }
 
   async setRoutes(canary: Canary, routes: Routes): Promise<void> {
-    if (providerOf(canary, this.defaultProvider) === 'gateway-api') {
-      // Not exactSpec: the API server defaults fields Serin leaves out (a `/` path match, `group`,
-      // `kind`, `weight: 1`), so only what Serin sets is compared (see httpRouteUpToDate).
-      await this.client.applyIfChanged(
-        Resources.httpRoute,
-        withNamespace(canary, renderHttpRoute(canary, routes) as unknown as KubeObject),
-      );
+    const provider = this.generic(canary);
+    if (provider) {
+      const live = await this.fetch(canary, provider.inputs(canary));
+      // Not exactSpec: the API server defaults fields Serin leaves out (an HTTPRoute's `/` path
+      // match, `group`, `kind`, `weight: 1`), so only what Serin sets is compared (apply-diff.ts).
+      for (const object of provider.render(canary, routes, live))
+        await this.client.applyIfChanged(
+          resourceOf(provider, object),
+          withNamespace(canary, object as unknown as KubeObject),
+        );
       return;
     }
     for (const dr of renderDestinationRules(canary)) {
@@ -210,8 +226,16 @@ export class KubernetesRouter implements RouterPort {
 
   async finalize(canary: Canary): Promise<void> {
     const ns = canaryNamespace(canary);
-    if (providerOf(canary, this.defaultProvider) === 'gateway-api') {
-      await this.client.delete(Resources.httpRoute, ns, apexName(canary));
+    const provider = this.generic(canary);
+    if (provider) {
+      const live = await this.fetch(canary, [...provider.watched(canary), ...provider.inputs(canary)]);
+      const { apply, delete: doomed } = provider.finalize(canary, live);
+      for (const object of apply)
+        await this.client.applyIfChanged(
+          resourceOf(provider, object),
+          withNamespace(canary, object as unknown as KubeObject),
+        );
+      for (const ref of doomed) await this.client.delete(ref.resource, ns, ref.name);
       return;
     }
     const live = await this.liveVirtualService(canary);

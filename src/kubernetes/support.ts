@@ -11,6 +11,7 @@ import { MetricTemplateDocument } from '../api/metric-template.js';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from './client.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { ResourceType } from './resources.js';
+import type { RoutingProviderId } from '../routing/providers/ids.js';
 
 export const SUPPORTED_CONDITION = 'Supported';
 
@@ -50,7 +51,7 @@ async function findTemplate(
 export async function supportOf(
   client: KubeClient,
   canary: Canary,
-  defaultProvider: 'istio' | 'gateway-api',
+  defaultProvider: RoutingProviderId,
 ): Promise<SupportVerdict> {
   const namespace = canary.metadata.namespace ?? 'default';
   const templates = new Map<string, Awaited<ReturnType<typeof findTemplate>>>();

@@ -7,6 +7,7 @@ import type { ResourceType } from '../../kubernetes/resources.js';
 import { formatTable, parseOutputFormat, printStructured } from '../output.js';
 import { ExitCode, UsageError } from '../program.js';
 import { readSources } from '../sources.js';
+import { isRoutingProviderId, ROUTING_PROVIDER_IDS } from '../../routing/providers/ids.js';
 
 const METRIC_TEMPLATE_TYPES: ResourceType[] = ['flagger.app', 'serin.dev'].map((group) => ({
   group,
@@ -82,8 +83,10 @@ export interface CheckOptions {
 
 export async function check(opts: CheckOptions): Promise<void> {
   const format = parseOutputFormat(opts.output, ['text', 'json', 'yaml']);
-  if (opts.provider !== undefined && opts.provider !== 'istio' && opts.provider !== 'gateway-api')
-    throw new UsageError(`--provider: expected istio or gateway-api, got "${opts.provider}"`);
+  if (opts.provider !== undefined && !isRoutingProviderId(opts.provider))
+    throw new UsageError(
+      `--provider: expected one of ${ROUTING_PROVIDER_IDS.join(', ')}, got "${opts.provider}"`,
+    );
   let documents: unknown[];
   if (opts.filename.length > 0) {
     documents = fromFiles(opts.filename);

@@ -2,6 +2,7 @@ import { Option, type Command } from '@commander-js/extra-typings';
 import { addLoadLimitOptions } from '../load-limits.js';
 import type { CommandModule } from '../program.js';
 import { collect } from '../sources.js';
+import { ROUTING_PROVIDER_IDS, type RoutingProviderId } from '../../routing/providers/ids.js';
 
 const ALLOWED_HOST_HELP =
   'a Host name the endpoints answer besides addresses, loopback, single-label and <service>.<namespace> names (repeatable)';
@@ -43,8 +44,8 @@ function define(program: Command) {
         '--provider <name>',
         'routing provider for Canaries without spec.provider (env SERIN_PROVIDER)',
       )
-        .choices(['istio', 'gateway-api'] as const)
-        .default((env('SERIN_PROVIDER') ?? 'istio') as 'istio' | 'gateway-api'),
+        .choices(ROUTING_PROVIDER_IDS)
+        .default((env('SERIN_PROVIDER') ?? 'istio') as RoutingProviderId),
     )
     .option(
       '--metrics-server <url>',

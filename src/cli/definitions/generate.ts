@@ -2,6 +2,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { PHASES } from '../../api/phases.js';
 import type { CommandModule } from '../program.js';
 import { collect } from '../sources.js';
+import { ROUTING_PROVIDER_IDS } from '../../routing/providers/ids.js';
 
 const splitCommand = new Command('split')
   .description(
@@ -52,12 +53,7 @@ export const generateCommand: CommandModule = (program) => {
     )
     .option('--target <path>', 'the target Deployment manifest (same as another -f)')
     .option('--name <canary>', 'which Canary, when the files hold several')
-    .addOption(
-      new Option('--provider <provider>', 'routing objects to render').choices([
-        'istio',
-        'gateway-api',
-      ] as const),
-    )
+    .addOption(new Option('--provider <provider>', 'routing objects to render').choices(ROUTING_PROVIDER_IDS))
     .option('--weight <percent>', 'render the canary at this weight (Progressing)')
     .option('--phase <phase>', `render the objects as they are in this phase (${PHASES.join(', ')})`)
     .option('--mirror', 'render with traffic mirrored to the canary')

@@ -1,0 +1,12 @@
+/**
+ * Serin's names of the routing providers it runs: a leaf module, so command definitions can offer
+ * them as flag choices without loading the providers. registry.test.ts keeps it equal to the
+ * registry.
+ */
+export const ROUTING_PROVIDER_IDS = ['istio', 'gateway-api'] as const;
+
+export type RoutingProviderId = (typeof ROUTING_PROVIDER_IDS)[number];
+
+export function isRoutingProviderId(value: unknown): value is RoutingProviderId {
+  return (ROUTING_PROVIDER_IDS as readonly unknown[]).includes(value);
+}
