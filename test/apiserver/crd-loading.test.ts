@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
-import { stockFlaggerCanaryCrd } from './flagger-crd.js';
+import { stockFlaggerAlertProviderCrd, stockFlaggerCanaryCrd } from './flagger-crd.js';
 import { startTestApiServer, writeKubeconfig, type TestApiServer } from './index.js';
 import type { JsonObject } from './json.js';
 import { routingCrds } from './standard-crds.js';
@@ -162,6 +162,37 @@ describe('CRDs applied with kubectl', () => {
     const table = await ok(['get', 'canaries.flagger.app']);
     expect(table).toMatch(/^NAME\s+STATUS\s+WEIGHT/);
     expect(table).toContain('podinfo');
+  });
+
+  it("applies Flagger's AlertProvider CRD and holds AlertProviders to its oneOf: an address or a secretRef", async () => {
+    const file = yamlFile('flagger-alertprovider-crd.yaml', [stockFlaggerAlertProviderCrd()]);
+    expect(await ok(['apply', '-f', file])).toContain('alertproviders.flagger.app created');
+    const provider = (spec: JsonObject) =>
+      stringify({
+        apiVersion: 'flagger.app/v1beta1',
+        kind: 'AlertProvider',
+        metadata: { name: 'on-call', namespace: 'default' },
+        spec,
+      });
+    await ok(
+      ['apply', '-f', '-'],
+      provider({ type: 'slack', channel: 'on-call', secretRef: { name: 'on-call-url' } }),
+    );
+    expect(await ok(['get', 'alertproviders.flagger.app'])).toMatch(/^NAME\s+TYPE/);
+    const neither = await kubectl(
+      kubeconfig,
+      ['apply', '-f', '-'],
+      provider({ type: 'slack', channel: 'x' }),
+    );
+    expect(neither.code).not.toBe(0);
+    expect(neither.stderr).toMatch(/spec/);
+    const unknownType = await kubectl(
+      kubeconfig,
+      ['apply', '-f', '-'],
+      provider({ type: 'pagerduty', address: 'https://example.com/hook' }),
+    );
+    expect(unknownType.code).not.toBe(0);
+    expect(unknownType.stderr).toContain('spec.type');
   });
 
   it('applies a multi-version CRD: served versions answer, the unserved one does not, objects convert between served versions', async () => {

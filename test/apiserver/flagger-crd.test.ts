@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 
-import { FLAGGER_STATUS_FIELDS, FLAGGER_VERSION, stockFlaggerCanaryCrd } from './flagger-crd.js';
+import {
+  FLAGGER_STATUS_FIELDS,
+  FLAGGER_VERSION,
+  stockFlaggerAlertProviderCrd,
+  stockFlaggerCanaryCrd,
+  stockFlaggerMetricTemplateCrd,
+} from './flagger-crd.js';
 import { isObject, type JsonObject } from './json.js';
 
 /** The keywords a real API server acts on; descriptions and Go-ish `format: string|int32` do nothing. */
@@ -74,16 +80,19 @@ describe(`Flagger ${FLAGGER_VERSION} Canary CRD`, () => {
     expect(status['x-kubernetes-preserve-unknown-fields']).toBeUndefined();
   });
 
-  it.skipIf(file === undefined)(
-    `matches Flagger's crd.yaml structurally (FLAGGER_CRD=${file ?? 'unset: skipped, set it to compare'})`,
-    () => {
+  it.skipIf(file === undefined).each([
+    ['canaries.flagger.app', stockFlaggerCanaryCrd],
+    ['metrictemplates.flagger.app', stockFlaggerMetricTemplateCrd],
+    ['alertproviders.flagger.app', stockFlaggerAlertProviderCrd],
+  ] as const)(
+    `%s matches Flagger's crd.yaml structurally (FLAGGER_CRD=${file ?? 'unset: skipped, set it to compare'})`,
+    (name, build) => {
       const documents = parseAllDocuments(readFileSync(file ?? '', 'utf8')).map((d) => d.toJS() as unknown);
       const real = documents.find(
-        (d): d is JsonObject =>
-          isObject(d) && isObject(d.metadata) && d.metadata.name === 'canaries.flagger.app',
+        (d): d is JsonObject => isObject(d) && isObject(d.metadata) && d.metadata.name === name,
       );
-      expect(real, 'canaries.flagger.app in the file').toBeDefined();
-      const ours = stockFlaggerCanaryCrd();
+      expect(real, `${name} in the file`).toBeDefined();
+      const ours = build();
       const theirs = real ?? {};
       expect((ours.spec as JsonObject).names).toEqual((theirs.spec as JsonObject).names);
       const { schema: ourSchema, ...ourVersion } = versionOf(ours);

@@ -550,3 +550,35 @@ export function stockFlaggerMetricTemplateCrd(): JsonObject {
     flaggerMetricTemplateSchema(),
   );
 }
+
+/**
+ * Flagger's AlertProvider schema (1.44.0): a chat type, and either an address or a Secret holding
+ * it (a `oneOf` of two `required` lists, as Flagger's crd.yaml writes it).
+ */
+export function flaggerAlertProviderSchema(): JsonObject {
+  return object({
+    apiVersion: string(),
+    kind: string(),
+    metadata: { type: 'object' },
+    spec: object(
+      {
+        type: enumOf('slack', 'msteams', 'discord', 'rocket', 'gchat'),
+        channel: string(),
+        username: string(),
+        address: string(),
+        proxy: string(),
+        secretRef: object({ name: string() }, required('name')),
+      },
+      { oneOf: [required('type', 'address'), required('type', 'secretRef')] },
+    ),
+  });
+}
+
+/** Flagger's `alertproviders.flagger.app` CRD, as Flagger's crd.yaml declares it. */
+export function stockFlaggerAlertProviderCrd(): JsonObject {
+  return flaggerCrd(
+    { kind: 'AlertProvider', plural: 'alertproviders', singular: 'alertprovider' },
+    [{ name: 'Type', type: 'string', jsonPath: '.spec.type' }],
+    flaggerAlertProviderSchema(),
+  );
+}

@@ -30,6 +30,7 @@ import {
   fallbackSerinCanaryCrd,
   flaggerCanaryCrd,
   flaggerMetricTemplateCrd,
+  flaggerAlertProviderCrd,
   routingCrds,
 } from './standard-crds.js';
 import { ObjectStore } from './store.js';
@@ -211,7 +212,7 @@ export class TestApiServer {
     const crds: JsonObject[] =
       this.options.standardCrds === false
         ? []
-        : [...routingCrds(), flaggerCanaryCrd(), flaggerMetricTemplateCrd()];
+        : [...routingCrds(), flaggerCanaryCrd(), flaggerMetricTemplateCrd(), flaggerAlertProviderCrd()];
     const directories = this.options.crdDirectories ?? (existsSync(REPOSITORY_CRDS) ? [REPOSITORY_CRDS] : []);
     for (const directory of directories) crds.push(...readCrdDirectory(directory));
     if (this.options.standardCrds !== false && !this.registry.byKey(typeKey('serin.dev', 'canaries'))) {

@@ -1,4 +1,8 @@
-import { stockFlaggerCanaryCrd, stockFlaggerMetricTemplateCrd } from './flagger-crd.js';
+import {
+  stockFlaggerAlertProviderCrd,
+  stockFlaggerCanaryCrd,
+  stockFlaggerMetricTemplateCrd,
+} from './flagger-crd.js';
 import { httpRouteSchemas } from './gateway-api-crd.js';
 import type { JsonObject } from './json.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
@@ -153,6 +157,11 @@ export function flaggerCanaryCrd(): JsonObject {
 /** Flagger's MetricTemplate with Flagger's published schema, as Flagger's crd.yaml installs it. */
 export function flaggerMetricTemplateCrd(): JsonObject {
   return stockFlaggerMetricTemplateCrd();
+}
+
+/** Flagger's AlertProvider with Flagger's published schema, as Flagger's crd.yaml installs it. */
+export function flaggerAlertProviderCrd(): JsonObject {
+  return stockFlaggerAlertProviderCrd();
 }
 
 /** Serin's Canary as a stand-in, used only when deploy/crds does not provide the generated one. */
