@@ -130,6 +130,11 @@ async function watch(run: () => Promise<void>, everyMs: number): Promise<void> {
   }
 }
 
+/** Whether a capability finding is about what an analysis runs (metrics, webhooks), not routing. */
+function isAnalysisPath(path: string): boolean {
+  return path.startsWith('spec.analysis.') || path.startsWith('spec.canaryAnalysis.');
+}
+
 export async function analyze(opts: AnalyzeOptions): Promise<void> {
   const format = parseOutputFormat(opts.output, ['text', 'json']);
   const at = parseTime(opts.at);
@@ -141,11 +146,14 @@ export async function analyze(opts: AnalyzeOptions): Promise<void> {
     return;
   }
   if (set.canaries.length === 0) throw new UsageError('no Canary in the given files');
-  // A provider without Serin's builtin queries, or a backend Serin cannot query, is refused here
-  // rather than answered with Istio queries or "unknown".
+  // A metric backend Serin cannot query is refused here rather than answered with "unknown". What
+  // only routing needs (the provider's objects, the target kind) does not stop an analysis: every
+  // Flagger provider has its built-in queries (src/analysis/builtin-queries.ts).
   const options = capabilityOptionsFor([...set.canaries, ...set.templates]);
   const refused = set.canaries.flatMap((c) =>
-    blocking(canaryCapabilities(c, options)).map((i) => `Canary ${c.metadata.name}: ${i.path}: ${i.message}`),
+    blocking(canaryCapabilities(c, options))
+      .filter((i) => isAnalysisPath(i.path))
+      .map((i) => `Canary ${c.metadata.name}: ${i.path}: ${i.message}`),
   );
   if (refused.length > 0) {
     for (const line of refused) process.stderr.write(`${line}\n`);
