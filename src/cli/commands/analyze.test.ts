@@ -140,6 +140,55 @@ describe('serin analyze', () => {
     );
   });
 
+  it("--provider stands for Flagger's -mesh-provider for Canaries without spec.provider", async () => {
+    const linkerd = await runSerin([
+      'analyze',
+      '-f',
+      join(dir, 'canary.yaml'),
+      '-f',
+      join(dir, 'template.yaml'),
+      '--provider',
+      'linkerd',
+      '--dry-run',
+      '-o',
+      'json',
+    ]);
+    expect(linkerd.code).toBe(0);
+    const report = JSON.parse(linkerd.stdout) as {
+      metrics: { name: string; observer?: string; query?: string }[];
+    };
+    expect(report.metrics.find((m) => m.name === 'request-duration')).toMatchObject({ observer: 'linkerd' });
+    expect(report.metrics.find((m) => m.name === 'request-duration')?.query).toContain(
+      'response_latency_ms_bucket',
+    );
+    // A Canary's own spec.provider wins (with a default other than Linkerd, as in Flagger).
+    const own = await runSerin([
+      'analyze',
+      '-f',
+      join(dir, 'nginx.yaml'),
+      '-f',
+      join(dir, 'template.yaml'),
+      '--provider',
+      'contour',
+      '--dry-run',
+      '-o',
+      'json',
+    ]);
+    expect((JSON.parse(own.stdout) as { metrics: { observer?: string }[] }).metrics[0]?.observer).toBe(
+      'nginx',
+    );
+    const bad = await runSerin([
+      'analyze',
+      '-f',
+      join(dir, 'canary.yaml'),
+      '--provider',
+      'envoy',
+      '--dry-run',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--provider: expected one of apisix, appmesh');
+  });
+
   it.skipIf(UNQUERIED_BACKEND === undefined)(
     'still refuses a metric backend Serin cannot query, naming the metric',
     async () => {

@@ -1,5 +1,11 @@
 import type { Canary } from '../../api/canary.js';
-import { blocking, canaryCapabilities, capabilityOptionsFor } from '../../api/capabilities.js';
+import {
+  blocking,
+  canaryCapabilities,
+  capabilityOptionsFor,
+  FLAGGER_PROVIDERS,
+  SERIN_GATEWAY_API,
+} from '../../api/capabilities.js';
 import { parseDuration } from '../../api/common.js';
 import { readManifests, templateLookup } from '../../analysis/manifests.js';
 import { planMetric } from '../../analysis/metric-checks.js';
@@ -18,6 +24,7 @@ import { readSources } from '../sources.js';
 export interface AnalyzeOptions {
   filename: string[];
   prometheus?: string;
+  provider?: string;
   dryRun?: boolean;
   watch?: boolean;
   output?: string;
@@ -135,8 +142,18 @@ function isAnalysisPath(path: string): boolean {
   return path.startsWith('spec.analysis.') || path.startsWith('spec.canaryAnalysis.');
 }
 
+/** A provider of Flagger's enum (or Serin's `gateway-api`), as the controller's default would be. */
+function parseProvider(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const known: readonly string[] = [...FLAGGER_PROVIDERS, SERIN_GATEWAY_API];
+  if (!known.includes(value))
+    throw new UsageError(`--provider: expected one of ${known.join(', ')}, got "${value}"`);
+  return value;
+}
+
 export async function analyze(opts: AnalyzeOptions): Promise<void> {
   const format = parseOutputFormat(opts.output, ['text', 'json']);
+  const defaultProvider = parseProvider(opts.provider);
   const at = parseTime(opts.at);
   const sinceMs = parseSince(opts.since);
   const set = readManifests(readSources(opts.filename));
@@ -173,6 +190,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<void> {
   const evaluator = new MetricsEvaluator({
     templates: templateLookup(templates),
     metricsServer: opts.prometheus,
+    defaultProvider,
   });
   const judgeState = new Map<string, unknown>();
   const once = async () => {
