@@ -5,7 +5,7 @@
  */
 import type { CanaryMetric } from '../api/canary.js';
 import type { CheckOutcome } from '../engine/ports.js';
-import { DURATION, SUCCESS_RATE } from './builtin.js';
+import { SUCCESS_RATE } from './builtin.js';
 
 export interface Bounds {
   min?: number;
@@ -41,11 +41,6 @@ function describeBounds(bounds: Bounds): string {
   if (bounds.max !== undefined) parts.push(`max ${formatNumber(bounds.max)}`);
   if (parts.length === 0) return bounds.note ?? 'no bounds';
   return bounds.note === undefined ? parts.join(', ') : `${parts.join(', ')}; ${bounds.note}`;
-}
-
-/** The request-duration built-in is compared in whole milliseconds, as Flagger truncates it. */
-export function normaliseValue(name: string, builtin: boolean, value: number): number {
-  return builtin && name === DURATION && Number.isFinite(value) ? Math.trunc(value) : value;
 }
 
 /**

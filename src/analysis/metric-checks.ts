@@ -1,6 +1,6 @@
 /**
- * Evaluates the metrics of `analysis.metrics`: built-in Istio checks (against Prometheus or the
- * local router), inline queries, and MetricTemplates. A metric that names a built-in AND a
+ * Evaluates the metrics of `analysis.metrics`: Flagger's built-in checks (the Canary's provider's
+ * queries against Prometheus, or the local router's counters), inline queries, and MetricTemplates. A metric that names a built-in AND a
  * `templateRef` runs the template only (Flagger runs both).
  */
 import type { Canary, CanaryMetric } from '../api/canary.js';
@@ -8,9 +8,20 @@ import { parseDuration } from '../api/common.js';
 import type { MetricTemplate } from '../api/metric-template.js';
 import type { CheckOutcome } from '../engine/ports.js';
 import { noiseGuardOf } from '../engine/analysis-config.js';
-import { boundsOf, judgeValue, normaliseValue, unknownOutcome } from './bounds.js';
+import { boundsOf, judgeValue, unknownOutcome } from './bounds.js';
 import { guardOutcome, primaryView } from './noise-guard.js';
-import { builtinTemplate, isBuiltin, SUCCESS_RATE, type BuiltinName } from './builtin.js';
+import {
+  BUILTIN_QUERIES,
+  builtinObserver,
+  builtinScope,
+  builtinTemplate,
+  DURATION,
+  durationMs,
+  isBuiltin,
+  SUCCESS_RATE,
+  type BuiltinName,
+  type Observer,
+} from './builtin.js';
 import { p99, successRate, type LocalMetricsWindow } from './local-window.js';
 import { providerFactory } from './providers/registry.js';
 import { NoDataError, type MetricProvider } from './providers/types.js';
@@ -26,6 +37,18 @@ export interface MetricSources {
   metricsServer?: string | undefined;
   /** The local router's counters: built-ins use them when the Canary has no `spec.metricsServer`. */
   local?: LocalMetricsWindow | undefined;
+  /** The routing provider of Canaries without `spec.provider` (the controller's `--provider`). */
+  defaultProvider?: string | undefined;
+  /**
+   * The workloads sit behind Serin's local router, which emits Istio's metrics whatever the
+   * Canary's provider: built-ins then run Istio's queries (local mode, `serin run --prometheus`).
+   */
+  routerMetrics?: boolean | undefined;
+  /**
+   * The latest created revision of a Knative Service (Flagger's `{{ route }}` for knative
+   * Canaries); without it a knative built-in cannot be rendered and says so.
+   */
+  knativeRevision?: ((namespace: string, service: string) => Promise<string | undefined>) | undefined;
 }
 
 /** What ran for one metric: the query as sent, and where. */
@@ -38,6 +61,8 @@ export interface MetricPlan {
   address?: string;
   /** The rendered query, or a description of the local computation. */
   query?: string;
+  /** For a built-in: whose queries (Flagger's observer: istio, nginx, linkerd, ...). */
+  observer?: Observer;
   interval: string;
   /** Set when the metric cannot be evaluated at all (render error, missing template). */
   error?: string;
@@ -111,6 +136,46 @@ function localDescription(name: BuiltinName, canary: Canary, interval: string): 
   return `local router: ${what} of destination_workload=~"${canary.spec.targetRef.name}" in namespace ${namespaceOf(canary)} over ${interval}`;
 }
 
+function observerFor(canary: Canary, sources: MetricSources): Observer {
+  return sources.routerMetrics === true ? 'istio' : builtinObserver(canary, sources.defaultProvider);
+}
+
+/** A built-in rendered with its provider's query (Knative's needs the Service's latest revision). */
+async function planBuiltin(
+  canary: Canary,
+  name: BuiltinName,
+  base: MetricPlan,
+  sources: MetricSources,
+): Promise<MetricPlan> {
+  const observer = observerFor(canary, sources);
+  const plan: MetricPlan = { ...base, observer };
+  const scope = templateScope(canary, { interval: base.interval });
+  if (BUILTIN_QUERIES[observer].needsKnativeRevision === true) {
+    const service = canary.spec.targetRef.name;
+    const namespace = namespaceOf(canary);
+    let revision: string | undefined;
+    try {
+      revision = await sources.knativeRevision?.(namespace, service);
+    } catch (error) {
+      return {
+        ...plan,
+        error: `cannot read Knative Service ${namespace}/${service}: ${(error as Error).message}`,
+      };
+    }
+    if (revision === undefined)
+      return {
+        ...plan,
+        error: `${name} with provider knative: the latest created revision of Knative Service ${namespace}/${service} is not known (status.latestCreatedRevisionName)`,
+      };
+    scope.values.route = revision;
+  }
+  try {
+    return { ...plan, query: renderTemplate(builtinTemplate(name, observer), builtinScope(observer, scope)) };
+  } catch (error) {
+    return { ...plan, error: `${name}: ${(error as Error).message}` };
+  }
+}
+
 /** Renders every metric without running it: what `serin analyze --dry-run` prints. */
 export async function planMetric(
   canary: Canary,
@@ -130,13 +195,12 @@ export async function planMetric(
           ...base,
           kind: 'builtin',
           source: 'local',
+          observer: 'istio',
           query: localDescription(metric.name, canary, interval),
         },
       };
     }
-    return {
-      plan: { ...prometheus, kind: 'builtin', query: renderTemplate(builtinTemplate(metric.name), scope) },
-    };
+    return { plan: await planBuiltin(canary, metric.name, { ...prometheus, kind: 'builtin' }, sources) };
   }
   if (metric.query !== undefined) {
     try {
@@ -220,6 +284,13 @@ async function measure(
   }
 }
 
+/** The request-duration built-in is compared in whole milliseconds, scaled and truncated as Flagger does. */
+function normalise(plan: MetricPlan, value: number): number {
+  if (plan.kind !== 'builtin' || plan.name !== DURATION) return value;
+  // The local router's P99 is already in milliseconds, as Istio's histogram is.
+  return durationMs(plan.observer ?? 'istio', value);
+}
+
 /** Evaluates one metric; never throws: every problem is an `unknown` outcome naming it. */
 export async function evaluateMetric(
   canary: Canary,
@@ -245,7 +316,7 @@ export async function evaluateMetric(
   } catch (error) {
     return unknown(`${metric.name}: ${(error as Error).message}`);
   }
-  const outcome = judgeValue(metric.name, normaliseValue(metric.name, builtin, value), bounds);
+  const outcome = judgeValue(metric.name, normalise(plan, value), bounds);
   if (outcome.verdict !== 'fail' || !noiseGuardOf(canary)) return { ...outcome, plan };
   return { ...(await againstPrimary(canary, metric, prepared, outcome, sources, now)), plan };
 }
@@ -269,11 +340,16 @@ async function againstPrimary(
     message: `${failed.message}; not compared with the primary: ${why}`,
   });
   if (primary.plan.error !== undefined) return noGuard(primary.plan.error);
+  const observer = primary.plan.observer;
+  if (primary.plan.kind === 'builtin' && observer !== undefined && !BUILTIN_QUERIES[observer].primaryByTarget)
+    return noGuard(
+      `the ${observer} built-in finds the canary by the names of its ${observer} objects, not by {{ target }}, so it cannot be asked about the primary`,
+    );
   if (primary.plan.source !== 'local' && primary.plan.query === prepared.plan.query)
     return noGuard('the query does not name {{ target }}, so it cannot be asked about the primary');
   try {
     const builtin = primary.plan.kind === 'builtin';
-    const value = normaliseValue(metric.name, builtin, await measure(view, metric, primary, sources, now));
+    const value = normalise(primary.plan, await measure(view, metric, primary, sources, now));
     return guardOutcome(failed, value, boundsOf(metric, builtin));
   } catch (error) {
     return noGuard(`the primary could not be measured (${(error as Error).message})`);

@@ -34,6 +34,12 @@ export interface MetricsPortOptions {
   /** The local router: built-ins and the judge read it when a Canary has no `spec.metricsServer`. */
   localSource?: LocalMetricsSource | LocalMetricsWindow | undefined;
   judge?: JudgeFactory | undefined;
+  /** Whose built-in queries Canaries without `spec.provider` run (the controller's `--provider`). */
+  defaultProvider?: string | undefined;
+  /** Serin's local router emits the metrics (Istio's), so built-ins run Istio's queries. */
+  routerMetrics?: boolean | undefined;
+  /** A Knative Service's latest created revision, for knative built-ins. */
+  knativeRevision?: MetricSources['knativeRevision'];
 }
 
 export interface DetailedEvaluation {
@@ -101,6 +107,9 @@ export class MetricsEvaluator {
       secrets: options.secrets,
       metricsServer: options.metricsServer,
       local: window,
+      defaultProvider: options.defaultProvider,
+      routerMetrics: options.routerMetrics,
+      knativeRevision: options.knativeRevision,
     };
     this.judgeFactory = options.judge ?? ((spec, persisted) => createJudge(spec, persisted));
   }

@@ -9,6 +9,8 @@ export interface MetricReport {
   name: string;
   kind: MetricPlan['kind'];
   source: string;
+  /** For a built-in: whose queries ran (Flagger's observer: istio, nginx, linkerd, ...). */
+  observer?: string;
   address?: string;
   interval: string;
   query?: string;
@@ -32,6 +34,7 @@ function planReport(plan: MetricPlan): MetricReport {
     name: plan.name,
     kind: plan.kind,
     source: plan.source,
+    ...(plan.observer !== undefined ? { observer: plan.observer } : {}),
     ...(plan.address !== undefined ? { address: redactUrl(plan.address) } : {}),
     interval: plan.interval,
     ...(plan.query !== undefined ? { query: plan.query } : {}),

@@ -205,6 +205,8 @@ export class LocalRuntime {
           ),
         metricsServer: options.prometheus,
         localSource: options.prometheus === undefined ? this.window : undefined,
+        // Every workload is behind Serin's router, which emits Istio's metrics whatever the provider.
+        routerMetrics: true,
       }),
       webhooks: createWebhookPort(),
       notifier: createLocalNotifier(this.events, (canary, alert) => alerts.alert(canary, alert)),

@@ -10,9 +10,14 @@ import {
   istioOpenMetrics,
 } from '../../../test/support/istio-openmetrics.js';
 import { startPrometheus, type RunningPrometheus } from '../../../test/support/prometheus-remote.js';
+import { SUPPORTED_METRIC_PROVIDERS } from '../../api/capabilities.js';
+import { METRIC_PROVIDER_TYPES } from '../../api/metric-template.js';
 import { analyzeCommand } from '../definitions/analyze.js';
 
 const runSerin = (args: string[]) => runCommand([analyzeCommand], args);
+
+/** A metric backend of Flagger's enum Serin does not query (yet), if any is left. */
+const UNQUERIED_BACKEND = METRIC_PROVIDER_TYPES.find((t) => !SUPPORTED_METRIC_PROVIDERS.includes(t));
 
 let prometheus: RunningPrometheus;
 let dir: string;
@@ -58,6 +63,15 @@ beforeAll(async () => {
   await writeFile(join(dir, 'template.yaml'), TEMPLATE);
   await writeFile(join(dir, 'strict.yaml'), CANARY.replace('{min: 90}', '{min: 99}'));
   await writeFile(join(dir, 'judged.yaml'), CANARY.replace('    metrics:', '    judge: {}\n    metrics:'));
+  await writeFile(
+    join(dir, 'nginx.yaml'),
+    CANARY.replace('  service: {port: 9898}', '  provider: nginx\n  service: {port: 9898}'),
+  );
+  if (UNQUERIED_BACKEND !== undefined)
+    await writeFile(
+      join(dir, 'unqueried.yaml'),
+      TEMPLATE.replace('type: prometheus', `type: ${UNQUERIED_BACKEND}`),
+    );
   prometheus = await startPrometheus({
     openMetrics: istioOpenMetrics([
       {
@@ -102,6 +116,96 @@ describe('serin analyze', () => {
     expect(result.stdout).toContain('reporter="destination",destination_workload=~"podinfo"}[1m])) by (le))');
     expect(result.stdout).not.toMatch(/VERDICT/);
   });
+
+  it("analyzes a Canary whose routing provider Serin cannot run, with that provider's built-in queries", async () => {
+    const result = await runSerin([
+      'analyze',
+      '-f',
+      join(dir, 'nginx.yaml'),
+      '-f',
+      join(dir, 'template.yaml'),
+      '--dry-run',
+      '-o',
+      'json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      metrics: { name: string; observer?: string; query?: string }[];
+    };
+    const successRate = report.metrics.find((m) => m.name === 'request-success-rate');
+    expect(successRate?.observer).toBe('nginx');
+    expect(successRate?.query).toContain(
+      'nginx_ingress_controller_requests{ namespace="test", ingress="podinfo", canary!="", status!~"5.*" }[1m]',
+    );
+  });
+
+  it("--provider stands for Flagger's -mesh-provider for Canaries without spec.provider", async () => {
+    const linkerd = await runSerin([
+      'analyze',
+      '-f',
+      join(dir, 'canary.yaml'),
+      '-f',
+      join(dir, 'template.yaml'),
+      '--provider',
+      'linkerd',
+      '--dry-run',
+      '-o',
+      'json',
+    ]);
+    expect(linkerd.code).toBe(0);
+    const report = JSON.parse(linkerd.stdout) as {
+      metrics: { name: string; observer?: string; query?: string }[];
+    };
+    expect(report.metrics.find((m) => m.name === 'request-duration')).toMatchObject({ observer: 'linkerd' });
+    expect(report.metrics.find((m) => m.name === 'request-duration')?.query).toContain(
+      'response_latency_ms_bucket',
+    );
+    // A Canary's own spec.provider wins (with a default other than Linkerd, as in Flagger).
+    const own = await runSerin([
+      'analyze',
+      '-f',
+      join(dir, 'nginx.yaml'),
+      '-f',
+      join(dir, 'template.yaml'),
+      '--provider',
+      'contour',
+      '--dry-run',
+      '-o',
+      'json',
+    ]);
+    expect((JSON.parse(own.stdout) as { metrics: { observer?: string }[] }).metrics[0]?.observer).toBe(
+      'nginx',
+    );
+    const bad = await runSerin([
+      'analyze',
+      '-f',
+      join(dir, 'canary.yaml'),
+      '--provider',
+      'envoy',
+      '--dry-run',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--provider: expected one of apisix, appmesh');
+  });
+
+  it.skipIf(UNQUERIED_BACKEND === undefined)(
+    'still refuses a metric backend Serin cannot query, naming the metric',
+    async () => {
+      const refused = await runSerin([
+        'analyze',
+        '-f',
+        join(dir, 'nginx.yaml'),
+        '-f',
+        join(dir, 'unqueried.yaml'),
+        '--dry-run',
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `Canary podinfo: spec.analysis.metrics[2].templateRef: MetricTemplate latency uses metric provider ${UNQUERIED_BACKEND ?? ''}`,
+      );
+    },
+  );
 
   it('runs every check against Prometheus and prints values, bounds and verdicts', async () => {
     const result = await runSerin([

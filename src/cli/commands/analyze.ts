@@ -1,5 +1,11 @@
 import type { Canary } from '../../api/canary.js';
-import { blocking, canaryCapabilities, capabilityOptionsFor } from '../../api/capabilities.js';
+import {
+  blocking,
+  canaryCapabilities,
+  capabilityOptionsFor,
+  FLAGGER_PROVIDERS,
+  SERIN_GATEWAY_API,
+} from '../../api/capabilities.js';
 import { parseDuration } from '../../api/common.js';
 import { readManifests, templateLookup } from '../../analysis/manifests.js';
 import { planMetric } from '../../analysis/metric-checks.js';
@@ -18,6 +24,7 @@ import { readSources } from '../sources.js';
 export interface AnalyzeOptions {
   filename: string[];
   prometheus?: string;
+  provider?: string;
   dryRun?: boolean;
   watch?: boolean;
   output?: string;
@@ -130,8 +137,23 @@ async function watch(run: () => Promise<void>, everyMs: number): Promise<void> {
   }
 }
 
+/** Whether a capability finding is about what an analysis runs (metrics, webhooks), not routing. */
+function isAnalysisPath(path: string): boolean {
+  return path.startsWith('spec.analysis.') || path.startsWith('spec.canaryAnalysis.');
+}
+
+/** A provider of Flagger's enum (or Serin's `gateway-api`), as the controller's default would be. */
+function parseProvider(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const known: readonly string[] = [...FLAGGER_PROVIDERS, SERIN_GATEWAY_API];
+  if (!known.includes(value))
+    throw new UsageError(`--provider: expected one of ${known.join(', ')}, got "${value}"`);
+  return value;
+}
+
 export async function analyze(opts: AnalyzeOptions): Promise<void> {
   const format = parseOutputFormat(opts.output, ['text', 'json']);
+  const defaultProvider = parseProvider(opts.provider);
   const at = parseTime(opts.at);
   const sinceMs = parseSince(opts.since);
   const set = readManifests(readSources(opts.filename));
@@ -141,11 +163,14 @@ export async function analyze(opts: AnalyzeOptions): Promise<void> {
     return;
   }
   if (set.canaries.length === 0) throw new UsageError('no Canary in the given files');
-  // A provider without Serin's builtin queries, or a backend Serin cannot query, is refused here
-  // rather than answered with Istio queries or "unknown".
+  // A metric backend Serin cannot query is refused here rather than answered with "unknown". What
+  // only routing needs (the provider's objects, the target kind) does not stop an analysis: every
+  // Flagger provider has its built-in queries (src/analysis/builtin-queries.ts).
   const options = capabilityOptionsFor([...set.canaries, ...set.templates]);
   const refused = set.canaries.flatMap((c) =>
-    blocking(canaryCapabilities(c, options)).map((i) => `Canary ${c.metadata.name}: ${i.path}: ${i.message}`),
+    blocking(canaryCapabilities(c, options))
+      .filter((i) => isAnalysisPath(i.path))
+      .map((i) => `Canary ${c.metadata.name}: ${i.path}: ${i.message}`),
   );
   if (refused.length > 0) {
     for (const line of refused) process.stderr.write(`${line}\n`);
@@ -165,6 +190,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<void> {
   const evaluator = new MetricsEvaluator({
     templates: templateLookup(templates),
     metricsServer: opts.prometheus,
+    defaultProvider,
   });
   const judgeState = new Map<string, unknown>();
   const once = async () => {

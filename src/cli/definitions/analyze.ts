@@ -15,6 +15,10 @@ export const analyzeCommand: CommandModule = (program) => {
       [] as string[],
     )
     .option('--prometheus <url>', 'Prometheus to query, instead of the Canary’s spec.metricsServer')
+    .option(
+      '--provider <provider>',
+      "whose built-in queries Canaries without spec.provider run (Flagger's -mesh-provider; default istio)",
+    )
     .option('--dry-run', 'print the rendered queries only')
     .option('--watch', 'repeat at the analysis interval until interrupted')
     .option('--at <time>', 'evaluate at this RFC 3339 time instead of now')
