@@ -115,6 +115,8 @@ export function clusterPorts(options: ClusterPortsOptions): PortsFactory {
       templates: documentLookup<MetricTemplate>(client, templateTypes, MetricTemplateDocument),
       secrets: secretLookup(client),
       metricsServer: options.metricsServer,
+      // Flagger's -mesh-provider: the built-in queries of Canaries without spec.provider.
+      defaultProvider: options.provider,
     });
   const notifier = createNotifier({
     providers: documentLookup<AlertProvider>(client, providerTypes, AlertProviderDocument),
