@@ -27,6 +27,10 @@ export const CHECKS = {
     title: 'malformed Gateway API resource',
     hint: 'fix the field named in the message; Serin reads the Gateway API standard channel (docs/routing.md)',
   },
+  SRN1006: {
+    title: 'refused by the route plan (serin run refuses it too)',
+    hint: 'fix the field named in the message; docs/routing.md lists what Serin supports',
+  },
   SRN1101: {
     title: 'subset not defined in the DestinationRule for that host',
     hint: 'add the subset (name and pod labels) to the DestinationRule, or fix the subset name in the route',

@@ -1,5 +1,6 @@
 import type { Manifest, ManifestSet } from '../manifests.js';
 import { isIstioNetworking } from '../manifests.js';
+import { serviceFqdn } from '../plan/index.js';
 import { CHECKS, type CheckCode, type Severity } from './codes.js';
 
 export interface Finding {
@@ -50,6 +51,20 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
+/**
+ * The inverse of {@link formatPath}, for paths the route plan names (`spec.http[1].match[0].uri`).
+ * A path through a delegate (`spec.http[1] → team/reviews spec.http[0]...`) points at the root
+ * rule's `delegate`, the place in this document that brings the delegate's rule in.
+ */
+export function parsePath(text: string): (string | number)[] {
+  const arrow = text.indexOf(' → ');
+  const own = arrow < 0 ? text : text.slice(0, arrow);
+  const out: (string | number)[] = [];
+  for (const m of own.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    out.push(m[2] !== undefined ? Number(m[2]) : (m[1] ?? ''));
+  return arrow < 0 ? out : [...out, 'delegate'];
+}
+
 /** Indexes over a manifest set that the checks share, and the list findings are added to. */
 export class LintContext {
   readonly findings: Finding[] = [];
@@ -76,7 +91,7 @@ export class LintContext {
       this.services.push({
         manifest: m,
         namespace: ns,
-        fqdn: `${m.name}.${ns}.svc.cluster.local`,
+        fqdn: serviceFqdn(m.name, ns),
         selector: isRecord(spec.selector) ? stringMap(spec.selector) : undefined,
         ports: Array.isArray(spec.ports)
           ? (spec.ports as unknown[]).filter(isRecord).map((p) => p as ServiceInfo['ports'][number])
@@ -108,17 +123,6 @@ export class LintContext {
 
   istio(kind: string): Manifest[] {
     return this.set.manifests.filter((m) => m.kind === kind && isIstioNetworking(m));
-  }
-
-  /** `reviews` in `default` → `reviews.default.svc.cluster.local`; `reviews.prod` → `reviews.prod.svc.cluster.local`. */
-  fqdn(host: string, namespace: string): string {
-    const h = host.toLowerCase();
-    if (h.endsWith('.svc.cluster.local')) return h;
-    const parts = h.split('.');
-    if (parts.length === 1) return `${h}.${namespace}.svc.cluster.local`;
-    if (parts.length === 2) return `${h}.svc.cluster.local`;
-    if (parts.length === 3 && parts[2] === 'svc') return `${h}.cluster.local`;
-    return h;
   }
 
   serviceFor(fqdn: string): ServiceInfo | undefined {

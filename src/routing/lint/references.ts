@@ -6,8 +6,14 @@ import {
 } from '../istio/types.js';
 import { validateDestinationRule, validateGateway } from '../istio/validation/index.js';
 import type { Manifest } from '../manifests.js';
-import { isRecord, type LintContext, type PodTemplate } from './context.js';
-import { reportIstioIssues, reportSchemaIssues, type ParsedVirtualService } from './virtual-service.js';
+import { resolveGatewayName, resolveServiceHost } from '../plan/index.js';
+import { isRecord, parsePath, type LintContext, type PodTemplate } from './context.js';
+import {
+  ownRules,
+  reportIstioIssues,
+  reportSchemaIssues,
+  type ParsedVirtualService,
+} from './virtual-service.js';
 
 type Path = (string | number)[];
 
@@ -28,7 +34,12 @@ export function parseDestinationRules(ctx: LintContext): ParsedDestinationRule[]
     }
     const ns = ctx.namespaceOf(m);
     reportIstioIssues(ctx, m, validateDestinationRule(parsed.data, ns));
-    out.push({ manifest: m, spec: parsed.data, namespace: ns, fqdn: ctx.fqdn(parsed.data.host, ns) });
+    out.push({
+      manifest: m,
+      spec: parsed.data,
+      namespace: ns,
+      fqdn: resolveServiceHost(parsed.data.host, ns),
+    });
   }
   return out;
 }
@@ -72,14 +83,20 @@ function overlaps(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return [...a].some((ns) => b.has(ns));
 }
 
+/**
+ * Every destination of the route plan (weight 0 included: Istio's analyzer checks their subsets
+ * too) and every mirror it copies traffic to, in the rules this VirtualService writes itself; TCP
+ * routes are read from the spec (the plan is HTTP).
+ */
 function destinationsOf(v: ParsedVirtualService): { d: Destination; path: Path }[] {
   const out: { d: Destination; path: Path }[] = [];
-  (v.spec.http ?? []).forEach((r, i) => {
-    (r.route ?? []).forEach((d, k) =>
-      out.push({ d: d.destination, path: ['spec', 'http', i, 'route', k, 'destination'] }),
-    );
-    if (r.mirror) out.push({ d: r.mirror, path: ['spec', 'http', i, 'mirror'] });
-  });
+  for (const rule of ownRules(v)) {
+    const at: Path = ['spec', 'http', rule.origin.index];
+    rule.destinations.forEach((share, k) => {
+      out.push({ d: share.destination, path: [...at, 'route', k, 'destination'] });
+    });
+    for (const m of rule.mirrors) out.push({ d: m.destination, path: parsePath(m.path) });
+  }
   (v.spec.tcp ?? []).forEach((r, i) => {
     (r.route ?? []).forEach((d, k) =>
       out.push({ d: d.destination, path: ['spec', 'tcp', i, 'route', k, 'destination'] }),
@@ -103,7 +120,7 @@ export function checkDestinations(
   for (const v of vss) {
     const withoutRule = new Map<string, { host: string; path: Path; subsets: Set<string> }>();
     for (const { d, path } of destinationsOf(v)) {
-      const fqdn = ctx.fqdn(d.host, v.namespace);
+      const fqdn = resolveServiceHost(d.host, v.namespace);
       const service = ctx.serviceFor(fqdn);
       // Only the DestinationRules exported to the VirtualService's namespace apply to its routes.
       const rules = drs.filter(
@@ -157,11 +174,9 @@ export function checkDestinations(
 }
 
 function gatewayRef(ref: string, vsNamespace: string): { namespace: string; name: string } {
-  const slash = ref.indexOf('/');
-  if (slash >= 0) return { namespace: ref.slice(0, slash), name: ref.slice(slash + 1) };
-  const parts = ref.split('.');
-  if (parts.length > 1 && parts[1]) return { namespace: parts[1], name: parts[0] ?? ref };
-  return { namespace: vsNamespace, name: ref };
+  const resolved = resolveGatewayName(ref, vsNamespace);
+  const slash = resolved.indexOf('/');
+  return { namespace: resolved.slice(0, slash), name: resolved.slice(slash + 1) };
 }
 
 function serverHosts(gw: Manifest): string[] {
@@ -185,7 +200,7 @@ function hostServed(host: string, serverHost: string): boolean {
 function checkMeshHosts(ctx: LintContext, v: ParsedVirtualService): void {
   if (!isGatewayBound(v)) return;
   for (const host of v.spec.hosts ?? []) {
-    const service = ctx.serviceFor(ctx.fqdn(host, v.namespace));
+    const service = ctx.serviceFor(resolveServiceHost(host, v.namespace));
     if (service) {
       ctx.report(
         'SRN1152',
@@ -222,7 +237,7 @@ export function checkGateways(ctx: LintContext, vss: readonly ParsedVirtualServi
       const alsoMesh = (v.spec.gateways ?? []).includes('mesh');
       (v.spec.hosts ?? []).forEach((host, h) => {
         // A cluster-local host next to `mesh` is there for calls inside the mesh, not for the gateway.
-        if (alsoMesh && ctx.fqdn(host, v.namespace).endsWith('.svc.cluster.local')) return;
+        if (alsoMesh && resolveServiceHost(host, v.namespace).endsWith('.svc.cluster.local')) return;
         if (!served.some((s) => hostServed(host, s))) {
           ctx.report(
             'SRN1151',
@@ -248,7 +263,7 @@ export function checkMeshConflicts(ctx: LintContext, vss: readonly ParsedVirtual
     if (gws.length > 0 && !gws.includes('mesh')) continue;
     const visibility = visibleIn(v.spec.exportTo, v.namespace);
     (v.spec.hosts ?? []).forEach((host, h) => {
-      const key = ctx.fqdn(host, v.namespace);
+      const key = resolveServiceHost(host, v.namespace);
       const earlier = owners.get(key) ?? [];
       const first = earlier.find(
         (o) => o.manifest !== v.manifest && overlaps(visibleIn(o.spec.exportTo, o.namespace), visibility),

@@ -7,8 +7,15 @@ import {
 } from '../istio/types.js';
 import { validateVirtualService, type IstioIssue } from '../istio/validation/index.js';
 import type { Manifest } from '../manifests.js';
+import {
+  compileRoutePlan,
+  RouteCompileError,
+  stringMatchKind,
+  type PlannedRule,
+  type RoutePlan,
+} from '../plan/index.js';
 import { CHECKS, type CheckCode } from './codes.js';
-import { formatPath, isRecord, type LintContext } from './context.js';
+import { formatPath, isRecord, parsePath, type LintContext } from './context.js';
 
 type Path = (string | number)[];
 
@@ -16,6 +23,10 @@ export interface ParsedVirtualService {
   manifest: Manifest;
   spec: VirtualServiceSpec;
   namespace: string;
+  /** Whether Istio's validation refuses it (then its plan's compile errors are not reported again). */
+  refusedByIstio: boolean;
+  /** The compiled route plan, the one the local router executes; undefined when it does not compile. */
+  plan?: RoutePlan;
 }
 
 const isCheckCode = (code: unknown): code is CheckCode => typeof code === 'string' && code in CHECKS;
@@ -53,10 +64,47 @@ export function parseVirtualServices(ctx: LintContext): ParsedVirtualService[] {
       continue;
     }
     const namespace = ctx.namespaceOf(m);
-    reportIstioIssues(ctx, m, validateVirtualService(parsed.data, namespace));
-    out.push({ manifest: m, spec: parsed.data, namespace });
+    const issues = validateVirtualService(parsed.data, namespace);
+    reportIstioIssues(ctx, m, issues);
+    out.push({
+      manifest: m,
+      spec: parsed.data,
+      namespace,
+      refusedByIstio: issues.some((i) => i.severity === 'error'),
+    });
   }
+  planVirtualServices(ctx, out);
   return out;
+}
+
+/**
+ * Compiles every VirtualService into the route plan `serin run` executes (delegates found in the
+ * set). What the plan refuses, `serin run` refuses: SRN1006, unless Istio's validation already
+ * refused the resource.
+ */
+function planVirtualServices(ctx: LintContext, vss: ParsedVirtualService[]): void {
+  const delegates = (name: string, namespace: string) => {
+    const v = vss.find((x) => x.manifest.name === name && x.namespace === namespace);
+    return v === undefined ? undefined : { name, namespace, spec: v.spec };
+  };
+  for (const v of vss) {
+    try {
+      v.plan = compileRoutePlan(
+        { name: v.manifest.name, namespace: v.namespace, spec: v.spec },
+        { delegates },
+      );
+    } catch (error) {
+      if (!(error instanceof RouteCompileError)) throw error;
+      if (v.refusedByIstio) continue;
+      const path = parsePath(error.path);
+      ctx.report('SRN1006', v.manifest, path, `${error.path}: ${error.reason}`);
+    }
+  }
+}
+
+/** The plan's rules written in this VirtualService itself (a delegate's rules are linted in the delegate). */
+export function ownRules(v: ParsedVirtualService): PlannedRule[] {
+  return (v.plan?.rules ?? []).filter((r) => r.origin.delegate === undefined);
 }
 
 /** SRN1132: Envoy sees header names in lower case; a capital letter is a likely mistake. */
@@ -91,9 +139,11 @@ function blockKey(block: HTTPMatchRequest): string {
   return JSON.stringify(sort(rest));
 }
 
-function onlyUriPrefix(block: HTTPMatchRequest): string | undefined {
+function onlyUriPrefix(block: HTTPMatchRequest, path: Path): string | undefined {
   const keys = Object.keys(block).filter((k) => k !== 'name' && k !== 'statPrefix');
-  return keys.length === 1 && block.uri?.prefix !== undefined ? block.uri.prefix : undefined;
+  if (keys.length !== 1 || block.uri === undefined) return undefined;
+  const kind = stringMatchKind(block.uri, formatPath([...path, 'uri']));
+  return kind.kind === 'prefix' ? kind.value : undefined;
 }
 
 function isCatchAll(route: HTTPRoute): boolean {
@@ -103,11 +153,11 @@ function isCatchAll(route: HTTPRoute): boolean {
 
 /** IST0130/IST0131: rules after a catch-all, and match blocks that repeat or are covered by earlier ones. */
 function checkReachability(ctx: LintContext, v: ParsedVirtualService): void {
-  const http = v.spec.http ?? [];
   const seen = new Set<string>();
   const prefixes: string[] = [];
   let catchAll: number | undefined;
-  http.forEach((route, i) => {
+  for (const rule of ownRules(v)) {
+    const i = rule.origin.index;
     const path: Path = ['spec', 'http', i];
     if (catchAll !== undefined) {
       ctx.report(
@@ -117,12 +167,12 @@ function checkReachability(ctx: LintContext, v: ParsedVirtualService): void {
         `http[${i}] can never match: http[${catchAll}] before it has no match conditions and catches every request`,
         'warning',
       );
-      return;
+      continue;
     }
-    const blocks = route.match ?? [];
+    const blocks = rule.route.match ?? [];
     const covered = blocks.map((b, j) => {
       const key = blockKey(b);
-      const prefix = onlyUriPrefix(b);
+      const prefix = onlyUriPrefix(b, [...path, 'match', j]);
       const dup = seen.has(key) || (prefix !== undefined && prefixes.some((p) => prefix.startsWith(p)));
       if (dup && blocks.length > 1)
         ctx.report(
@@ -143,30 +193,27 @@ function checkReachability(ctx: LintContext, v: ParsedVirtualService): void {
         'warning',
       );
     }
-    for (const b of blocks) {
+    blocks.forEach((b, j) => {
       seen.add(blockKey(b));
-      const prefix = onlyUriPrefix(b);
+      const prefix = onlyUriPrefix(b, [...path, 'match', j]);
       if (prefix !== undefined) prefixes.push(prefix);
-    }
-    if (isCatchAll(route)) catchAll = i;
-  });
+    });
+    if (isCatchAll(rule.route)) catchAll = i;
+  }
 }
 
-/** SRN1171: a fault without a percentage. */
-function checkFaultPercentages(ctx: LintContext, m: Manifest, route: HTTPRoute, path: Path): void {
+/** SRN1171: a fault the plan injects into no request (no percentage, or 0). */
+function checkFaultPercentages(ctx: LintContext, m: Manifest, rule: PlannedRule, path: Path): void {
   for (const kind of ['delay', 'abort'] as const) {
-    const f = route.fault?.[kind];
-    if (!f) continue;
-    const pct = f.percentage?.value ?? (kind === 'delay' ? route.fault?.delay?.percent : undefined);
-    if (pct === undefined) {
-      ctx.report(
-        'SRN1171',
-        m,
-        [...path, 'fault', kind],
-        `fault.${kind} has no percentage: Istio faults no request`,
-        'warning',
-      );
-    }
+    const f = rule.fault?.[kind];
+    if (f === undefined || f.percent > 0) continue;
+    ctx.report(
+      'SRN1171',
+      m,
+      [...path, 'fault', kind],
+      `fault.${kind} has no percentage (or 0): Istio faults no request`,
+      'warning',
+    );
   }
 }
 
@@ -184,14 +231,14 @@ export function checkWeightSum(
 }
 
 export function checkVirtualServiceRules(ctx: LintContext, v: ParsedVirtualService): void {
-  (v.spec.http ?? []).forEach((route, i) => {
-    const path: Path = ['spec', 'http', i];
-    checkFaultPercentages(ctx, v.manifest, route, path);
-    (route.match ?? []).forEach((block, j) => {
+  for (const rule of ownRules(v)) {
+    const path: Path = ['spec', 'http', rule.origin.index];
+    checkFaultPercentages(ctx, v.manifest, rule, path);
+    (rule.route.match ?? []).forEach((block, j) => {
       checkHeaderCase(ctx, v.manifest, block, [...path, 'match', j]);
     });
-    checkWeightSum(ctx, v.manifest, route.route ?? [], [...path, 'route']);
-  });
+    checkWeightSum(ctx, v.manifest, rule.destinations, [...path, 'route']);
+  }
   (v.spec.tcp ?? []).forEach((route, i) => {
     checkWeightSum(ctx, v.manifest, route.route ?? [], ['spec', 'tcp', i, 'route']);
   });

@@ -1,16 +1,18 @@
 import type { HTTPFaultInjection, HTTPRoute, Destination } from '../istio/types.js';
+import { RouteCompileError } from './string-match.js';
 
 /**
  * Percentages as Istio reads them, written once: faults, mirrors. A percentage is a number in
  * [0, 100]; what an absent one means differs per field and is spelled out here.
  */
 
-export class PercentageError extends Error {
+/** A compile error like any other of the plan, so every caller that reports those reports this. */
+export class PercentageError extends RouteCompileError {
   constructor(
-    readonly path: string,
+    path: string,
     readonly value: number,
   ) {
-    super(`${path}: expected a percentage in [0, 100], got ${value}`);
+    super(path, `expected a percentage in [0, 100], got ${value}`);
   }
 }
 
