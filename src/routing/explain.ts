@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { DestinationRuleSpec } from './istio/types.js';
+import { explainHTTPRoutes, loadHTTPRoutes } from './explain-gateway-api.js';
+import type { DestinationRuleSpec, Headers } from './istio/types.js';
 import { DestinationRuleSpecSchema, VirtualServiceSpecSchema } from './istio/types.js';
 import { ofKind, type Manifest, type ManifestSet } from './manifests.js';
 import {
@@ -14,7 +15,10 @@ import {
   type RoutePlan,
 } from './plan/index.js';
 
-/** `serin route explain`: where a request goes under a set of VirtualServices and DestinationRules. */
+/**
+ * `serin route explain`: where a request goes under a set of VirtualServices and DestinationRules,
+ * or of Gateway API HTTPRoutes (`explain-gateway-api.ts`) when no VirtualService applies.
+ */
 
 export interface ExplainedDestination {
   host: string;
@@ -43,6 +47,8 @@ export interface Explanation {
   /** VirtualServices that apply to the host (and gateway), in the order Istio considers them. */
   candidates: string[];
   virtualService?: { name: string; namespace?: string; source: string };
+  /** The HTTPRoute that applies, when the answer comes from Gateway API routes. */
+  httpRoute?: { name: string; namespace: string; source: string };
   rule?: {
     index: number;
     name?: string;
@@ -61,6 +67,8 @@ export interface Explanation {
   redirect?: Record<string, unknown>;
   directResponse?: Record<string, unknown>;
   rewrite?: Record<string, unknown>;
+  /** Header operations of the rule (request and response: set, add, remove). */
+  headers?: Headers;
   timeout?: string;
   retries?: Record<string, unknown>;
   /** One-line verdict for people. */
@@ -160,9 +168,21 @@ export interface ExplainRequest extends RequestAttributes {
   defaultNamespace?: string;
 }
 
+function summarizeHTTPRoute(e: Explanation, route: NonNullable<Explanation['httpRoute']>): string {
+  const name = `HTTPRoute ${route.namespace}/${route.name}`;
+  if (!e.rule) return `${name} applies but no rule matches: the Gateway API answers 404`;
+  const rule = `rule ${e.rule.index}${e.rule.name ? ` (${e.rule.name})` : ''} of ${name}`;
+  if (e.redirect) return `${rule} redirects`;
+  const parts = e.destinations
+    .filter((d) => d.percent > 0)
+    .map((d) => `${d.host}${d.port ? `:${d.port}` : ''} ${d.percent}%`);
+  return `${rule}: ${parts.join(', ') || 'no backend, 500'}`;
+}
+
 function summarize(e: Explanation): string {
+  if (!e.virtualService && e.httpRoute) return summarizeHTTPRoute(e, e.httpRoute);
   if (!e.virtualService) {
-    return `no VirtualService applies to ${e.request.host} on gateway ${e.request.gateway}: plain Kubernetes Service routing`;
+    return `no VirtualService or HTTPRoute applies to ${e.request.host} on gateway ${e.request.gateway}: plain Kubernetes Service routing`;
   }
   if (!e.rule)
     return `VirtualService ${e.virtualService.name} applies but no rule matches: Istio answers 404`;
@@ -245,6 +265,11 @@ export function explainRequest(set: ManifestSet, req: ExplainRequest): Explanati
     fillRule(e, loaded, all, selected.rule, selected.matchIndex, subsetIndex(set, defaultNamespace));
     break;
   }
+  const httpRoutes = loadHTTPRoutes(set, defaultNamespace, notes);
+  if (e.virtualService === undefined) explainHTTPRoutes(e, httpRoutes, { ...req, defaultNamespace }, gateway);
+  else if (httpRoutes.length > 0) {
+    notes.push('the set also has HTTPRoutes: explain follows the VirtualService that applies to this host');
+  }
   for (const { loaded } of applicable) {
     if ((loaded.vs.spec.http?.length ?? 0) === 0 && (loaded.vs.spec.tcp?.length ?? 0) > 0) {
       notes.push(
@@ -314,6 +339,7 @@ function fillRule(
   if (route.redirect) e.redirect = route.redirect;
   if (route.directResponse) e.directResponse = route.directResponse;
   if (route.rewrite) e.rewrite = route.rewrite;
+  if (route.headers) e.headers = route.headers;
   if (route.timeout) e.timeout = route.timeout;
   if (route.retries) e.retries = route.retries;
   faultNotes(e, rule);

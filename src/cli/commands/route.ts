@@ -42,11 +42,18 @@ function printExplanation(e: Explanation): void {
   );
   lines.push(`RESULT      ${e.summary}`);
   if (e.virtualService) lines.push(`VIRTUALSVC  ${e.virtualService.name} (${e.virtualService.source})`);
+  if (e.httpRoute && !e.virtualService)
+    lines.push(`HTTPROUTE   ${e.httpRoute.namespace}/${e.httpRoute.name} (${e.httpRoute.source})`);
   if (e.rule) {
+    const gatewayApi = e.httpRoute !== undefined && e.virtualService === undefined;
     const match =
-      e.rule.matchIndex === undefined ? 'no match conditions (catch-all)' : `match[${e.rule.matchIndex}]`;
+      e.rule.matchIndex === undefined
+        ? gatewayApi
+          ? 'no matches (PathPrefix /)'
+          : 'no match conditions (catch-all)'
+        : `${gatewayApi ? 'matches' : 'match'}[${e.rule.matchIndex}]`;
     lines.push(
-      `RULE        http[${e.rule.index}]${e.rule.name ? ` ${e.rule.name}` : ''}, ${match} (${e.rule.source})`,
+      `RULE        ${gatewayApi ? 'rules' : 'http'}[${e.rule.index}]${e.rule.name ? ` ${e.rule.name}` : ''}, ${match} (${e.rule.source})`,
     );
     const d = e.rule.delegate;
     if (d) lines.push(`DELEGATE    ${d.namespace}/${d.name} http[${d.index}] (${d.source})`);
@@ -89,6 +96,7 @@ function effectLines(e: Explanation): string[] {
       `fault       abort with ${e.fault.abort.httpStatus ?? e.fault.abort.grpcStatus ?? '?'} for ${e.fault.abort.percent}% of requests`,
     );
   if (e.rewrite) effects.push(`rewrite     ${JSON.stringify(e.rewrite)}`);
+  if (e.headers) effects.push(`headers     ${JSON.stringify(e.headers)}`);
   if (e.redirect) effects.push(`redirect    ${JSON.stringify(e.redirect)}`);
   if (e.directResponse) effects.push(`direct      ${JSON.stringify(e.directResponse)}`);
   if (e.timeout) effects.push(`timeout     ${e.timeout}`);

@@ -9,7 +9,7 @@ export const routeCommand: CommandModule = (program) => {
   route
     .command('explain')
     .description(
-      'Explain which VirtualService rule matches a request and how traffic is split, mirrored and faulted.',
+      'Explain which VirtualService (or Gateway API HTTPRoute) rule matches a request and how traffic is split, mirrored and faulted.',
     )
     .requiredOption(
       '-f, --filename <path>',
@@ -42,7 +42,10 @@ export const routeCommand: CommandModule = (program) => {
       collect,
       [],
     )
-    .option('--source-namespace <ns>', 'namespace of the calling workload, for sourceNamespace matches')
+    .option(
+      '--source-namespace <ns>',
+      'namespace of the calling workload, for sourceNamespace matches, exportTo and its short hosts',
+    )
     .option('-n, --namespace <ns>', 'namespace of manifests that do not name one', 'default')
     .option('-o, --output <format>', 'json or yaml instead of text')
     .action(async (opts) => {

@@ -105,6 +105,22 @@ export const CHECKS = {
     title: 'conflicting actions',
     hint: 'redirect and directResponse cannot be combined with route, rewrite or fault',
   },
+  SRN1180: {
+    title: 'HTTPRoute backend not in the set',
+    hint: 'include the Service (with that port), or fix backendRefs[].name/port; the Gateway API answers 500 for a missing backend',
+  },
+  SRN1181: {
+    title: 'HTTPRoute rule forwards nothing',
+    hint: 'give a backendRef a weight above 0 (the default is 1), or add a RequestRedirect filter',
+  },
+  SRN1182: {
+    title: 'HTTPRoute attached to nothing',
+    hint: 'add spec.parentRefs: a Gateway, or for mesh traffic the Service (group "", kind Service)',
+  },
+  SRN1183: {
+    title: 'cross-namespace backend without a ReferenceGrant',
+    hint: 'add a ReferenceGrant in the backend namespace (from HTTPRoute in this namespace, to Service), or include it in the set',
+  },
   SRN1201: {
     title: 'subset selects no pods',
     hint: "make the subset labels match the pod template labels of the workload (e.g. version: v2), together with the Service's selector",

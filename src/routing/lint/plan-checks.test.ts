@@ -86,3 +86,84 @@ spec:
     expect(codes(text)).toEqual(['SRN1101:error:23']);
   });
 });
+
+describe('lint checks HTTPRoutes through the route plan', () => {
+  const service = `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+`;
+  const route = (rule: string, spec = '  parentRefs: [{name: public}]\n') =>
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: shop}\nspec:\n${spec}  rules:\n  - ${rule}\n`;
+
+  it('a backend Service that is not in the set, or a port it does not expose (SRN1180)', () => {
+    expect(codes(service + route('{backendRefs: [{name: web, port: 80}, {name: wbe, port: 80}]}'))).toEqual([
+      'SRN1180:error:14',
+    ]);
+    const findings = lint(service + route('{backendRefs: [{name: web, port: 8080}]}'));
+    expect(findings.map((f) => `${f.code}:${f.path}`)).toEqual(['SRN1180:spec.rules[0].backendRefs[0].port']);
+    expect(findings[0]?.message).toContain('has no port 8080 (it has 80)');
+    // A mirror's backend too.
+    expect(
+      codes(
+        service +
+          route(
+            '{backendRefs: [{name: web, port: 80}], filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}]}',
+          ),
+      ),
+    ).toEqual(['SRN1180:error:14']);
+  });
+
+  it('a rule whose weights are all 0, or that has no backend and no redirect, answers 500 (SRN1181)', () => {
+    expect(codes(service + route('{backendRefs: [{name: web, port: 80, weight: 0}]}'))).toEqual([
+      'SRN1181:error:14',
+    ]);
+    expect(codes(service + route('{matches: [{path: {value: /old}}]}'))).toEqual(['SRN1181:error:14']);
+    expect(
+      codes(
+        service +
+          route(
+            '{filters: [{type: RequestRedirect, requestRedirect: {hostname: example.org, statusCode: 301}}]}',
+          ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('a route without parentRefs attaches to nothing (SRN1182)', () => {
+    expect(codes(service + route('{backendRefs: [{name: web, port: 80}]}', ''))).toEqual([
+      'SRN1182:warning:12',
+    ]);
+  });
+
+  it('what the plan refuses is refused naming the field (SRN1006)', () => {
+    const refused = (rule: string) => lint(service + route(rule)).map((f) => `${f.code}:${f.path}`);
+    expect(refused('{backendRefs: [{name: web}]}')).toEqual(['SRN1006:spec.rules[0].backendRefs[0].port']);
+    expect(
+      refused('{backendRefs: [{name: web, port: 80, kind: ServiceImport, group: multicluster.x-k8s.io}]}'),
+    ).toEqual(['SRN1006:spec.rules[0].backendRefs[0]']);
+    expect(
+      refused(
+        '{matches: [{path: {type: Exact, value: /a}}], filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}], backendRefs: [{name: web, port: 80}]}',
+      ),
+    ).toEqual(['SRN1006:spec.rules[0].matches']);
+    expect(
+      refused('{backendRefs: [{name: web, port: 80}], timeouts: {request: 1s, backendRequest: 2s}}'),
+    ).toEqual(['SRN1006:spec.rules[0].timeouts.backendRequest']);
+    expect(
+      refused(
+        '{backendRefs: [{name: web, port: 80}], filters: [{type: ExtensionRef, extensionRef: {group: x.io, kind: Auth, name: a}}]}',
+      ),
+    ).toEqual(['SRN1006:spec.rules[0].filters[0].extensionRef']);
+  });
+
+  it('a backend in another namespace needs a ReferenceGrant there (SRN1183)', () => {
+    const other = service.replace('namespace: shop', 'namespace: data');
+    const rule = '{backendRefs: [{name: web, namespace: data, port: 80}]}';
+    expect(codes(other + route(rule))).toEqual(['SRN1183:warning:14']);
+    const grant = `---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: shop-routes, namespace: data}\nspec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]\n  to: [{group: "", kind: Service}]\n`;
+    expect(codes(other + route(rule) + grant)).toEqual([]);
+  });
+});

@@ -4,3 +4,5 @@ export * from './match.js';
 export * from './percent.js';
 export * from './plan.js';
 export * from './string-match.js';
+export * from './gateway-match.js';
+export * from './http-route.js';
