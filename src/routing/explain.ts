@@ -5,6 +5,7 @@ import { DestinationRuleSpecSchema, VirtualServiceSpecSchema } from './istio/typ
 import { ofKind, type Manifest, type ManifestSet } from './manifests.js';
 import {
   compileRoutePlan,
+  exportedTo,
   hostMatcher,
   resolveGatewayName,
   resolveServiceHost,
@@ -109,10 +110,12 @@ interface IndexedRule {
   matches: (h: string) => boolean;
 }
 
-function subsetIndex(set: ManifestSet, defaultNamespace: string): IndexedRule[] {
+/** The DestinationRules visible to a caller in `viewer` (their `exportTo`), indexed by host. */
+function subsetIndex(set: ManifestSet, defaultNamespace: string, viewer: string): IndexedRule[] {
   return ofKind(set, 'DestinationRule', true).flatMap((m) => {
     const parsed = DestinationRuleSpecSchema.safeParse(m.raw.spec ?? {});
     if (!parsed.success) return [];
+    if (!exportedTo(parsed.data.exportTo, m.namespace ?? defaultNamespace)(viewer)) return [];
     return [
       {
         rule: parsed.data,
@@ -238,11 +241,20 @@ export function explainRequest(set: ManifestSet, req: ExplainRequest): Explanati
   const gateway = resolveGatewayName(req.gateway ?? 'mesh', defaultNamespace);
   const notes: string[] = [];
   const all = loadVirtualServices(set, defaultNamespace, notes);
+  // exportTo is read for the caller (--source-namespace, else the default namespace) or, through
+  // a gateway, for the gateway's namespace.
+  const viewer =
+    gateway === 'mesh' ? (req.sourceNamespace ?? defaultNamespace) : gateway.slice(0, gateway.indexOf('/'));
   // A VirtualService that only serves as a delegate (no hosts) is reached through its root.
   const applicable = all.flatMap((v) => {
     if ((v.vs.spec.hosts?.length ?? 0) === 0) return [];
     const plan = planOf(v, all, notes);
-    return plan?.appliesTo(req.authority, gateway) === true ? [{ loaded: v, plan }] : [];
+    if (plan?.appliesTo(req.authority, gateway) !== true) return [];
+    if (plan.appliesTo(req.authority, gateway, viewer)) return [{ loaded: v, plan }];
+    notes.push(
+      `${where(v.manifest)}: VirtualService ${v.vs.namespace}/${v.vs.name} claims the host but is not exported (exportTo) to namespace ${viewer}`,
+    );
+    return [];
   });
   const e: Explanation = {
     request: requestSummary(req, gateway),
@@ -262,7 +274,7 @@ export function explainRequest(set: ManifestSet, req: ExplainRequest): Explanati
     const selected = plan.select({ ...req, gateway });
     if (!selected) continue;
     e.virtualService = describeVs(loaded);
-    fillRule(e, loaded, all, selected.rule, selected.matchIndex, subsetIndex(set, defaultNamespace));
+    fillRule(e, loaded, all, selected.rule, selected.matchIndex, subsetIndex(set, defaultNamespace, viewer));
     break;
   }
   const httpRoutes = loadHTTPRoutes(set, defaultNamespace, notes);

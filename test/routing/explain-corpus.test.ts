@@ -227,6 +227,44 @@ const corpus: CorpusCase[] = [
     requests: [{ request: { host: 'reviews' }, expect: { workload: 'reviews-v1' } }],
   },
   {
+    name: 'exportTo: a VirtualService applies only to callers in the namespaces it is exported to',
+    virtualServices: [
+      {
+        name: 'reviews',
+        namespace: 'bookinfo',
+        spec: { hosts: ['reviews'], exportTo: ['.'], http: [{ route: to('v2') }] },
+      },
+      {
+        name: 'reviews-for-web',
+        namespace: 'web',
+        spec: { hosts: [REVIEWS], exportTo: ['.'], http: [{ route: to('v3') }] },
+      },
+    ],
+    requests: [
+      { request: { host: 'reviews' }, expect: { workload: 'reviews-v2' } },
+      { request: { host: 'reviews.bookinfo', caller: 'web/frontend' }, expect: { workload: 'reviews-v3' } },
+    ],
+  },
+  {
+    name: 'exportTo names namespaces: the VirtualService exported to web only is not seen from bookinfo',
+    virtualServices: [
+      {
+        name: 'reviews-web',
+        namespace: 'bookinfo',
+        spec: { hosts: ['reviews'], exportTo: ['web'], http: [{ route: to('v3') }] },
+      },
+      {
+        name: 'reviews',
+        namespace: 'bookinfo',
+        spec: { hosts: ['reviews'], exportTo: ['.'], http: [{ route: to('v1') }] },
+      },
+    ],
+    requests: [
+      { request: { host: 'reviews' }, expect: { workload: 'reviews-v1' } },
+      { request: { host: 'reviews.bookinfo', caller: 'web/frontend' }, expect: { workload: 'reviews-v3' } },
+    ],
+  },
+  {
     name: 'method matches are exact',
     virtualServices: [
       {

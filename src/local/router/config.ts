@@ -138,7 +138,7 @@ export class CompiledConfig {
 
   /** Finds the route for a request: the first VirtualService for its host, else the service itself. */
   decide(req: RequestAttributes): RouteDecision {
-    const entry = this.virtualServiceFor(req.authority, req.gateway);
+    const entry = this.virtualServiceFor(req.authority, req.gateway, req.sourceNamespace);
     if (entry !== undefined) {
       const selected = entry.plan.select(req);
       const route = selected === undefined ? undefined : entry.routes.get(selected.rule);
@@ -151,11 +151,16 @@ export class CompiledConfig {
     return route === undefined ? { kind: 'no-route' } : { kind: 'route', route, matchIndex: undefined };
   }
 
-  private virtualServiceFor(authority: string, gateway: string | undefined): VirtualServiceEntry | undefined {
-    const key = `${gateway ?? 'mesh'}|${authority}`;
+  /** The first VirtualService for the host that is exported to the caller's namespace (or the gateway's). */
+  private virtualServiceFor(
+    authority: string,
+    gateway: string | undefined,
+    namespace: string | undefined,
+  ): VirtualServiceEntry | undefined {
+    const key = `${gateway ?? 'mesh'}|${namespace ?? ''}|${authority}`;
     const cached = this.hostCache.get(key);
     if (cached !== undefined) return cached ?? undefined;
-    const entry = this.entries.find((e) => e.plan.appliesTo(authority, gateway));
+    const entry = this.entries.find((e) => e.plan.appliesTo(authority, gateway, namespace));
     if (this.hostCache.size >= HOST_CACHE_LIMIT) this.hostCache.clear();
     this.hostCache.set(key, entry ?? null);
     return entry;

@@ -104,3 +104,18 @@ export function resolveGatewayName(ref: string, namespace: string): string {
   const nextDot = rest.indexOf('.');
   return `${nextDot < 0 ? rest : rest.slice(0, nextDot)}/${ref.slice(0, dot)}`;
 }
+
+/**
+ * Istio's `exportTo` (VirtualService, DestinationRule): the namespaces whose proxies see the
+ * resource. `.` is the resource's own namespace, `*` every namespace; unset or empty is `*` (the
+ * mesh default, `defaultVirtualServiceExportTo`). A gateway sees what is exported to the
+ * gateway's namespace.
+ */
+export function exportedTo(
+  exportTo: readonly string[] | undefined,
+  ownNamespace: string,
+): (namespace: string) => boolean {
+  if (exportTo === undefined || exportTo.length === 0 || exportTo.includes('*')) return () => true;
+  const namespaces = new Set(exportTo.map((e) => (e === '.' ? ownNamespace : e)));
+  return (namespace) => namespaces.has(namespace);
+}

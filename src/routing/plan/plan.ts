@@ -7,7 +7,7 @@ import type {
   VirtualServiceSpec,
 } from '../istio/types.js';
 import { mergeDelegateRule } from './delegate.js';
-import { hostMatcher, MESH_GATEWAY, resolveGatewayName, type HostOptions } from './hosts.js';
+import { exportedTo, hostMatcher, MESH_GATEWAY, resolveGatewayName, type HostOptions } from './hosts.js';
 import {
   compileBlock,
   prepareRequest,
@@ -87,8 +87,12 @@ export interface RoutePlan {
   readonly rules: readonly PlannedRule[];
   /** Things Istio ignores with a warning (a missing delegate, a conflicting delegate rule). */
   readonly warnings: readonly string[];
-  /** Whether this VirtualService handles `host` arriving through `gateway` (default mesh). */
-  appliesTo(host: string, gateway?: string): boolean;
+  /**
+   * Whether this VirtualService handles `host` arriving through `gateway` (default mesh) from a
+   * caller in `namespace`: its `exportTo` must include the caller's namespace (on the mesh) or the
+   * gateway's (through a gateway). Without a namespace, `exportTo` is not consulted.
+   */
+  appliesTo(host: string, gateway?: string, namespace?: string): boolean;
   /** The first rule matching the request, or undefined (Istio answers 404 then). */
   select(req: RequestAttributes): SelectedRule | undefined;
 }
@@ -247,13 +251,17 @@ export function compileRoutePlan(vs: NamedVirtualService, options: PlanOptions =
     expandDelegate(route, index, vs, options, warnings),
   );
   const gatewaySet = new Set(gateways);
+  const visible = exportedTo(vs.spec.exportTo, vs.namespace);
   return {
     source: vs,
     gateways,
     rules,
     warnings,
-    appliesTo(host, gateway) {
-      return gatewaySet.has(requestGateway(gateway)) && hostTest(host);
+    appliesTo(host, gateway, namespace) {
+      const g = requestGateway(gateway);
+      if (!gatewaySet.has(g) || !hostTest(host)) return false;
+      const viewer = g === MESH_GATEWAY ? namespace : g.slice(0, g.indexOf('/'));
+      return viewer === undefined || visible(viewer);
     },
     select(req) {
       const prepared = prepareRequest(req);
