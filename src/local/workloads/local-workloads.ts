@@ -52,6 +52,13 @@ interface CanaryRuntime {
 /** Phases in which the canary copy runs and may take traffic. */
 const ACTIVE_PHASES = new Set(['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising']);
 
+/**
+ * The environment variable that carries a replica's identity, `<namespace>/<workload>`: a process
+ * sends it as the `x-serin-source` header on its calls through the local router, which reads the
+ * caller's namespace and labels from it (sourceNamespace, sourceLabels, exportTo, source_*).
+ */
+export const SOURCE_ENV = 'SERIN_SOURCE';
+
 export function canaryKey(canary: Canary): string {
   return `${canary.metadata.namespace ?? 'default'}/${canary.metadata.name}`;
 }
@@ -234,14 +241,19 @@ export class LocalWorkloads implements WorkloadPort {
 
   private startGroup(canary: Canary, role: Role, record: PrimaryRecord): ReplicaGroup {
     const target = canary.spec.targetRef.name;
+    const name = role === 'primary' ? `${target}-primary` : target;
     const group = new ReplicaGroup({
-      name: role === 'primary' ? `${target}-primary` : target,
+      name,
       role,
       spec: record.workload.spec,
       revision: record.revision,
       baseDir: record.baseDir,
       version: workloadVersion(record.workload),
-      extraEnv: { SERIN_VERSION: workloadVersion(record.workload) },
+      extraEnv: {
+        SERIN_VERSION: workloadVersion(record.workload),
+        // The identity the process names itself by in the router's x-serin-source header.
+        [SOURCE_ENV]: `${canary.metadata.namespace ?? 'default'}/${name}`,
+      },
       ...(this.options.logDir !== undefined ? { logDir: this.options.logDir } : {}),
       ...(this.options.registry !== undefined ? { registry: this.options.registry } : {}),
       ...(this.options.adopt !== undefined ? { adopt: this.options.adopt } : {}),
