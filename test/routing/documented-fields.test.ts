@@ -15,7 +15,8 @@ function fieldNames(schema: z.core.$ZodType, out = new Set<string>()): Set<strin
   }
   if (schema instanceof z.ZodArray) return fieldNames(schema.element, out);
   if (schema instanceof z.ZodObject) {
-    for (const [key, value] of Object.entries(schema.shape)) {
+    const shape: Record<string, z.core.$ZodType> = schema.shape;
+    for (const [key, value] of Object.entries(shape)) {
       out.add(key);
       fieldNames(value, out);
     }
