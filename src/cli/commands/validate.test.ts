@@ -84,7 +84,8 @@ describe('serin validate on nothing to check', () => {
     expect(garbage.stdout).toContain('expected an object with apiVersion and kind, got string');
     const notYaml = await validate('broken.yaml', 'a: [1, 2\nb: {');
     expect(notYaml.code).toBe(1);
-    expect(notYaml.stdout).toMatch(/broken\.yaml:1:1: invalid YAML/);
+    // Where yaml's own prettyErrors puts it: the unclosed sequence ends at line 2, column 1.
+    expect(notYaml.stdout).toMatch(/broken\.yaml:2:1: invalid YAML/);
     const misspelt = await validate(
       'misspelt.yaml',
       'apiVersion: flager.app/v1beta1\nkind: Canary\nmetadata: {name: a}\n',
