@@ -4,7 +4,7 @@ import { AlertProviderDocument } from './alert-provider.js';
 import { CanaryDocument } from './canary.js';
 import { FLAGGER_API_VERSION, FLAGGER_GROUP, SERIN_API_VERSION, SERIN_GROUP } from './common.js';
 import { diagnosticsFromIssues, type Diagnostic } from './diagnostics.js';
-import { locator, type Position } from './locations.js';
+import { errorPosition, locator, type Position } from './locations.js';
 import { MetricTemplateDocument } from './metric-template.js';
 import { WorkloadDocument } from './workload.js';
 
@@ -246,10 +246,10 @@ function parseYaml(text: string): SourceParseResult {
     });
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
-      const pos = e?.linePos?.[0];
+      const pos = e !== undefined ? errorPosition(e, lineCounter) : undefined;
       out.syntaxErrors.push({
         ...at(pos?.line ?? line, `invalid YAML: ${e?.message ?? 'unreadable document'}`),
-        ...(pos !== undefined ? { column: pos.col } : {}),
+        ...(pos !== undefined ? { column: pos.column } : {}),
       });
       return;
     }

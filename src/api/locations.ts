@@ -3,7 +3,7 @@
  * the offending key. A path names a field by `a.b[2].c`; the deepest part of it that exists in the
  * document is located, so a missing required field points at the map it is missing from.
  */
-import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type YAMLError } from 'yaml';
 
 export interface Position {
   line: number;
@@ -44,15 +44,24 @@ function offsetOf(doc: Document.Parsed, keys: readonly (string | number)[]): num
   return offset;
 }
 
+/** Where a path (`a.b[2].c`, or its keys) is in a YAML document. */
+export type Locate = (path: string | readonly (string | number)[]) => Position | undefined;
+
 /** Locates paths in one parsed YAML document. */
-export function locator(
-  doc: Document.Parsed,
-  lineCounter: LineCounter,
-): (path: string) => Position | undefined {
+export function locator(doc: Document.Parsed, lineCounter: LineCounter): Locate {
   return (path) => {
-    const offset = offsetOf(doc, pathKeys(path));
+    const offset = offsetOf(doc, typeof path === 'string' ? pathKeys(path) : path);
     if (offset === undefined) return undefined;
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
+}
+
+/**
+ * Where a YAML syntax error is. Without `prettyErrors` (which costs a pass over the text per
+ * error) yaml leaves `linePos` unset; the error's offset and the line counter give the same place.
+ */
+export function errorPosition(error: YAMLError, lineCounter: LineCounter): Position {
+  const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
+  return { line: at.line, column: at.col };
 }

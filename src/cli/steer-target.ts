@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { ConnectionFlags } from '../kubernetes/cli-support.js';
 import { RUN_FILE, type SessionInfo } from '../local/session.js';
 import { UsageError } from './program.js';
-import { parseUrl } from './commands/run.js';
+import { parseUrl } from './url-flag.js';
 import { DEFAULT_STATE_DIR } from './definitions/target-flags.js';
 
 export { DEFAULT_STATE_DIR };

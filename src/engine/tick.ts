@@ -8,7 +8,7 @@ import { failPromotion, finalise, promote, rollback } from './outcomes.js';
 import { isActivePhase } from './phases.js';
 import type { Canary, ControlCommand, Ports, Readiness, Revision } from './ports.js';
 import { runAB, runBlueGreen, runCanary, shiftToPrimary } from './strategies.js';
-import { observeHealth } from './workload-health.js';
+import { observeHealth, refreshIdleCanary } from './workload-health.js';
 
 export interface TickResult {
   status: CanaryStatus;
@@ -199,7 +199,10 @@ async function step(ctx: TickContext, commands: readonly ControlCommand[]): Prom
   if (ctx.status.paused) return;
   const rev = await ctx.ports.workloads.targetRevision(ctx.current);
   const active = isActivePhase(ctx.phase);
-  if (!active && ctx.phase !== 'Waiting' && !isNewRevision(ctx.status, rev)) return;
+  if (!active && ctx.phase !== 'Waiting' && !isNewRevision(ctx.status, rev)) {
+    await refreshIdleCanary(ctx);
+    return;
+  }
   if (!(await primaryGate(ctx))) return;
   if (!active) {
     await startRun(ctx, rev);

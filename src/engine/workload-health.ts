@@ -40,6 +40,22 @@ function store(ctx: TickContext, side: Side, health: WorkloadHealth): void {
 }
 
 /**
+ * Between runs the canary's record follows it down. A promotion or a rollback scales the canary
+ * to zero after its last observation; without this read the status, `serin status` and the
+ * dashboard would keep showing the replicas, reason and log lines of processes that no longer run.
+ * It reads until the canary is seen at zero (or on while a failed promotion keeps it serving),
+ * so the idle ticks of a finished canary read nothing more and write only what changed.
+ */
+export async function refreshIdleCanary(ctx: TickContext): Promise<void> {
+  const recorded = ctx.status.workloads?.canary;
+  if (recorded === undefined || (recorded.ready === 0 && recorded.desired === 0)) return;
+  const seen = (await ctx.ports.workloads.isCanaryReady(ctx.current)).workload;
+  if (seen === undefined) return;
+  // Still the same run's record: healthOfRun shows it only for the run it belongs to.
+  store(ctx, 'canary', { ...seen, ...(recorded.run !== undefined ? { run: recorded.run } : {}) });
+}
+
+/**
  * Records what the platform reported for `side` and returns the readiness the engine acts on: the
  * canary is not ready in a tick in which its restart count went up. A Warning decision (and
  * Event) says why when the canary becomes unhealthy or its reason changes.

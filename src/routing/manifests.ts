@@ -1,9 +1,10 @@
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { decodeYaml } from '../api/documents.js';
+import { errorPosition, locator, type Locate } from '../api/locations.js';
 
 /**
  * A set of Kubernetes manifests read from files, each document with where it came from, so that
- * lint findings and explanations can point at `file:line`.
+ * lint findings and explanations can point at `file:line:column`.
  */
 export interface Manifest {
   file: string;
@@ -19,12 +20,14 @@ export interface Manifest {
   raw: Record<string, unknown>;
   /** Line of a path inside the document, or the document's first line when the path is not found. */
   lineOf(path: readonly (string | number)[]): number;
+  /** Line and column of the field at a path (its key), as `validate` reports them; none for JSON. */
+  locate: Locate;
 }
 
 export interface ManifestSet {
   manifests: Manifest[];
   /** Documents that could not be read (syntax errors, not an object). */
-  problems: { file: string; line: number; message: string }[];
+  problems: { file: string; line: number; column?: number; message: string }[];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -36,7 +39,7 @@ function describe(
   index: number,
   line: number,
   raw: Record<string, unknown>,
-  lineOf: Manifest['lineOf'],
+  locate: Locate,
 ): Manifest {
   const metadata = isRecord(raw.metadata) ? raw.metadata : {};
   return {
@@ -48,19 +51,9 @@ function describe(
     name: typeof metadata.name === 'string' ? metadata.name : '',
     namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
     raw,
-    lineOf,
-  };
-}
-
-function yamlLineOf(doc: Document, counter: LineCounter, fallback: number): Manifest['lineOf'] {
-  return (path) => {
-    // Walk down as far as the path exists, so a missing leaf still points at its parent.
-    for (let n = path.length; n >= 0; n--) {
-      const node: unknown = doc.getIn(path.slice(0, n), true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return counter.linePos(range[0]).line;
-    }
-    return fallback;
+    // The deepest part of the path that exists: a missing leaf points at its parent.
+    lineOf: (path) => locate(path)?.line ?? line,
+    locate,
   };
 }
 
@@ -81,7 +74,7 @@ function readJson(file: string, text: string, out: ManifestSet): void {
       ? (value.items as unknown[])
       : [value];
   items.forEach((item, i) => {
-    if (isRecord(item)) out.manifests.push(describe(file, i + 1, 1, item, () => 1));
+    if (isRecord(item)) out.manifests.push(describe(file, i + 1, 1, item, () => undefined));
     else
       out.problems.push({
         file,
@@ -107,11 +100,8 @@ export function readManifests(sources: readonly { name: string; text: string }[]
       const start = doc.contents?.range ? counter.linePos(doc.contents.range[0]).line : 1;
       const error = doc.errors[0];
       if (error) {
-        out.problems.push({
-          file,
-          line: error.linePos?.[0].line ?? start,
-          message: `invalid YAML: ${error.message}`,
-        });
+        const at = errorPosition(error, counter);
+        out.problems.push({ file, ...at, message: `invalid YAML: ${error.message}` });
         return;
       }
       const decoded = decodeYaml(doc, counter);
@@ -125,7 +115,7 @@ export function readManifests(sources: readonly { name: string; text: string }[]
         out.problems.push({ file, line: start, message: 'expected an object with apiVersion and kind' });
         return;
       }
-      out.manifests.push(describe(file, i + 1, start, value, yamlLineOf(doc, counter, start)));
+      out.manifests.push(describe(file, i + 1, start, value, locator(doc, counter)));
     });
   }
   return out;

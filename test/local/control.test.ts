@@ -8,7 +8,6 @@ import { WorkloadDocument } from '../../src/api/workload.js';
 import { workloadRevision } from '../../src/local/workloads/revision.js';
 import { applyCommand } from '../../src/cli/definitions/apply.js';
 import { osUser, readTokenFile } from '../../src/local/token.js';
-import { runSerin } from '../support/cli.js';
 import { runCommand } from '../support/in-process-cli.js';
 import {
   canaryDoc,
@@ -199,7 +198,10 @@ describe('gates, the local API and serin apply', () => {
     await metricWindowPasses();
     const file = join(h.dir, 'v4.yaml');
     writeFileSync(file, yamlDocs(demoWorkload(NAME, 'v4')));
-    const ok = await runSerin(['apply', '-f', file, '--state-dir', h.session.info.stateDir]);
+    const ok = await runCommand(
+      [applyCommand],
+      ['apply', '-f', file, '--state-dir', h.session.info.stateDir],
+    );
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toMatch(/^applied: default\/api: new revision [0-9a-f]{16}$/m);
     expect(ok.code).toBe(0);

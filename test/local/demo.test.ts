@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { demoCommand } from '../../src/cli/definitions/demo.js';
 import { runSerin } from '../support/cli.js';
+import { runCommand } from '../support/in-process-cli.js';
+
+// The whole demo runs as a process, as a user starts it: its exit code and its flushed summary
+// are what these cases check. Usage errors need no process of their own.
 
 describe('serin demo --fast', () => {
   it('promotes the healthy v2, rolls back the faulty v3, and exits 0', async () => {
@@ -25,7 +30,7 @@ describe('serin demo --fast', () => {
   }, 180_000);
 
   it('refuses a shared delay that is not whole milliseconds, with exit code 2', async () => {
-    const result = await runSerin(['demo', '--fast', '--shared-delay', 'slow'], { timeoutMs: 60_000 });
+    const result = await runCommand([demoCommand], ['demo', '--fast', '--shared-delay', 'slow']);
     expect(result.stderr).toContain('--shared-delay: expected whole milliseconds');
     expect(result.code).toBe(2);
   }, 60_000);

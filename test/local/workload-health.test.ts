@@ -110,4 +110,36 @@ describe('workload health in local mode', { timeout: 120_000 }, () => {
     expect(h.status().phase).toBe('Failed');
     expect(h.status().lastAppliedSpec).toBe(revision);
   });
+
+  // After a rollback or a promotion scaled the canary down, its record follows it: the status and
+  // the dashboard show no replicas, and no reason or log lines of processes that no longer run.
+  const scaledDown = (health: WorkloadHealth | undefined) =>
+    health !== undefined &&
+    health.ready === 0 &&
+    health.desired === 0 &&
+    health.reason === undefined &&
+    health.logTail === undefined;
+
+  it('refreshes the canary record once the rollback has stopped it', async () => {
+    expect(h.status().phase).toBe('Failed');
+    await until('the rolled-back canary to be seen stopped', () => scaledDown(canaryHealth(h)));
+    const detail = await dashboardDetail(h);
+    expect(detail.workloads.canary).toMatchObject({ ready: 0, desired: 0, restarts: 0 });
+    expect(detail.workloads.canary?.lastExit).toBeUndefined();
+  });
+
+  it('refreshes the canary record once the promotion has stopped it', async () => {
+    const revision = await h.apply(demoWorkload(NAME, 'v4'));
+    await until('the healthy canary to be seen ready', () => {
+      const health = canaryHealth(h);
+      return h.status().lastAppliedSpec === revision && health?.ready === 1 && health.desired === 1;
+    });
+    expect(await finalPhase(h, revision)).toBe('Succeeded');
+    await until('the promoted canary to be seen stopped', () => scaledDown(canaryHealth(h)));
+    const detail = await dashboardDetail(h);
+    expect(detail.workloads.canary).toMatchObject({ ready: 0, desired: 0 });
+    const view = await runCommand([statusCommand], ['status', NAME, '--api', h.session.info.api]);
+    expect(view.code, view.stderr).toBe(0);
+    expect(view.stdout).toMatch(/Canary: .*0\/0 ready/);
+  });
 });

@@ -22,7 +22,8 @@ const received: Received[] = [];
 /** Per path: the statuses to answer, in order (the last one repeats). */
 let script: Record<
   string,
-  { status: number; body?: string; delayMs?: number; headers?: Record<string, string> }[]
+  // `hang`: no answer at all, until the client gives up (a timeout, whatever the machine's load).
+  { status: number; body?: string; delayMs?: number; hang?: boolean; headers?: Record<string, string> }[]
 > = {};
 
 beforeAll(async () => {
@@ -40,6 +41,7 @@ beforeAll(async () => {
       });
       const steps = script[path] ?? [{ status: 200 }];
       const step = steps.length > 1 ? steps.shift()! : steps[0]!;
+      if (step.hang === true) return;
       setTimeout(() => res.writeHead(step.status, step.headers).end(step.body ?? ''), step.delayMs ?? 0);
     });
   });
@@ -140,13 +142,16 @@ describe('webhook port against a real HTTP receiver', () => {
   });
 
   it('times out, and retries a timeout', async () => {
-    script = { '/slow': [{ status: 200, delayMs: 2000 }, { status: 200 }] };
-    const once = await port.call(canary, hook('/slow', { timeout: '200ms' }), 'Progressing');
+    // The slow answer never comes, so the first attempt times out however loaded the machine is;
+    // the timeout leaves the retry's immediate answer seconds, not the 200 ms a loaded run missed.
+    script = { '/slow': [{ status: 200, hang: true }, { status: 200 }] };
+    const once = await port.call(canary, hook('/slow', { timeout: '3s' }), 'Progressing');
     expect(once.ok).toBe(false);
-    expect(once.message).toMatch(/timed out after 200 ms/);
-    script = { '/slow2': [{ status: 200, delayMs: 2000 }, { status: 200 }] };
-    const retried = await port.call(canary, hook('/slow2', { timeout: '200ms', retries: 1 }), 'Progressing');
+    expect(once.message).toMatch(/timed out after 3000 ms/);
+    script = { '/slow2': [{ status: 200, hang: true }, { status: 200 }] };
+    const retried = await port.call(canary, hook('/slow2', { timeout: '3s', retries: 1 }), 'Progressing');
     expect(retried.ok).toBe(true);
+    expect(received.filter((r) => r.path === '/slow2')).toHaveLength(2);
   });
 
   it('reports connection errors without leaking credentials in the URL', async () => {

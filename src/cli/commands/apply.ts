@@ -4,7 +4,7 @@ import { readTokenFile } from '../../local/token.js';
 import { ExitCode, UsageError } from '../program.js';
 import { readSources } from '../sources.js';
 import { readRunFile } from '../steer-target.js';
-import { parseUrl } from './run.js';
+import { parseUrl } from '../url-flag.js';
 
 function readToken(file: string): string {
   try {

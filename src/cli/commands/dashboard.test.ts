@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../../test/support/in-process-cli.js';
+import { dashboardCommand } from '../definitions/dashboard.js';
 import { readTokenFile } from './dashboard.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'serin-dashboard-cli-'));
@@ -10,13 +11,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function serin(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/serin.js', ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+/** In-process: the same parser, action and exit codes without a process start-up per case. */
+const serin = (...args: string[]) => runCommand([dashboardCommand], args);
 
 describe('serin dashboard', () => {
   it('reads one token from the token file', () => {
@@ -35,19 +31,19 @@ describe('serin dashboard', () => {
     expect(() => readTokenFile(spaced)).toThrow('must hold one token with no spaces');
   });
 
-  it('exits 2 for bad flags', () => {
-    const port = serin('dashboard', '--port', 'eighty');
+  it('exits 2 for bad flags', async () => {
+    const port = await serin('dashboard', '--port', 'eighty');
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('--port: expected a port number');
-    const token = serin('dashboard', '--token-file', join(dir, 'absent'));
+    const token = await serin('dashboard', '--token-file', join(dir, 'absent'));
     expect(token.code).toBe(2);
     expect(token.stderr).toContain('--token-file: cannot read');
   });
 
   it.skipIf(existsSync('src/kubernetes/dashboard-backend.ts'))(
     'fails with a clear message while no Kubernetes backend is built in',
-    () => {
-      const result = serin('dashboard', '--port', '0');
+    async () => {
+      const result = await serin('dashboard', '--port', '0');
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('cannot serve the dashboard for a cluster yet');
     },

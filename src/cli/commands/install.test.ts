@@ -1,6 +1,5 @@
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { runSerin } from '../../../test/support/cli.js';
 import { runCommand } from '../../../test/support/in-process-cli.js';
 import { installCommand } from '../definitions/install.js';
 import { renderInstall } from './install.js';
@@ -53,8 +52,8 @@ describe('serin install --render', () => {
   });
 
   it('asks for --render and for --watch-namespace with namespace scope', async () => {
-    expect((await runSerin(['install'])).code).toBe(2);
-    const r = await runSerin(['install', '--render', '--scope', 'namespace']);
+    expect((await runCommand([installCommand], ['install'])).code).toBe(2);
+    const r = await runCommand([installCommand], ['install', '--render', '--scope', 'namespace']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--watch-namespace');
   });

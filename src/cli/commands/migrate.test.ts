@@ -48,9 +48,13 @@ describe('serin migrate check', () => {
     }
     // Every provider in Flagger's enum but Serin's is refused, naming the field.
     const linkerd = canaries.find((c) => c.name === 'linkerd');
+    // At the field, as validate reports it: `provider:` is at line 10, column 3 of linkerd.yaml.
+    expect(linkerd).toMatchObject({ file: join(corpus, 'linkerd.yaml') });
     expect(linkerd?.problems[0]).toEqual({
       path: 'spec.provider',
       message: expect.stringContaining('provider linkerd is not supported by Serin yet') as unknown,
+      line: 10,
+      column: 3,
     });
   });
 
@@ -65,14 +69,15 @@ describe('serin migrate check', () => {
         /^NAMESPACE\s+NAME\s+GROUP\s+PROVIDER\s+VERDICT\s+PROBLEMS\s+DIFFERENCES$/,
       );
       expect(ok.stdout).toMatch(/shop\s+istio-ab-testing\s+flagger\.app\s+<default>\s+RunsWithDifferences/);
+      // Each detail at file:line:column of its field: `suffix:` on line 27 of istio-ab-testing.yaml.
       expect(ok.stdout).toContain(
-        'shop/istio-ab-testing: differs: spec.analysis.match[2].headers.user-agent.suffix',
+        `${join(dir, 'istio-ab-testing.yaml')}:27:25: shop/istio-ab-testing: differs: spec.analysis.match[2].headers.user-agent.suffix`,
       );
       writeFileSync(join(dir, 'nginx.yaml'), readFileSync(join(corpus, 'nginx.yaml')));
       const blocked = await runCommand([migrateCommand], ['migrate', 'check', '-f', dir]);
       expect(blocked.code).toBe(1);
       expect(blocked.stdout).toContain(
-        'shop/nginx: will not run: spec.provider: provider nginx is not supported by Serin yet',
+        `${join(dir, 'nginx.yaml')}:10:3: shop/nginx: will not run: spec.provider: provider nginx is not supported by Serin yet`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -84,6 +89,17 @@ describe('serin migrate check', () => {
       2,
     );
     expect((await runCommand([migrateCommand], ['migrate', 'check', '-f', '/nonexistent'])).code).toBe(2);
+    const dir = mkdtempSync(join(tmpdir(), 'serin-migrate-'));
+    try {
+      const broken = join(dir, 'broken.yaml');
+      writeFileSync(broken, 'kind: Canary\nspec: [1, 2\n');
+      const r = await runCommand([migrateCommand], ['migrate', 'check', '-f', broken]);
+      expect(r.code).toBe(2);
+      // yaml's own position for the unclosed sequence (its prettyErrors say the same).
+      expect(r.stderr).toContain(`${broken}:3:1: invalid YAML`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { capabilityOptionsFor } from '../../api/capabilities.js';
 import { parseSource } from '../../api/documents.js';
-import { assessCanary, runnable, type Assessment } from '../../api/migration.js';
+import type { Position } from '../../api/locations.js';
+import { assessCanary, runnable, type Assessment, type Finding } from '../../api/migration.js';
 import { connect, listCanaries } from '../../kubernetes/cli-support.js';
 import { isNotFound, type KubeClient } from '../../kubernetes/client.js';
 import type { ResourceType } from '../../kubernetes/resources.js';
@@ -17,17 +18,44 @@ const METRIC_TEMPLATE_TYPES: ResourceType[] = ['flagger.app', 'serin.dev'].map((
   namespaced: true,
 }));
 
-function fromFiles(paths: readonly string[]): unknown[] {
-  const documents: unknown[] = [];
+/** A document to check, with the file it came from and where its fields are (YAML sources). */
+interface Sourced {
+  raw: unknown;
+  file?: string;
+  locate?: ((path: string) => Position | undefined) | undefined;
+}
+
+/** A finding at `file:line:column` of its field, as `validate` reports it. */
+type LocatedFinding = Finding & { line?: number; column?: number };
+
+interface LocatedAssessment extends Assessment {
+  /** The file the Canary was read from; absent when read from a cluster. */
+  file?: string;
+  problems: LocatedFinding[];
+  differences: LocatedFinding[];
+}
+
+function fromFiles(paths: readonly string[]): Sourced[] {
+  const documents: Sourced[] = [];
   for (const source of readSources(paths)) {
     const { documents: docs, syntaxErrors } = parseSource(source.text);
-    if (syntaxErrors.length > 0) {
-      const e = syntaxErrors[0];
-      throw new UsageError(`${source.name}:${e?.line ?? e?.index ?? 1}: ${e?.message ?? 'unreadable'}`);
+    const e = syntaxErrors[0];
+    if (e !== undefined) {
+      const where = `${e.line ?? 1}${e.column !== undefined ? `:${e.column}` : ''}`;
+      throw new UsageError(`${source.name}:${where}: ${e.message}`);
     }
-    documents.push(...docs.map((d) => d.raw));
+    documents.push(...docs.map((d) => ({ raw: d.raw, file: source.name, locate: d.locate })));
   }
   return documents;
+}
+
+function located(a: Assessment, doc: Sourced): LocatedAssessment {
+  if (doc.file === undefined) return a;
+  const at = (f: Finding): LocatedFinding => {
+    const p = doc.locate?.(f.path);
+    return p === undefined ? f : { ...f, line: p.line, column: p.column };
+  };
+  return { ...a, file: doc.file, problems: a.problems.map(at), differences: a.differences.map(at) };
 }
 
 async function fromCluster(client: KubeClient, namespace: string | undefined): Promise<unknown[]> {
@@ -42,15 +70,17 @@ async function fromCluster(client: KubeClient, namespace: string | undefined): P
   return documents;
 }
 
-function detailLines(a: Assessment): string[] {
+function detailLines(a: LocatedAssessment): string[] {
   const id = `${a.namespace ? `${a.namespace}/` : ''}${a.name}`;
+  const where = (f: LocatedFinding) =>
+    a.file === undefined ? '' : `${a.file}${f.line !== undefined ? `:${f.line}:${f.column ?? 1}` : ''}: `;
   return [
-    ...a.problems.map((p) => `${id}: will not run: ${p.path}: ${p.message}`),
-    ...a.differences.map((d) => `${id}: differs: ${d.path}: ${d.message}`),
+    ...a.problems.map((p) => `${where(p)}${id}: will not run: ${p.path}: ${p.message}`),
+    ...a.differences.map((d) => `${where(d)}${id}: differs: ${d.path}: ${d.message}`),
   ];
 }
 
-function printText(assessments: readonly Assessment[]): void {
+function printText(assessments: readonly LocatedAssessment[]): void {
   const rows = assessments.map((a) => [
     a.namespace,
     a.name,
@@ -87,22 +117,24 @@ export async function check(opts: CheckOptions): Promise<void> {
     throw new UsageError(
       `--provider: expected one of ${ROUTING_PROVIDER_IDS.join(', ')}, got "${opts.provider}"`,
     );
-  let documents: unknown[];
+  let sourced: Sourced[];
   if (opts.filename.length > 0) {
-    documents = fromFiles(opts.filename);
+    sourced = fromFiles(opts.filename);
   } else {
     const { client, namespace } = connect(opts);
-    documents = await fromCluster(client, opts.allNamespaces === true ? undefined : namespace);
+    const listed = await fromCluster(client, opts.allNamespaces === true ? undefined : namespace);
+    sourced = listed.map((raw) => ({ raw }));
   }
+  const documents = sourced.map((d) => d.raw);
   const options = capabilityOptionsFor(documents, {
     platform: 'kubernetes',
     ...(opts.provider !== undefined ? { defaultProvider: opts.provider, defaultProviderExplicit: true } : {}),
   });
-  const canaries = documents.filter(
-    (d) => typeof d === 'object' && d !== null && (d as { kind?: unknown }).kind === 'Canary',
+  const canaries = sourced.filter(
+    ({ raw }) => typeof raw === 'object' && raw !== null && (raw as { kind?: unknown }).kind === 'Canary',
   );
   if (canaries.length === 0) throw new UsageError('no Canary found to check');
-  const assessments = canaries.map((c) => assessCanary(c, options));
+  const assessments = canaries.map((c) => located(assessCanary(c.raw, options), c));
   if (format === 'json' || format === 'yaml') printStructured({ canaries: assessments }, format);
   else printText(assessments);
   process.exitCode = assessments.every(runnable) ? ExitCode.ok : ExitCode.failure;

@@ -1,14 +1,22 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { runSerin } from '../../../test/support/cli.js';
+import { runCommand } from '../../../test/support/in-process-cli.js';
+import { generateCommand } from '../definitions/generate.js';
+import { lintCommand } from '../definitions/lint.js';
+import { routeCommand } from '../definitions/route.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const example = (name: string) => join(root, 'examples', 'routing', name);
+/** The commands run in-process: the same parser, actions and exit codes, without a start-up per case. */
+const serin = (args: readonly string[]) => runCommand([generateCommand, lintCommand, routeCommand], args);
 
 describe('serin generate', () => {
   it('prints every object for a Canary at a weight, as multi-document YAML', async () => {
-    const r = await runSerin(['generate', '-f', example('podinfo.yaml'), '--weight', '20']);
+    const r = await serin(['generate', '-f', example('podinfo.yaml'), '--weight', '20']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const docs = parseAllDocuments(r.stdout).map(
@@ -28,7 +36,7 @@ describe('serin generate', () => {
   });
 
   it('renders the merge into a user VirtualService, and Gateway API with -o json', async () => {
-    const merged = await runSerin([
+    const merged = await serin([
       'generate',
       '-f',
       example('merge-into.yaml'),
@@ -43,7 +51,7 @@ describe('serin generate', () => {
     };
     const vs = list.items.find((i) => i.kind === 'VirtualService');
     expect(vs?.spec.http?.map((h) => h.name)).toEqual(['chaos', 'main']);
-    const gw = await runSerin([
+    const gw = await serin([
       'generate',
       '-f',
       example('ab-testing.yaml'),
@@ -57,7 +65,7 @@ describe('serin generate', () => {
   });
 
   it('split: the DestinationRule and VirtualService of the manual flow', async () => {
-    const r = await runSerin([
+    const r = await serin([
       'generate',
       'split',
       '--service',
@@ -95,43 +103,51 @@ describe('serin generate', () => {
   });
 
   it('usage errors exit 2 with the flag named', async () => {
-    const r = await runSerin([
-      'generate',
-      'split',
-      '--service',
-      'a',
-      '--subset',
-      'v1=90',
-      '--subset',
-      'v2=20',
-    ]);
+    const r = await serin(['generate', 'split', '--service', 'a', '--subset', 'v1=90', '--subset', 'v2=20']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('weights must sum to 100, got 110');
-    const bad = await runSerin(['generate', '-f', example('podinfo.yaml'), '--weight', '120']);
+    const bad = await serin(['generate', '-f', example('podinfo.yaml'), '--weight', '120']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--weight');
   });
 });
 
 describe('serin lint', () => {
-  it('exits 1 on errors and reports file:line, code and hint', async () => {
-    const r = await runSerin(['lint', join(root, 'examples', 'seeds', 'next-site')]);
+  it('exits 1 on errors and reports file:line:column of the field, code and hint', async () => {
+    const r = await serin(['lint', join(root, 'examples', 'seeds', 'next-site')]);
     expect(r.code).toBe(1);
+    // spec.targetRef.name, the key at column 5 of line 11.
     expect(r.stdout).toContain(
-      'next-site/12.yaml:11: error SRN1602 Canary/next-canary: Deployment default/next-deployment is not in the set',
+      'next-site/12.yaml:11:5: error SRN1602 Canary/next-canary: Deployment default/next-deployment is not in the set',
     );
     expect(r.stdout).toContain('hint: include the Deployment named in spec.targetRef');
   });
 
   it('exits 0 with only warnings, -o json', async () => {
-    const r = await runSerin(['lint', join(root, 'examples', 'seeds', 'my-app-split'), '-o', 'json']);
+    const r = await serin(['lint', join(root, 'examples', 'seeds', 'my-app-split'), '-o', 'json']);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { findings: { code: string; line: number }[] };
-    expect(out.findings.map((f) => `${f.code}:${f.line}`)).toEqual(['SRN1150:10']);
+    const out = JSON.parse(r.stdout) as { findings: { code: string; line: number; column: number }[] };
+    // spec.gateways[0], the list item at column 7 of line 10.
+    expect(out.findings.map((f) => `${f.code}:${f.line}:${f.column}`)).toEqual(['SRN1150:10:7']);
+  });
+
+  it('reports a YAML syntax error at its line and column', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serin-lint-'));
+    try {
+      const file = join(dir, 'broken.yaml');
+      writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: [web\n');
+      const r = await serin(['lint', file]);
+      expect(r.code).toBe(1);
+      // Where yaml's own prettyErrors puts it: the unclosed flow sequence ends at line 5, column 1.
+      expect(r.stdout).toContain(`${file}:5:1: error SRN1001: invalid YAML: Flow sequence`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('what generate prints lints clean together with its inputs', async () => {
-    const gen = await runSerin(['generate', '-f', example('podinfo.yaml'), '--weight', '10']);
+    const gen = await serin(['generate', '-f', example('podinfo.yaml'), '--weight', '10']);
+    // Spawned: reading the manifests from stdin (`-`) is the process boundary under test here.
     const r = await runSerin(['lint', '-', example('podinfo.yaml'), '-o', 'json'], { stdin: gen.stdout });
     const out = JSON.parse(r.stdout) as { findings: { code: string; severity: string }[] };
     // The example names its gateway in the legacy name.namespace form, which Istio warns about
@@ -147,7 +163,7 @@ describe('serin lint', () => {
 describe('serin route explain', () => {
   it('explains a split seed and the Chrome rule', async () => {
     const dir = join(root, 'examples', 'seeds', 'next-site');
-    const chrome = await runSerin([
+    const chrome = await serin([
       'route',
       'explain',
       '-f',
@@ -163,7 +179,7 @@ describe('serin route explain', () => {
     ]);
     expect(chrome.code).toBe(0);
     expect(chrome.stdout).toContain('RESULT      rule 0 of next-virtual-service: next-service/v2:80 100%');
-    const other = await runSerin([
+    const other = await serin([
       'route',
       'explain',
       '-f',
@@ -187,7 +203,7 @@ describe('serin route explain', () => {
   });
 
   it('bad flags are usage errors', async () => {
-    const r = await runSerin([
+    const r = await serin([
       'route',
       'explain',
       '-f',

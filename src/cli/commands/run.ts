@@ -3,6 +3,7 @@ import { ManifestError } from '../../local/manifest.js';
 import { startSession } from '../../local/session.js';
 import { createView } from '../../local/view.js';
 import { ExitCode, UsageError } from '../program.js';
+import { parseUrl } from '../url-flag.js';
 
 export function parsePort(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -12,19 +13,6 @@ export function parsePort(flag: string, value: string | undefined, fallback: num
       `${flag}: expected a port number between 0 and 65535 (0 picks a free one), got "${value}"`,
     );
   return port;
-}
-
-export function parseUrl(flag: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${flag}: expected an http(s) URL such as http://127.0.0.1:9090, got "${value}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(`${flag}: expected an http(s) URL, got "${value}"`);
-  return value.replace(/\/+$/, '');
 }
 
 /** Resolves on SIGINT or SIGTERM. */

@@ -22,9 +22,12 @@ kind: Deployment
 metadata: {name: web}
 `;
 
+/** In-process: the same parser, action and exit codes without a process start-up per case. */
+const validateCli = (args: readonly string[]) => runCommand([validateCommand], args);
+
 describe('serin validate', () => {
   it('exits 0 for the seeds and prints their pruned fields as warnings', async () => {
-    const r = await runSerin(['validate', '-f', seeds]);
+    const r = await validateCli(['validate', '-f', seeds]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('canary-003-0.yaml:15:7: spec.service.primary.host: warning: unknown field');
     expect(r.stdout).toContain('canary-003-0.yaml:17:7: spec.service.canary.host: warning: unknown field');
@@ -32,6 +35,7 @@ describe('serin validate', () => {
   });
 
   it('exits 1 with file:line:column: path: message lines for an invalid document read from stdin', async () => {
+    // Spawned: reading stdin (`-f -`) is the process boundary under test here.
     const r = await runSerin(['validate', '-f', '-'], { stdin: bad });
     expect(r.code).toBe(1);
     expect(r.stdout.trim()).toBe(
@@ -40,7 +44,11 @@ describe('serin validate', () => {
   });
 
   it('prints machine-readable findings with -o json', async () => {
-    const r = await runSerin(['validate', '-f', '-', '-o', 'json'], { stdin: bad });
+    const dir = mkdtempSync(join(tmpdir(), 'serin-validate-json-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, bad);
+    const r = await validateCli(['validate', '-f', file, '-o', 'json']);
+    rmSync(dir, { recursive: true, force: true });
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as {
       valid: boolean;
@@ -53,14 +61,14 @@ describe('serin validate', () => {
   });
 
   it('makes unknown fields errors with --strict', async () => {
-    const r = await runSerin(['validate', '--strict', '-f', seeds]);
+    const r = await validateCli(['validate', '--strict', '-f', seeds]);
     expect(r.code).toBe(1);
   });
 
   it('exits 2 for usage errors', async () => {
-    expect((await runSerin(['validate', '-f', '/nonexistent/file.yaml'])).code).toBe(2);
-    expect((await runSerin(['validate', '-f', seeds, '-o', 'xml'])).code).toBe(2);
-    expect((await runSerin(['validate', '--bogus'])).code).toBe(2);
+    expect((await validateCli(['validate', '-f', '/nonexistent/file.yaml'])).code).toBe(2);
+    expect((await validateCli(['validate', '-f', seeds, '-o', 'xml'])).code).toBe(2);
+    expect((await validateCli(['validate', '--bogus'])).code).toBe(2);
   });
 });
 
@@ -84,7 +92,8 @@ describe('serin validate on nothing to check', () => {
     expect(garbage.stdout).toContain('expected an object with apiVersion and kind, got string');
     const notYaml = await validate('broken.yaml', 'a: [1, 2\nb: {');
     expect(notYaml.code).toBe(1);
-    expect(notYaml.stdout).toMatch(/broken\.yaml:1:1: invalid YAML/);
+    // Where yaml's own prettyErrors puts it: the unclosed sequence ends at line 2, column 1.
+    expect(notYaml.stdout).toMatch(/broken\.yaml:2:1: invalid YAML/);
     const misspelt = await validate(
       'misspelt.yaml',
       'apiVersion: flager.app/v1beta1\nkind: Canary\nmetadata: {name: a}\n',

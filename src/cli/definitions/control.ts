@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { ACTIONS, type ActionName } from '../../kubernetes/commands.js';
 import type { CommandModule } from '../program.js';
-import { TARGET_HELP, WHERE_HELP } from './target-flags.js';
+import { TARGET_HELP, WHERE_HELP, withTargetFlags } from './target-flags.js';
 
 const DESCRIPTIONS: Record<ActionName, string> = {
   promote: 'Promote the canary now, skipping the rest of the analysis',
@@ -22,14 +22,9 @@ export const controlCommand: CommandModule = (program) => {
     const withArgs = (
       action === 'set-weight' ? command.argument('<weight>', 'canary weight, 0-100') : command
     ) as Command;
-    withArgs
-      .argument('<name>', 'canary name')
-      .option('-n, --namespace <ns>', TARGET_HELP.namespace)
-      .option('--kubeconfig <path>', TARGET_HELP.kubeconfig)
-      .option('--context <name>', TARGET_HELP.context)
-      .option('--local', TARGET_HELP.local)
-      .option('--state-dir <dir>', TARGET_HELP.stateDir)
-      .option('--api <url>', TARGET_HELP.api)
+    withTargetFlags(
+      withArgs.argument('<name>', 'canary name').option('-n, --namespace <ns>', TARGET_HELP.namespace),
+    )
       .option('--token-file <file>', TARGET_HELP.tokenFile)
       .option('--reason <text>', 'why, recorded with the decision')
       .action(async (...args: unknown[]) => {

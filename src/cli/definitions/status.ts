@@ -1,8 +1,8 @@
 import type { CommandModule } from '../program.js';
-import { TARGET_HELP } from './target-flags.js';
+import { TARGET_HELP, withTargetFlags } from './target-flags.js';
 
 export const statusCommand: CommandModule = (program) => {
-  program
+  const command = program
     .command('status')
     .description(
       "Show a canary's progress; --watch follows it, --wait waits for the outcome of the target's current revision",
@@ -15,14 +15,9 @@ export const statusCommand: CommandModule = (program) => {
       "wait for the rollout of the target's current revision: exit 0 when promoted, 1 when rolled back, 3 on timeout",
     )
     .option('--timeout <duration>', 'with --wait: give up after this long (exit 3)', '30m')
-    .option('-o, --output <format>', 'json or yaml (one snapshot)')
-    .option('--kubeconfig <path>', TARGET_HELP.kubeconfig)
-    .option('--context <name>', TARGET_HELP.context)
-    .option('--local', TARGET_HELP.local)
-    .option('--state-dir <dir>', TARGET_HELP.stateDir)
-    .option('--api <url>', TARGET_HELP.api)
-    .action(async (name, opts) => {
-      const { status } = await import('../commands/status.js');
-      await status(name, opts);
-    });
+    .option('-o, --output <format>', 'json or yaml (one snapshot)');
+  withTargetFlags(command).action(async (name, opts) => {
+    const { status } = await import('../commands/status.js');
+    await status(name, opts);
+  });
 };

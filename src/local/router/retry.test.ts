@@ -54,28 +54,42 @@ function config(ports: number[], retries?: Record<string, unknown>): RouterConfi
   };
 }
 
-/** `requests` requests through the router, 4 at a time; `during` runs once a quarter have answered. */
 /** Concurrent clients of the load: each can lose at most the one request in flight at the kill. */
 const CLIENTS = 4;
 
+/** Kills with -9 and resolves once the process is gone: a signal is delivered, not obeyed, at once. */
+function killed(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    child.once('exit', () => {
+      done();
+    });
+    child.kill('SIGKILL');
+  });
+}
+
+/**
+ * `requests` requests through the router, 4 at a time; `during` runs once a quarter have answered,
+ * and no client sends another request until it has finished. On a loaded machine the load could
+ * otherwise end before the kill took effect, and what a test says about the time after the kill
+ * would be measured on no requests at all.
+ */
 async function load(
   url: string,
   requests: number,
-  during: () => void,
+  during: () => Promise<void>,
   body?: string,
 ): Promise<{ ok: number; failed: Map<string, number> }> {
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const failed = new Map<string, number>();
   let ok = 0;
   let next = 0;
-  let triggered = false;
+  let interruption: Promise<void> | undefined;
   const worker = async () => {
     while (next < requests) {
+      if (interruption === undefined && ok >= requests / 4) interruption = during();
+      if (interruption !== undefined) await interruption;
+      if (next >= requests) break;
       next++;
-      if (!triggered && ok >= requests / 4) {
-        triggered = true;
-        during();
-      }
       try {
         const res = await request(url, {
           dispatcher: agent,
@@ -113,7 +127,7 @@ describe("Istio's default retry policy in the router", () => {
     const [a, b] = [await replica('a'), await replica('b')];
     // The dead replica stays in the configuration: nothing takes it out, only retries save the requests.
     const url = await routerFor(config([a.port, b.port]));
-    const result = await load(url, 1200, () => a.child.kill('SIGKILL'));
+    const result = await load(url, 1200, () => killed(a.child));
     console.log(
       `kill -9 of one of two replicas: requests 1200, failed ${failures(result.failed)}`,
       result.failed,
@@ -134,7 +148,7 @@ describe("Istio's default retry policy in the router", () => {
   it('retries a refused connection for a request with a body too: no byte of it was sent', async () => {
     const [a, b] = [await replica('a'), await replica('b')];
     const url = await routerFor(config([a.port, b.port]));
-    const result = await load(url, 600, () => a.child.kill('SIGKILL'), 'payload '.repeat(64));
+    const result = await load(url, 600, () => killed(a.child), 'payload '.repeat(64));
     // No refused connection costs a request. What may fail is a request whose body the killed
     // replica was already reading when it died (at most one per concurrent client): that body
     // was sent, so neither Istio nor Serin can send it again.
@@ -149,7 +163,7 @@ describe("Istio's default retry policy in the router", () => {
   it('retries.attempts: 0 disables the default: the same kill then costs requests (503 UF)', async () => {
     const [a, b] = [await replica('a'), await replica('b')];
     const url = await routerFor(config([a.port, b.port], { attempts: 0 }));
-    const result = await load(url, 600, () => a.child.kill('SIGKILL'));
+    const result = await load(url, 600, () => killed(a.child));
     const refused = [...result.failed.entries()].filter(([k]) => k.startsWith('503 UF'));
     expect(refused.length, JSON.stringify([...result.failed])).toBe(1);
     expect(failures(result.failed)).toBeGreaterThan(50);
