@@ -62,6 +62,8 @@ export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
   'newrelic',
   'graphite',
   'dynatrace',
+  'cloudwatch',
+  'influxdb',
 ];
 
 export type { CapabilityIssue, CapabilityReason } from './capability-issue.js';

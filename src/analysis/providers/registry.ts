@@ -1,7 +1,9 @@
 import { METRIC_PROVIDER_TYPES, type MetricProviderType } from '../../api/metric-template.js';
+import { createCloudWatchProvider } from './cloudwatch.js';
 import { createDatadogProvider } from './datadog.js';
 import { createDynatraceProvider } from './dynatrace.js';
 import { createGraphiteProvider } from './graphite.js';
+import { createInfluxDbProvider } from './influxdb.js';
 import { createNewRelicProvider } from './newrelic.js';
 import { createPrometheusProvider } from './prometheus.js';
 import { UnsupportedProviderError, type MetricProvider, type ProviderFactory } from './types.js';
@@ -13,6 +15,8 @@ const FACTORIES: Partial<Record<MetricProviderType, ProviderFactory>> = {
   newrelic: createNewRelicProvider,
   dynatrace: createDynatraceProvider,
   graphite: createGraphiteProvider,
+  cloudwatch: createCloudWatchProvider,
+  influxdb: createInfluxDbProvider,
 };
 
 function unsupported(type: MetricProviderType): ProviderFactory {
