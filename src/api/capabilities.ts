@@ -64,6 +64,7 @@ export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
   'dynatrace',
   'cloudwatch',
   'influxdb',
+  'externalmetrics',
 ];
 
 export type { CapabilityIssue, CapabilityReason } from './capability-issue.js';

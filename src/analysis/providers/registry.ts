@@ -2,6 +2,7 @@ import { METRIC_PROVIDER_TYPES, type MetricProviderType } from '../../api/metric
 import { createCloudWatchProvider } from './cloudwatch.js';
 import { createDatadogProvider } from './datadog.js';
 import { createDynatraceProvider } from './dynatrace.js';
+import { createExternalMetricsProvider } from './externalmetrics.js';
 import { createGraphiteProvider } from './graphite.js';
 import { createInfluxDbProvider } from './influxdb.js';
 import { createNewRelicProvider } from './newrelic.js';
@@ -17,6 +18,7 @@ const FACTORIES: Partial<Record<MetricProviderType, ProviderFactory>> = {
   graphite: createGraphiteProvider,
   cloudwatch: createCloudWatchProvider,
   influxdb: createInfluxDbProvider,
+  externalmetrics: createExternalMetricsProvider,
 };
 
 function unsupported(type: MetricProviderType): ProviderFactory {
