@@ -65,6 +65,7 @@ export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
   'cloudwatch',
   'influxdb',
   'externalmetrics',
+  'keptn',
 ];
 
 export type { CapabilityIssue, CapabilityReason } from './capability-issue.js';

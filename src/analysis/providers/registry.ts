@@ -5,6 +5,7 @@ import { createDynatraceProvider } from './dynatrace.js';
 import { createExternalMetricsProvider } from './externalmetrics.js';
 import { createGraphiteProvider } from './graphite.js';
 import { createInfluxDbProvider } from './influxdb.js';
+import { createKeptnProvider } from './keptn.js';
 import { createNewRelicProvider } from './newrelic.js';
 import { createPrometheusProvider } from './prometheus.js';
 import { UnsupportedProviderError, type MetricProvider, type ProviderFactory } from './types.js';
@@ -19,6 +20,7 @@ const FACTORIES: Partial<Record<MetricProviderType, ProviderFactory>> = {
   cloudwatch: createCloudWatchProvider,
   influxdb: createInfluxDbProvider,
   externalmetrics: createExternalMetricsProvider,
+  keptn: createKeptnProvider,
 };
 
 function unsupported(type: MetricProviderType): ProviderFactory {
