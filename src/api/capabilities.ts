@@ -66,6 +66,7 @@ export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
   'influxdb',
   'externalmetrics',
   'keptn',
+  'stackdriver',
 ];
 
 export type { CapabilityIssue, CapabilityReason } from './capability-issue.js';

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricProviderType, MetricTemplateProvider } from '../../api/metric-template.js';
 import { SUPPORTED_METRIC_PROVIDERS } from '../../api/capabilities.js';
 import { awsSignatureValid, cloudWatchQueryKey } from './testing/aws.js';
+import { serviceAccountKeyJson, testServiceAccount, TestTokenEndpoint } from './testing/google.js';
 import { providerFactory, supportedProviderTypes } from './registry.js';
 import { NoDataError, type MetricProvider } from './types.js';
 
@@ -42,6 +43,12 @@ interface Case {
   errorBody: unknown;
   /** Extra checks of the request for the value query (time window, NRQL clause, format). */
   checkRequest?: (url: URL, body: string) => void;
+  /** Another endpoint the provider calls first (an OAuth token endpoint), answered before the API path. */
+  side?: (req: IncomingMessage, url: URL, body: string) => Answer | undefined;
+  /** Credentials the service refuses, when replacing the secret values is not enough. */
+  wrongCredentials?: () => Record<string, string>;
+  /** The HTTP status a refused credential gets (403 when absent). */
+  refusedStatus?: number;
 }
 
 const NOW = new Date('2026-12-02T10:00:00Z');
@@ -54,7 +61,12 @@ const SECRETS = [
   'graphite-pw-5',
   'aws-secret-6',
   'influx-token-7',
+  'ya29.test-',
 ];
+
+const GOOGLE_ACCOUNT = testServiceAccount('serin@serin-test.iam.gserviceaccount.com');
+const GOOGLE_TOKENS = new TestTokenEndpoint(GOOGLE_ACCOUNT, () => `${address}/token`);
+SECRETS.push(GOOGLE_ACCOUNT.privateKeyPem.split('\n')[1] ?? 'private key');
 
 const CASES: Case[] = [
   {
@@ -327,6 +339,68 @@ const CASES: Case[] = [
       expect(url.searchParams.get('org')).toBe('serin');
     },
   },
+  {
+    type: 'stackdriver',
+    get credentials() {
+      return {
+        project: 'serin-test',
+        serviceAccountKey: serviceAccountKeyJson(GOOGLE_ACCOUNT, `${address}/token`),
+      };
+    },
+    spec: { secretRef: { name: 'gcloud' } },
+    method: 'POST',
+    side: (req, url, body) =>
+      url.pathname === '/token' && req.method === 'POST' ? GOOGLE_TOKENS.exchange(body) : undefined,
+    authorized: (req) => GOOGLE_TOKENS.accepts(req.headers.authorization),
+    path: (url) => url.pathname === '/v3/projects/serin-test/timeSeries:query',
+    queryOf: (_url, body) => (JSON.parse(body) as { query?: string }).query ?? null,
+    value: {
+      query:
+        "fetch k8s_container | metric 'istio.io/service/server/response_latencies' | filter (metric.destination_workload_name == 'podinfo') | align delta(1m) | every 1m | group_by [], [value_response_latencies_percentile: percentile(value.response_latencies, 99)]",
+      body: {
+        timeSeriesDescriptor: {
+          pointDescriptors: [
+            {
+              key: 'value_response_latencies_percentile',
+              valueType: 'DOUBLE',
+              metricKind: 'GAUGE',
+              unit: 'ms',
+            },
+          ],
+        },
+        timeSeriesData: [
+          {
+            pointData: [
+              {
+                values: [{ doubleValue: 412.5 }],
+                timeInterval: { startTime: '2026-12-02T09:59:00Z', endTime: '2026-12-02T10:00:00Z' },
+              },
+              {
+                values: [{ doubleValue: 380 }],
+                timeInterval: { startTime: '2026-12-02T09:58:00Z', endTime: '2026-12-02T09:59:00Z' },
+              },
+            ],
+          },
+        ],
+      },
+      expected: 412.5,
+    },
+    noData: [
+      { query: "fetch k8s_container | metric 'nodata.none'", body: {} },
+      {
+        query: "fetch k8s_container | metric 'nodata.nopoints'",
+        body: { timeSeriesData: [{ labelValues: [], pointData: [] }] },
+      },
+    ],
+    errorBody: {
+      error: { code: 400, message: 'Line 1, column 1: Query is not valid.', status: 'INVALID_ARGUMENT' },
+    },
+    wrongCredentials: () => ({
+      project: 'serin-test',
+      serviceAccountKey: serviceAccountKeyJson(testServiceAccount(GOOGLE_ACCOUNT.email), `${address}/token`),
+    }),
+    refusedStatus: 400,
+  },
 ];
 
 let server: Server;
@@ -351,6 +425,8 @@ function scenario(c: Case, word: string): string {
 }
 
 function answer(c: Case, req: IncomingMessage, url: URL, body: string): Answer | undefined {
+  const side = c.side?.(req, url, body);
+  if (side) return side;
   if (req.method !== (c.method ?? 'GET') || !c.path(url))
     return { status: 404, body: { errors: ['not found'] } };
   if (!c.authorized(req, url, body)) return { status: 403, body: { errors: ['Forbidden'] } };
@@ -456,9 +532,10 @@ describe.each(CASES)('$type against its documented API', (c) => {
     const wrong = make(
       c,
       {},
-      Object.fromEntries(
-        Object.entries(c.credentials).map(([k, v]) => [k, SECRETS.includes(v) ? `${k}-wrong` : v]),
-      ),
+      c.wrongCredentials?.() ??
+        Object.fromEntries(
+          Object.entries(c.credentials).map(([k, v]) => [k, SECRETS.includes(v) ? `${k}-wrong` : v]),
+        ),
     );
     try {
       const error = await failure(provider.queryValue(scenario(c, 'broken'), NOW));
@@ -466,7 +543,7 @@ describe.each(CASES)('$type against its documented API', (c) => {
       expect(error.message).toContain('HTTP 400');
       expectNoSecret(error.message);
       const refused = await failure(wrong.queryValue(c.value.query, NOW));
-      expect(refused.message).toContain('HTTP 403');
+      expect(refused.message).toContain(`HTTP ${String(c.refusedStatus ?? 403)}`);
       expectNoSecret(refused.message);
     } finally {
       await provider.close();

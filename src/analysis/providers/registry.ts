@@ -8,6 +8,7 @@ import { createInfluxDbProvider } from './influxdb.js';
 import { createKeptnProvider } from './keptn.js';
 import { createNewRelicProvider } from './newrelic.js';
 import { createPrometheusProvider } from './prometheus.js';
+import { createStackdriverProvider } from './stackdriver.js';
 import { UnsupportedProviderError, type MetricProvider, type ProviderFactory } from './types.js';
 
 /** Providers Serin can query. The rest of Flagger's types validate but report "not supported yet". */
@@ -21,6 +22,7 @@ const FACTORIES: Partial<Record<MetricProviderType, ProviderFactory>> = {
   influxdb: createInfluxDbProvider,
   externalmetrics: createExternalMetricsProvider,
   keptn: createKeptnProvider,
+  stackdriver: createStackdriverProvider,
 };
 
 function unsupported(type: MetricProviderType): ProviderFactory {
