@@ -67,6 +67,7 @@ export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
   'externalmetrics',
   'keptn',
   'stackdriver',
+  'splunk',
 ];
 
 export type { CapabilityIssue, CapabilityReason } from './capability-issue.js';

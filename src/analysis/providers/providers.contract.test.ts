@@ -489,9 +489,9 @@ function expectNoSecret(message: string): void {
 
 /**
  * Providers with suites of their own: Prometheus against a real Prometheus, and the providers that
- * read through the Kubernetes API against the test API server (`externalmetrics.test.ts`, `keptn.test.ts`).
+ * read through the Kubernetes API against the test API server (`externalmetrics.test.ts`, `keptn.test.ts`), and Splunk's WebSocket API (`splunk.test.ts`).
  */
-const OWN_SUITES: readonly MetricProviderType[] = ['prometheus', 'externalmetrics', 'keptn'];
+const OWN_SUITES: readonly MetricProviderType[] = ['prometheus', 'externalmetrics', 'keptn', 'splunk'];
 
 it('every supported provider has a contract case, and validation lists the same providers', () => {
   expect(new Set(supportedProviderTypes())).toEqual(new Set(SUPPORTED_METRIC_PROVIDERS));

@@ -8,10 +8,14 @@ import { createInfluxDbProvider } from './influxdb.js';
 import { createKeptnProvider } from './keptn.js';
 import { createNewRelicProvider } from './newrelic.js';
 import { createPrometheusProvider } from './prometheus.js';
+import { createSplunkProvider } from './splunk.js';
 import { createStackdriverProvider } from './stackdriver.js';
 import { UnsupportedProviderError, type MetricProvider, type ProviderFactory } from './types.js';
 
-/** Providers Serin can query. The rest of Flagger's types validate but report "not supported yet". */
+/**
+ * Providers Serin can query: every type Flagger knows. A type added to the schema without a
+ * factory validates but reports "not supported yet" when evaluated.
+ */
 const FACTORIES: Partial<Record<MetricProviderType, ProviderFactory>> = {
   prometheus: createPrometheusProvider,
   datadog: createDatadogProvider,
@@ -23,6 +27,7 @@ const FACTORIES: Partial<Record<MetricProviderType, ProviderFactory>> = {
   externalmetrics: createExternalMetricsProvider,
   keptn: createKeptnProvider,
   stackdriver: createStackdriverProvider,
+  splunk: createSplunkProvider,
 };
 
 function unsupported(type: MetricProviderType): ProviderFactory {
