@@ -292,7 +292,7 @@ describe('inline queries and MetricTemplates', () => {
     expect(check?.plan.query).toContain('reporter="destination"');
   });
 
-  it('reports a missing template variable, a missing template and an unsupported provider as unknown', async () => {
+  it('reports a missing template variable, a missing template and a provider it cannot set up as unknown', async () => {
     template('needs-var', 'sum(x{a="{{ variables.zone }}"})');
     template('dd', 'SELECT 1', { type: 'cloudwatch' });
     const result = await port().evaluate(
@@ -307,9 +307,8 @@ describe('inline queries and MetricTemplates', () => {
     expect(result.checks.map((c) => c.verdict)).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
     expect(result.checks[0]?.message).toMatch(/template variable "zone" is not set/);
     expect(result.checks[1]?.message).toMatch(/MetricTemplate test\/missing not found/);
-    expect(result.checks[2]?.message).toMatch(
-      /provider cloudwatch is not supported yet \(supported: prometheus, datadog, /,
-    );
+    // CloudWatch without provider.region, which Flagger requires as well.
+    expect(result.checks[2]?.message).toMatch(/provider\.region: cloudwatch needs the AWS region/);
     expect(result.checks[3]?.message).toMatch(/no usable metrics template and query were configured/);
   });
 

@@ -62,6 +62,12 @@ export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
   'newrelic',
   'graphite',
   'dynatrace',
+  'cloudwatch',
+  'influxdb',
+  'externalmetrics',
+  'keptn',
+  'stackdriver',
+  'splunk',
 ];
 
 export type { CapabilityIssue, CapabilityReason } from './capability-issue.js';

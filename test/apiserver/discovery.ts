@@ -1,4 +1,4 @@
-import type { JsonObject } from './json.js';
+import { scalarText, type JsonObject } from './json.js';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resources.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -31,11 +31,14 @@ function groupEntry(name: string, versions: string[]): JsonObject {
   return { name, versions: entries, preferredVersion: entries[0] ?? {} };
 }
 
-export function groupList(registry: ResourceRegistry): JsonObject {
-  const groups = [...registry.groups().entries()]
-    .filter(([name]) => name !== '')
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, versions]) => groupEntry(name, versions));
+/** Every group of the registry, and the aggregated API groups (external metrics) served beside them. */
+export function groupList(registry: ResourceRegistry, ...aggregated: (JsonObject | undefined)[]): JsonObject {
+  const groups = [
+    ...[...registry.groups().entries()]
+      .filter(([name]) => name !== '')
+      .map(([name, versions]) => groupEntry(name, versions)),
+    ...aggregated.filter((entry): entry is JsonObject => entry !== undefined),
+  ].sort((a, b) => scalarText(a.name).localeCompare(scalarText(b.name)));
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 

@@ -33,6 +33,7 @@ import {
   flaggerAlertProviderCrd,
   routingCrds,
 } from './standard-crds.js';
+import { ExternalMetricsApi } from './external-metrics.js';
 import { ObjectStore } from './store.js';
 import type { WatchStream } from './watch.js';
 
@@ -61,6 +62,8 @@ export interface TestApiServerOptions {
   deployments?: DeploymentSimulationOptions;
   /** Cascade deletion to dependents through ownerReferences (default true). */
   garbageCollection?: boolean;
+  /** Serve the external metrics API, as a cluster with a metrics adapter does (default false). */
+  externalMetrics?: boolean;
   /** Port to listen on (default 0: any free port). */
   port?: number;
   /** Most recent requests kept in `requests` (default 100000), so long benchmarks stay bounded. */
@@ -154,6 +157,8 @@ export class TestApiServer {
   readonly service: ResourceService;
   readonly faults = new FaultInjector();
   readonly deployments: DeploymentSimulator;
+  /** `external.metrics.k8s.io`, served when enabled or once a test sets a metric. */
+  readonly externalMetrics: ExternalMetricsApi;
   /** Every request received, in order (watch requests included, with watch: true). */
   readonly requests: RequestRecord[] = [];
   private readonly watches = new Set<WatchStream>();
@@ -170,6 +175,7 @@ export class TestApiServer {
       garbageCollection: options.garbageCollection ?? true,
     });
     this.deployments = new DeploymentSimulator(this.service, options.deployments);
+    this.externalMetrics = new ExternalMetricsApi(options.externalMetrics === true);
     this.service.onChange = (key, object) => {
       this.deployments.observe(key, object);
     };
@@ -434,6 +440,9 @@ export class TestApiServer {
         `Operation cannot be fulfilled on ${path}: the object has been modified; please apply your changes to the latest version and try again (injected)`,
       );
     }
+    // An aggregated API: kube-apiserver proxies its whole path prefix, discovery included.
+    const external = this.externalMetrics.handle(method, path, url.searchParams);
+    if (external) return external;
     const discovery = this.discovery(path, request);
     if (discovery) return { status: 200, body: discovery };
     const review = this.selfSubjectReview(method, path, body);
@@ -484,7 +493,7 @@ export class TestApiServer {
     if (trimmed === '/version') return versionInfo();
     if (['/healthz', '/readyz', '/livez'].includes(trimmed)) return { status: 'ok' };
     if (trimmed === '/api') return coreVersions(request.headers.host ?? `127.0.0.1:${this.boundPort}`);
-    if (trimmed === '/apis') return groupList(this.registry);
+    if (trimmed === '/apis') return groupList(this.registry, this.externalMetrics.groupEntry());
     if (trimmed === '/openapi/v2') return openApiV2();
     if (trimmed === '/openapi/v3') return openApiV3Index(this.registry);
     if (trimmed.startsWith('/openapi/v3/')) {

@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricProviderType, MetricTemplateProvider } from '../../api/metric-template.js';
 import { SUPPORTED_METRIC_PROVIDERS } from '../../api/capabilities.js';
+import { awsSignatureValid, cloudWatchQueryKey } from './testing/aws.js';
+import { serviceAccountKeyJson, testServiceAccount, TestTokenEndpoint } from './testing/google.js';
 import { providerFactory, supportedProviderTypes } from './registry.js';
 import { NoDataError, type MetricProvider } from './types.js';
 
@@ -22,17 +24,31 @@ interface Answer {
 interface Case {
   type: MetricProviderType;
   credentials: Record<string, string>;
+  /** Provider fields the case needs besides type and address (region, secretRef). */
+  spec?: Partial<MetricTemplateProvider>;
+  /** The HTTP method the reference documents (GET when absent). */
+  method?: 'POST';
   /** Whether the service accepts the request's credentials (as the service checks them). */
-  authorized: (req: IncomingMessage, url: URL) => boolean;
+  authorized: (req: IncomingMessage, url: URL, body: string) => boolean;
   /** The API path the reference documents. */
   path: (url: URL) => boolean;
-  /** Where the rendered query travels in the request. */
-  queryOf: (url: URL) => string | null;
+  /** The scenario a request asks for: where the rendered query travels in it. */
+  queryOf: (url: URL, body: string) => string | null;
+  /** The same scenario key for a query the test passes (the query itself when absent). */
+  keyOf?: (query: string) => string | null;
+  /** A query naming a scenario word (`broken`, `hang`) in the provider's query language. */
+  scenario?: (word: string) => string;
   value: { query: string; body: unknown; expected: number };
   noData: { query: string; body: unknown }[];
   errorBody: unknown;
   /** Extra checks of the request for the value query (time window, NRQL clause, format). */
-  checkRequest?: (url: URL) => void;
+  checkRequest?: (url: URL, body: string) => void;
+  /** Another endpoint the provider calls first (an OAuth token endpoint), answered before the API path. */
+  side?: (req: IncomingMessage, url: URL, body: string) => Answer | undefined;
+  /** Credentials the service refuses, when replacing the secret values is not enough. */
+  wrongCredentials?: () => Record<string, string>;
+  /** The HTTP status a refused credential gets (403 when absent). */
+  refusedStatus?: number;
 }
 
 const NOW = new Date('2026-12-02T10:00:00Z');
@@ -43,7 +59,14 @@ const SECRETS = [
   'nr-query-secret-3',
   'dt-token-secret-4',
   'graphite-pw-5',
+  'aws-secret-6',
+  'influx-token-7',
+  'ya29.test-',
 ];
+
+const GOOGLE_ACCOUNT = testServiceAccount('serin@serin-test.iam.gserviceaccount.com');
+const GOOGLE_TOKENS = new TestTokenEndpoint(GOOGLE_ACCOUNT, () => `${address}/token`);
+SECRETS.push(GOOGLE_ACCOUNT.privateKeyPem.split('\n')[1] ?? 'private key');
 
 const CASES: Case[] = [
   {
@@ -140,8 +163,11 @@ const CASES: Case[] = [
     credentials: { username: 'flagger', password: 'graphite-pw-5' },
     authorized: (req) =>
       req.headers.authorization === `Basic ${Buffer.from('flagger:graphite-pw-5').toString('base64')}`,
+    spec: { secretRef: { name: 'graphite' } },
     path: (url) => url.pathname === '/render',
     queryOf: (url) => url.searchParams.get('target'),
+    keyOf: (query) => new URLSearchParams(query.replace(/\s+/g, ' ').trim()).get('target'),
+    scenario: (word) => `target=${word}`,
     value: {
       query: 'target=sumSeries(app.http.requests.5xx)\n  &from=-1min',
       body: [
@@ -166,11 +192,220 @@ const CASES: Case[] = [
       expect(url.searchParams.get('from')).toBe('-1min');
     },
   },
+  {
+    type: 'cloudwatch',
+    credentials: { aws_access_key_id: 'AKIDSERIN', aws_secret_access_key: 'aws-secret-6' },
+    spec: { region: 'eu-west-1', secretRef: { name: 'aws' } },
+    method: 'POST',
+    authorized: (req, _url, body) =>
+      req.headers['x-amz-target'] === 'GraniteServiceVersion20100801.GetMetricData' &&
+      req.headers['content-type'] === 'application/x-amz-json-1.0' &&
+      awsSignatureValid(req, body, {
+        accessKeyId: 'AKIDSERIN',
+        secretAccessKey: 'aws-secret-6',
+        region: 'eu-west-1',
+        service: 'monitoring',
+      }),
+    path: (url) => url.pathname === '/',
+    queryOf: (_url, body) => cloudWatchQueryKey(body),
+    keyOf: (query) => (JSON.parse(query) as { id?: string; Id?: string }[])[0]?.Id ?? null,
+    scenario: (word) => JSON.stringify([{ Id: word, Expression: 'SUM(METRICS())' }]),
+    value: {
+      query: JSON.stringify([
+        { Id: 'e1', Expression: 'm1 / m2', Label: 'ErrorRate' },
+        {
+          id: 'm1',
+          metricStat: {
+            metric: {
+              namespace: 'MyKubernetesCluster',
+              metricName: 'ErrorCount',
+              dimensions: [{ name: 'App', value: 'podinfo' }],
+            },
+            period: 60,
+            stat: 'Sum',
+            unit: 'Count',
+          },
+          returnData: false,
+        },
+        {
+          Id: 'm2',
+          MetricStat: {
+            Metric: { Namespace: 'MyKubernetesCluster', MetricName: 'RequestCount' },
+            Period: 60,
+            Stat: 'Sum',
+          },
+          ReturnData: false,
+        },
+      ]),
+      body: {
+        MetricDataResults: [
+          {
+            Id: 'e1',
+            Label: 'ErrorRate',
+            StatusCode: 'Complete',
+            Timestamps: [1_764_669_540, 1_764_669_480],
+            Values: [0.125, 0.5],
+          },
+        ],
+        Messages: [],
+      },
+      expected: 0.125,
+    },
+    noData: [
+      {
+        query: JSON.stringify([{ Id: 'nodata_none', Expression: 'm1' }]),
+        body: { MetricDataResults: [], Messages: [] },
+      },
+      {
+        query: JSON.stringify([{ Id: 'nodata_empty', Expression: 'm1' }]),
+        body: {
+          MetricDataResults: [{ Id: 'nodata_empty', StatusCode: 'Complete', Timestamps: [], Values: [] }],
+        },
+      },
+    ],
+    errorBody: {
+      __type: 'com.amazonaws.cloudwatch#InvalidParameterValueException',
+      message: 'The value m3 for parameter MetricDataQueries is not valid.',
+    },
+    checkRequest: (_url, body) => {
+      const sent = JSON.parse(body) as Record<string, unknown> & { MetricDataQueries: unknown[] };
+      expect(sent.EndTime).toBe(NOW_S);
+      expect(sent.StartTime).toBe(NOW_S - 600);
+      expect(sent.MaxDatapoints).toBe(20);
+      // Go's decoder matched the lower-case keys to the SDK's fields; the wire carries AWS's names.
+      expect(sent.MetricDataQueries[1]).toEqual({
+        Id: 'm1',
+        MetricStat: {
+          Metric: {
+            Namespace: 'MyKubernetesCluster',
+            MetricName: 'ErrorCount',
+            Dimensions: [{ Name: 'App', Value: 'podinfo' }],
+          },
+          Period: 60,
+          Stat: 'Sum',
+          Unit: 'Count',
+        },
+        ReturnData: false,
+      });
+    },
+  },
+  {
+    type: 'influxdb',
+    credentials: { token: 'influx-token-7', org: 'serin' },
+    spec: { secretRef: { name: 'influx-token' } },
+    method: 'POST',
+    authorized: (req, url) =>
+      req.headers.authorization === 'Token influx-token-7' && url.searchParams.get('org') === 'serin',
+    path: (url) => url.pathname === '/api/v2/query',
+    queryOf: (_url, body) => (JSON.parse(body) as { query?: string }).query ?? null,
+    value: {
+      query:
+        'from(bucket: "default")\n  |> range(start: -2h)\n  |> filter(fn: (r) => r["_measurement"] == "istio_requests_total")\n  |> mean()',
+      body: [
+        '#datatype,string,long,dateTime:RFC3339,dateTime:RFC3339,double,string,string',
+        '#group,false,false,true,true,false,true,true',
+        '#default,_result,,,,,,',
+        ',result,table,_start,_stop,_value,_field,_measurement',
+        ',,0,2026-12-02T08:00:00Z,2026-12-02T10:00:00Z,2.75,counter,istio_requests_total',
+        '',
+        '',
+      ].join('\r\n'),
+      expected: 2.75,
+    },
+    noData: [
+      { query: 'from(bucket: "nodata") |> range(start: -1m)', body: '\r\n' },
+      {
+        query: 'from(bucket: "nodata-null") |> range(start: -1m) |> last()',
+        body: [
+          '#datatype,string,long,dateTime:RFC3339,double',
+          '#group,false,false,false,false',
+          '#default,_result,,,',
+          ',result,table,_time,_value',
+          ',,0,2026-12-02T10:00:00Z,',
+          '',
+          '',
+        ].join('\r\n'),
+      },
+    ],
+    errorBody: {
+      code: 'invalid',
+      message: 'compilation failed: error at @1:1-1:7: undefined identifier broken',
+    },
+    checkRequest: (url, body) => {
+      expect(JSON.parse(body)).toMatchObject({
+        type: 'flux',
+        dialect: { annotations: ['datatype', 'group', 'default'], delimiter: ',', header: true },
+      });
+      expect(url.searchParams.get('org')).toBe('serin');
+    },
+  },
+  {
+    type: 'stackdriver',
+    get credentials() {
+      return {
+        project: 'serin-test',
+        serviceAccountKey: serviceAccountKeyJson(GOOGLE_ACCOUNT, `${address}/token`),
+      };
+    },
+    spec: { secretRef: { name: 'gcloud' } },
+    method: 'POST',
+    side: (req, url, body) =>
+      url.pathname === '/token' && req.method === 'POST' ? GOOGLE_TOKENS.exchange(body) : undefined,
+    authorized: (req) => GOOGLE_TOKENS.accepts(req.headers.authorization),
+    path: (url) => url.pathname === '/v3/projects/serin-test/timeSeries:query',
+    queryOf: (_url, body) => (JSON.parse(body) as { query?: string }).query ?? null,
+    value: {
+      query:
+        "fetch k8s_container | metric 'istio.io/service/server/response_latencies' | filter (metric.destination_workload_name == 'podinfo') | align delta(1m) | every 1m | group_by [], [value_response_latencies_percentile: percentile(value.response_latencies, 99)]",
+      body: {
+        timeSeriesDescriptor: {
+          pointDescriptors: [
+            {
+              key: 'value_response_latencies_percentile',
+              valueType: 'DOUBLE',
+              metricKind: 'GAUGE',
+              unit: 'ms',
+            },
+          ],
+        },
+        timeSeriesData: [
+          {
+            pointData: [
+              {
+                values: [{ doubleValue: 412.5 }],
+                timeInterval: { startTime: '2026-12-02T09:59:00Z', endTime: '2026-12-02T10:00:00Z' },
+              },
+              {
+                values: [{ doubleValue: 380 }],
+                timeInterval: { startTime: '2026-12-02T09:58:00Z', endTime: '2026-12-02T09:59:00Z' },
+              },
+            ],
+          },
+        ],
+      },
+      expected: 412.5,
+    },
+    noData: [
+      { query: "fetch k8s_container | metric 'nodata.none'", body: {} },
+      {
+        query: "fetch k8s_container | metric 'nodata.nopoints'",
+        body: { timeSeriesData: [{ labelValues: [], pointData: [] }] },
+      },
+    ],
+    errorBody: {
+      error: { code: 400, message: 'Line 1, column 1: Query is not valid.', status: 'INVALID_ARGUMENT' },
+    },
+    wrongCredentials: () => ({
+      project: 'serin-test',
+      serviceAccountKey: serviceAccountKeyJson(testServiceAccount(GOOGLE_ACCOUNT.email), `${address}/token`),
+    }),
+    refusedStatus: 400,
+  },
 ];
 
 let server: Server;
 let address: string;
-const seen: URL[] = [];
+const seen: { url: URL; body: string }[] = [];
 let current: Case | undefined;
 
 function send(res: ServerResponse, answer: Answer): void {
@@ -181,32 +416,40 @@ function send(res: ServerResponse, answer: Answer): void {
   res.end(text);
 }
 
-function answer(c: Case, req: IncomingMessage, url: URL): Answer | undefined {
-  if (req.method !== 'GET' || !c.path(url)) return { status: 404, body: { errors: ['not found'] } };
-  if (!c.authorized(req, url)) return { status: 403, body: { errors: ['Forbidden'] } };
-  const query = c.queryOf(url) ?? '';
-  if (query.includes('hang')) return undefined;
-  if (query.includes('broken')) return { status: 400, body: c.errorBody };
-  if (query === c.queryOf(new URL(`http://x/?${queryParam(c, c.value.query)}`)))
-    return { status: 200, body: c.value.body };
-  const empty = c.noData.find((n) => query === c.queryOf(new URL(`http://x/?${queryParam(c, n.query)}`)));
-  return empty ? { status: 200, body: empty.body } : { status: 200, body: c.noData[0]?.body };
+function keyOf(c: Case, query: string): string | null {
+  return c.keyOf ? c.keyOf(query) : query;
 }
 
-/** How a query appears in the request, so the server can tell the scenarios apart. */
-function queryParam(c: Case, query: string): string {
-  if (c.type === 'graphite') return new URLSearchParams(query.replace(/\s+/g, ' ').trim()).toString();
-  const key = c.type === 'newrelic' ? 'nrql' : c.type === 'dynatrace' ? 'metricSelector' : 'query';
-  return new URLSearchParams({ [key]: query }).toString();
+function scenario(c: Case, word: string): string {
+  return c.scenario ? c.scenario(word) : word;
+}
+
+function answer(c: Case, req: IncomingMessage, url: URL, body: string): Answer | undefined {
+  const side = c.side?.(req, url, body);
+  if (side) return side;
+  if (req.method !== (c.method ?? 'GET') || !c.path(url))
+    return { status: 404, body: { errors: ['not found'] } };
+  if (!c.authorized(req, url, body)) return { status: 403, body: { errors: ['Forbidden'] } };
+  const query = c.queryOf(url, body) ?? '';
+  if (query.includes('hang')) return undefined;
+  if (query.includes('broken')) return { status: 400, body: c.errorBody };
+  if (query === keyOf(c, c.value.query)) return { status: 200, body: c.value.body };
+  const empty = c.noData.find((n) => query === keyOf(c, n.query));
+  return empty ? { status: 200, body: empty.body } : { status: 200, body: c.noData[0]?.body };
 }
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    seen.push(url);
-    const c = current;
-    const reply = c === undefined ? { status: 500, body: 'no case' } : answer(c, req, url);
-    if (reply !== undefined) send(res, reply);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      seen.push({ url, body });
+      const c = current;
+      const reply = c === undefined ? { status: 500, body: 'no case' } : answer(c, req, url, body);
+      if (reply !== undefined) send(res, reply);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   address = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
@@ -225,7 +468,7 @@ function make(
   const spec: MetricTemplateProvider = {
     type: c.type,
     address,
-    ...(c.type === 'graphite' ? { secretRef: { name: 'graphite' } } : {}),
+    ...c.spec,
     ...overrides,
   };
   return providerFactory(c.type)({ spec, credentials, interval: '1m' });
@@ -244,10 +487,16 @@ function expectNoSecret(message: string): void {
   for (const secret of SECRETS) expect(message).not.toContain(secret);
 }
 
+/**
+ * Providers with suites of their own: Prometheus against a real Prometheus, and the providers that
+ * read through the Kubernetes API against the test API server (`externalmetrics.test.ts`, `keptn.test.ts`), and Splunk's WebSocket API (`splunk.test.ts`).
+ */
+const OWN_SUITES: readonly MetricProviderType[] = ['prometheus', 'externalmetrics', 'keptn', 'splunk'];
+
 it('every supported provider has a contract case, and validation lists the same providers', () => {
   expect(new Set(supportedProviderTypes())).toEqual(new Set(SUPPORTED_METRIC_PROVIDERS));
   expect(new Set(CASES.map((c) => c.type))).toEqual(
-    new Set(supportedProviderTypes().filter((t) => t !== 'prometheus')),
+    new Set(supportedProviderTypes().filter((t) => !OWN_SUITES.includes(t))),
   );
 });
 
@@ -259,7 +508,7 @@ describe.each(CASES)('$type against its documented API', (c) => {
       await expect(provider.queryValue(c.value.query, NOW)).resolves.toBe(c.value.expected);
       const request = seen.at(-1);
       expect(request).toBeDefined();
-      if (request) c.checkRequest?.(request);
+      if (request) c.checkRequest?.(request.url, request.body);
     } finally {
       await provider.close();
     }
@@ -283,19 +532,18 @@ describe.each(CASES)('$type against its documented API', (c) => {
     const wrong = make(
       c,
       {},
-      Object.fromEntries(
-        Object.entries(c.credentials).map(([k, v]) => [k, SECRETS.includes(v) ? `${k}-wrong` : v]),
-      ),
+      c.wrongCredentials?.() ??
+        Object.fromEntries(
+          Object.entries(c.credentials).map(([k, v]) => [k, SECRETS.includes(v) ? `${k}-wrong` : v]),
+        ),
     );
     try {
-      const error = await failure(
-        provider.queryValue(c.type === 'graphite' ? 'target=broken' : 'broken', NOW),
-      );
+      const error = await failure(provider.queryValue(scenario(c, 'broken'), NOW));
       expect(error).not.toBeInstanceOf(NoDataError);
       expect(error.message).toContain('HTTP 400');
       expectNoSecret(error.message);
       const refused = await failure(wrong.queryValue(c.value.query, NOW));
-      expect(refused.message).toContain('HTTP 403');
+      expect(refused.message).toContain(`HTTP ${String(c.refusedStatus ?? 403)}`);
       expectNoSecret(refused.message);
     } finally {
       await provider.close();
@@ -307,7 +555,7 @@ describe.each(CASES)('$type against its documented API', (c) => {
     current = c;
     const provider = make(c, { timeout: '300ms' });
     try {
-      const error = await failure(provider.queryValue(c.type === 'graphite' ? 'target=hang' : 'hang', NOW));
+      const error = await failure(provider.queryValue(scenario(c, 'hang'), NOW));
       expect(error.message).toMatch(/timed out after 300 ms/);
       expectNoSecret(error.message);
     } finally {

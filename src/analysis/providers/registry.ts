@@ -1,18 +1,33 @@
 import { METRIC_PROVIDER_TYPES, type MetricProviderType } from '../../api/metric-template.js';
+import { createCloudWatchProvider } from './cloudwatch.js';
 import { createDatadogProvider } from './datadog.js';
 import { createDynatraceProvider } from './dynatrace.js';
+import { createExternalMetricsProvider } from './externalmetrics.js';
 import { createGraphiteProvider } from './graphite.js';
+import { createInfluxDbProvider } from './influxdb.js';
+import { createKeptnProvider } from './keptn.js';
 import { createNewRelicProvider } from './newrelic.js';
 import { createPrometheusProvider } from './prometheus.js';
+import { createSplunkProvider } from './splunk.js';
+import { createStackdriverProvider } from './stackdriver.js';
 import { UnsupportedProviderError, type MetricProvider, type ProviderFactory } from './types.js';
 
-/** Providers Serin can query. The rest of Flagger's types validate but report "not supported yet". */
+/**
+ * Providers Serin can query: every type Flagger knows. A type added to the schema without a
+ * factory validates but reports "not supported yet" when evaluated.
+ */
 const FACTORIES: Partial<Record<MetricProviderType, ProviderFactory>> = {
   prometheus: createPrometheusProvider,
   datadog: createDatadogProvider,
   newrelic: createNewRelicProvider,
   dynatrace: createDynatraceProvider,
   graphite: createGraphiteProvider,
+  cloudwatch: createCloudWatchProvider,
+  influxdb: createInfluxDbProvider,
+  externalmetrics: createExternalMetricsProvider,
+  keptn: createKeptnProvider,
+  stackdriver: createStackdriverProvider,
+  splunk: createSplunkProvider,
 };
 
 function unsupported(type: MetricProviderType): ProviderFactory {

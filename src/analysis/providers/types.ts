@@ -2,6 +2,7 @@
  * A metric provider turns one rendered query into one number. One file per provider type; the
  * registry maps `MetricTemplate.spec.provider.type` to a factory.
  */
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { MetricProviderType, MetricTemplateProvider } from '../../api/metric-template.js';
 import type { SecretData } from '../secrets.js';
 
@@ -25,6 +26,12 @@ export interface ProviderInput {
   credentials: SecretData | undefined;
   /** The metric's interval (`1m`): providers that take a time window derive it from this, as Flagger does. */
   interval?: string | undefined;
+  /**
+   * The cluster Serin works on, for providers that read through the Kubernetes API (`keptn`,
+   * `externalmetrics`), as Flagger hands them its own rest config; the default kubeconfig
+   * (`$KUBECONFIG`, `~/.kube/config`, in-cluster) when absent.
+   */
+  kubeConfig?: KubeConfig | undefined;
 }
 
 export type ProviderFactory = (input: ProviderInput) => MetricProvider;
