@@ -3,6 +3,7 @@
  * queries against Prometheus, or the local router's counters), inline queries, and MetricTemplates. A metric that names a built-in AND a
  * `templateRef` runs the template only (Flagger runs both).
  */
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Canary, CanaryMetric } from '../api/canary.js';
 import { parseDuration } from '../api/common.js';
 import type { MetricTemplate } from '../api/metric-template.js';
@@ -32,6 +33,8 @@ export type TemplateLookup = (namespace: string, name: string) => Promise<Metric
 
 export interface MetricSources {
   templates: TemplateLookup;
+  /** The cluster Serin works on, for providers that read the Kubernetes API (keptn, externalmetrics). */
+  kubeConfig?: KubeConfig | undefined;
   secrets?: SecretLookup | undefined;
   /** Prometheus for built-ins and inline queries when the Canary has no `spec.metricsServer`. */
   metricsServer?: string | undefined;
@@ -230,6 +233,7 @@ async function providerFor(
       spec: template.spec.provider,
       credentials,
       interval: prepared.plan.interval,
+      kubeConfig: sources.kubeConfig,
     });
   }
   const address = prepared.plan.address;

@@ -3,6 +3,7 @@
  * `analysis.judge` is set. Nothing here decides what a failure means; it reports pass, fail or
  * unknown honestly, with the provider's own message.
  */
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Canary } from '../api/canary.js';
 import type {
   CheckOutcome,
@@ -28,6 +29,8 @@ export type JudgeFactory = (spec: JudgeSpecInput | JudgeSpec, persisted: unknown
 
 export interface MetricsPortOptions {
   templates: TemplateLookup;
+  /** The cluster Serin works on, for providers that read the Kubernetes API (keptn, externalmetrics). */
+  kubeConfig?: KubeConfig | undefined;
   secrets?: SecretLookup | undefined;
   /** Default Prometheus for Canaries without `spec.metricsServer`. */
   metricsServer?: string | undefined;
@@ -104,6 +107,7 @@ export class MetricsEvaluator {
         : new LocalMetricsWindow(local).start();
     this.sources = {
       templates: options.templates,
+      kubeConfig: options.kubeConfig,
       secrets: options.secrets,
       metricsServer: options.metricsServer,
       local: window,

@@ -114,6 +114,7 @@ export function clusterPorts(options: ClusterPortsOptions): PortsFactory {
     createMetricsPort({
       templates: documentLookup<MetricTemplate>(client, templateTypes, MetricTemplateDocument),
       secrets: secretLookup(client),
+      kubeConfig: client.config,
       metricsServer: options.metricsServer,
       // Flagger's -mesh-provider: the built-in queries of Canaries without spec.provider.
       defaultProvider: options.provider,
