@@ -18,7 +18,7 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** The parts of a target Deployment that the Services and the primary copy are built from. */
+/** The parts of a target (Deployment, DaemonSet or Service) that the Services and the primary copy are built from. */
 export interface TargetWorkload {
   metadata: {
     name: string;
@@ -27,7 +27,8 @@ export interface TargetWorkload {
     annotations?: Record<string, string>;
   };
   spec?: {
-    selector?: { matchLabels?: Record<string, string> };
+    /** A workload's label selector; a Service target's selector is a plain map (its labels). */
+    selector?: { matchLabels?: Record<string, string>; [label: string]: unknown };
     template?: {
       metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
       spec?: {
