@@ -225,7 +225,13 @@ export class TestApiServer {
     const crds: JsonObject[] =
       this.options.standardCrds === false
         ? []
-        : [...routingCrds(), ...autoscalerCrds(), flaggerCanaryCrd(), flaggerMetricTemplateCrd(), flaggerAlertProviderCrd()];
+        : [
+            ...routingCrds(),
+            ...autoscalerCrds(),
+            flaggerCanaryCrd(),
+            flaggerMetricTemplateCrd(),
+            flaggerAlertProviderCrd(),
+          ];
     const directories = this.options.crdDirectories ?? (existsSync(REPOSITORY_CRDS) ? [REPOSITORY_CRDS] : []);
     for (const directory of directories) crds.push(...readCrdDirectory(directory));
     if (this.options.standardCrds !== false && !this.registry.byKey(typeKey('serin.dev', 'canaries'))) {
