@@ -37,3 +37,77 @@ describe('load tester task types', () => {
     expect(canaryCapabilities(canaryWith({ type: 'cmd', cmd: 'hey -z 1m http://web/' }))).toEqual([]);
   });
 });
+
+const targeting = (targetRef: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'flagger.app/v1beta1',
+  kind: 'Canary',
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: {
+    targetRef,
+    service: { port: 80 },
+    analysis: { interval: '1m', threshold: 5, stepWeight: 10 },
+    ...extra,
+  },
+});
+const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'web' };
+const keda = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'web' };
+
+describe('target kinds and autoscalers', () => {
+  it('runs DaemonSet and Service targets and KEDA ScaledObjects on Kubernetes', () => {
+    const kubernetes = { platform: 'kubernetes' as const };
+    for (const kind of ['Deployment', 'DaemonSet', 'Service'])
+      expect(canaryCapabilities(targeting({ apiVersion: 'v1', kind, name: 'web' }), kubernetes)).toEqual([]);
+    const scaled = targeting(
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      { autoscalerRef: keda },
+    );
+    expect(canaryCapabilities(scaled, kubernetes)).toEqual([]);
+  });
+
+  it('refuses a DaemonSet or Service target in local mode, naming the field', () => {
+    for (const kind of ['DaemonSet', 'Service']) {
+      const issues = canaryCapabilities(targeting({ apiVersion: 'apps/v1', kind, name: 'web' }), {
+        platform: 'local',
+      });
+      expect(issues).toEqual([
+        expect.objectContaining({
+          path: 'spec.targetRef.kind',
+          reason: 'NotSupported',
+          message: expect.stringContaining(`target kind ${kind} on local mode`) as unknown,
+        }),
+      ]);
+    }
+  });
+
+  it('refuses an autoscaler on a target that cannot scale', () => {
+    for (const [kind, scaler] of [
+      ['DaemonSet', hpa],
+      ['Service', keda],
+    ] as const) {
+      const issues = canaryCapabilities(
+        targeting({ apiVersion: 'v1', kind, name: 'web' }, { autoscalerRef: scaler }),
+      );
+      expect(blocking(issues)).toEqual([
+        expect.objectContaining({
+          path: 'spec.autoscalerRef',
+          message: expect.stringContaining(`a ${kind} target cannot be scaled`) as unknown,
+        }),
+      ]);
+    }
+  });
+
+  it('refuses a Knative Service target and a Service target routed under another name', () => {
+    const knative = canaryCapabilities(
+      targeting({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' }),
+    );
+    expect(blocking(knative)[0]?.path).toBe('spec.targetRef.apiVersion');
+    const renamed = targeting(
+      { apiVersion: 'v1', kind: 'Service', name: 'web' },
+      { service: { port: 80, name: 'shop' } },
+    );
+    expect(blocking(canaryCapabilities(renamed))[0]).toMatchObject({
+      path: 'spec.service.name',
+      reason: 'Invalid',
+    });
+  });
+});

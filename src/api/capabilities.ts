@@ -50,11 +50,15 @@ export const FLAGGER_TARGET_KINDS = ['Deployment', 'DaemonSet', 'Service'] as co
 /** Serin's local-mode process workload (`serin.dev` only). */
 export const SERIN_WORKLOAD_KIND = 'Workload';
 export const SUPPORTED_TARGET_KINDS: Readonly<Record<Platform, readonly string[]>> = {
-  kubernetes: ['Deployment'],
+  kubernetes: ['Deployment', 'DaemonSet', 'Service'],
+  // A DaemonSet means one pod per node and a Service target means workloads Serin did not start:
+  // neither has a counterpart among local processes.
   local: ['Workload', 'Deployment'],
-  any: ['Deployment', 'Workload'],
+  any: ['Deployment', 'DaemonSet', 'Service', 'Workload'],
 };
-export const SUPPORTED_AUTOSCALER_KINDS: readonly string[] = ['HorizontalPodAutoscaler'];
+export const SUPPORTED_AUTOSCALER_KINDS: readonly string[] = ['HorizontalPodAutoscaler', 'ScaledObject'];
+/** Target kinds an autoscaler can scale: a DaemonSet runs one pod per node, a Service runs none. */
+export const SCALABLE_TARGET_KINDS: readonly string[] = ['Deployment'];
 /** Metric providers Serin queries (one file each under src/analysis/providers/; a test keeps the two in step). */
 export const SUPPORTED_METRIC_PROVIDERS: readonly string[] = [
   'prometheus',
@@ -145,18 +149,51 @@ function targetIssues(raw: Json, spec: Json, platform: Platform): CapabilityIssu
     const where = platform === 'any' ? '' : ` on ${platform === 'local' ? 'local mode' : 'Kubernetes'}`;
     issues.push(notYet('spec.targetRef.kind', `target kind ${kind}${where}`, supported));
   }
-  const scaler = spec.autoscalerRef;
-  if (
-    isRecord(scaler) &&
-    typeof scaler.kind === 'string' &&
-    !SUPPORTED_AUTOSCALER_KINDS.includes(scaler.kind)
-  ) {
-    if (scaler.kind === 'ScaledObject')
-      issues.push(
-        notYet('spec.autoscalerRef.kind', 'autoscaler ScaledObject (KEDA)', SUPPORTED_AUTOSCALER_KINDS),
-      );
-  }
+  issues.push(...autoscalerIssues(spec, platform), ...serviceTargetIssues(spec, kind));
   return issues;
+}
+
+function autoscalerIssues(spec: Json, platform: Platform): CapabilityIssue[] {
+  const scaler = spec.autoscalerRef;
+  if (!isRecord(scaler) || typeof scaler.kind !== 'string') return [];
+  if (!SUPPORTED_AUTOSCALER_KINDS.includes(scaler.kind)) return []; // outside the enum: the schema's
+  const kind = record(spec.targetRef).kind ?? 'Deployment';
+  if (typeof kind === 'string' && !SCALABLE_TARGET_KINDS.includes(kind) && kind !== SERIN_WORKLOAD_KIND)
+    return [
+      invalid(
+        'spec.autoscalerRef',
+        `a ${kind} target cannot be scaled by an autoscaler (expected a target of kind ${SCALABLE_TARGET_KINDS.join(', ')})`,
+      ),
+    ];
+  if (scaler.kind === 'ScaledObject' && platform === 'local')
+    return [
+      notYet('spec.autoscalerRef.kind', 'autoscaler ScaledObject (KEDA) in local mode', [
+        'HorizontalPodAutoscaler',
+      ]),
+    ];
+  return [];
+}
+
+/** A `kind: Service` target, as Flagger's ServiceController runs it. */
+function serviceTargetIssues(spec: Json, kind: unknown): CapabilityIssue[] {
+  if (kind !== 'Service') return [];
+  const ref = record(spec.targetRef);
+  if (typeof ref.apiVersion === 'string' && ref.apiVersion.startsWith('serving.knative.dev/'))
+    return [
+      notYet('spec.targetRef.apiVersion', 'a Knative Service target (serving.knative.dev)', [
+        'v1 (a core Service)',
+      ]),
+    ];
+  const service = record(spec.service);
+  // The mesh routes the apex host to `<apex>-primary`/`-canary`, and those copies are named after the target.
+  if (typeof service.name === 'string' && service.name !== ref.name)
+    return [
+      invalid(
+        'spec.service.name',
+        `expected the target Service's name ${JSON.stringify(ref.name)} for a Service target (its -primary and -canary copies are named after it), got ${JSON.stringify(service.name)}`,
+      ),
+    ];
+  return [];
 }
 
 /**

@@ -22,6 +22,7 @@ export async function cleanupOwnedObjects(client: KubeClient, canary: Canary): P
   const ns = canaryNamespace(canary);
   const candidates: [ResourceType, string][] = [
     [Resources.deployment, primaryName(canary.spec.targetRef.name)],
+    [Resources.daemonSet, primaryName(canary.spec.targetRef.name)],
     [Resources.service, apexName(canary)],
     [Resources.service, primaryServiceName(canary)],
     [Resources.service, canaryServiceName(canary)],
@@ -34,6 +35,9 @@ export async function cleanupOwnedObjects(client: KubeClient, canary: Canary): P
   ];
   if (canary.spec.autoscalerRef?.kind === 'HorizontalPodAutoscaler') {
     candidates.push([Resources.hpa, primaryName(canary.spec.autoscalerRef.name)]);
+  }
+  if (canary.spec.autoscalerRef?.kind === 'ScaledObject') {
+    candidates.push([Resources.scaledObject, primaryName(canary.spec.autoscalerRef.name)]);
   }
   for (const key of Object.keys(canary.status?.trackedConfigs ?? {})) {
     const [kind, name] = key.split('/');

@@ -16,7 +16,7 @@ import { cleanupOwnedObjects } from './cleanup.js';
 import { Informer } from './informer.js';
 import { ControllerMetrics } from './metrics.js';
 import { canaryNamespace } from './objects.js';
-import { Resources, type ResourceType } from './resources.js';
+import { Resources, TARGET_TYPES, type ResourceType } from './resources.js';
 import { Limiter, TickScheduler } from '../common/scheduler.js';
 import { Backoff, type BackoffPolicy } from '../common/backoff.js';
 import type { ClusterPorts, PortsFactory } from './ports.js';
@@ -435,12 +435,13 @@ export class CanaryController {
   /** Why the target cannot be given back (it is missing or being deleted), or undefined if it can. */
   private async targetGone(canary: Canary): Promise<string | undefined> {
     const { kind, name } = canary.spec.targetRef;
-    if (kind !== 'Deployment') return undefined;
+    const type = TARGET_TYPES[kind];
+    if (type === undefined) return undefined;
     const ns = canaryNamespace(canary);
-    const target = await this.options.client.get(Resources.deployment, ns, name);
-    if (!target) return `Deployment ${ns}/${name} (spec.targetRef) not found`;
+    const target = await this.options.client.get(type, ns, name);
+    if (!target) return `${kind} ${ns}/${name} (spec.targetRef) not found`;
     if (target.metadata.deletionTimestamp !== undefined)
-      return `Deployment ${ns}/${name} (spec.targetRef) is being deleted`;
+      return `${kind} ${ns}/${name} (spec.targetRef) is being deleted`;
     return undefined;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentReadiness, podSelector, podsHealth } from './readiness.js';
+import { daemonSetReadiness, deploymentReadiness, podSelector, podsHealth } from './readiness.js';
 
 const now = new Date('2026-01-01T00:10:00Z');
 const dep = (spec: Record<string, unknown>, status: Record<string, unknown>, generation = 1) => ({
@@ -118,5 +118,41 @@ describe('podsHealth (the kubelet’s words for a failing pod)', () => {
       'app=web,tier=front',
     );
     expect(podSelector({ spec: {} })).toBeUndefined();
+  });
+});
+
+describe('daemonSetReadiness (Flagger isDaemonSetReady rules)', () => {
+  const ds = (status: Record<string, unknown>, generation = 1) => ({
+    metadata: { name: 'agent', generation },
+    status: { observedGeneration: 1, ...status },
+  });
+  const since = '2026-01-01T00:05:00Z';
+
+  it('waits while the new generation is not observed', () => {
+    expect(daemonSetReadiness(ds({}, 2), 100, 600, since, now)).toMatchObject({
+      ready: false,
+      retriable: true,
+    });
+  });
+
+  it('waits for every desired pod to run the new template, then for the threshold of available pods', () => {
+    const rolling = { desiredNumberScheduled: 4, updatedNumberScheduled: 2, numberAvailable: 3 };
+    expect(daemonSetReadiness(ds(rolling), 100, 600, since, now).message).toContain(
+      '2 of 4 pods run the new template',
+    );
+    const starting = { desiredNumberScheduled: 4, updatedNumberScheduled: 4, numberAvailable: 1 };
+    expect(daemonSetReadiness(ds(starting), 100, 600, since, now).ready).toBe(false);
+    // floor(4 * 25%) = 1 available pod is enough at a 25% threshold.
+    expect(daemonSetReadiness(ds(starting), 25, 600, since, now).ready).toBe(true);
+  });
+
+  it('is ready with no pod desired (a parked canary fits no node)', () => {
+    expect(daemonSetReadiness(ds({ desiredNumberScheduled: 0 }), 100, 600, since, now).ready).toBe(true);
+  });
+
+  it('is stuck for good once not ready past the progress deadline since the last transition', () => {
+    const rolling = { desiredNumberScheduled: 2, updatedNumberScheduled: 1 };
+    expect(daemonSetReadiness(ds(rolling), 100, 60, since, now).retriable).toBe(false);
+    expect(daemonSetReadiness(ds(rolling), 100, 600, since, now).retriable).toBe(true);
   });
 });

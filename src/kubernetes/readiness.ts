@@ -1,6 +1,7 @@
 /**
- * Whether a Deployment can serve, by Flagger's isDeploymentReady rules: stuck for good (progress
- * deadline) is not retriable and rolls back; anything still rolling out is retriable.
+ * Whether a Deployment or DaemonSet can serve, by Flagger's isDeploymentReady and
+ * isDaemonSetReady rules: stuck for good (progress deadline) is not retriable and rolls back;
+ * anything still rolling out is retriable.
  */
 import type { Readiness } from '../engine/ports.js';
 import { isRecord, type Json } from './objects.js';
@@ -82,7 +83,66 @@ export function deploymentReadiness(
   return { ready: true, retriable: true, message: `${name}: ${available} replicas available` };
 }
 
+/**
+ * Flagger's isDaemonSetReady: once the generation is observed, ready when every desired pod runs
+ * the new template (`updatedNumberScheduled`) and `numberAvailable` reaches the threshold share of
+ * `desiredNumberScheduled` (rounded down). A DaemonSet has no progress condition, so "stuck" is
+ * Flagger's: not ready for longer than the progress deadline since the Canary's last transition.
+ */
+export function daemonSetReadiness(
+  daemonSet: Json & { metadata: { name: string; generation?: number } },
+  thresholdPercent: number,
+  deadlineSeconds: number,
+  since: string | undefined,
+  now: Date,
+): Readiness {
+  const name = daemonSet.metadata.name;
+  const status = isRecord(daemonSet.status) ? daemonSet.status : {};
+  if ((daemonSet.metadata.generation ?? 0) > num(status.observedGeneration)) {
+    return { ready: false, retriable: true, message: `${name}: waiting for rollout to be observed` };
+  }
+  const desired = num(status.desiredNumberScheduled);
+  const updated = num(status.updatedNumberScheduled);
+  const available = num(status.numberAvailable);
+  const needed = Math.floor((desired * thresholdPercent) / 100);
+  if (updated >= desired && available >= needed) {
+    return { ready: true, retriable: true, message: `${name}: ${available} of ${desired} pods available` };
+  }
+  const from = since === undefined ? NaN : Date.parse(since);
+  if (Number.isFinite(from) && from + deadlineSeconds * 1000 < now.getTime()) {
+    return {
+      ready: false,
+      retriable: false,
+      message: `${name}: exceeded its progressDeadlineSeconds (${deadlineSeconds}s)`,
+    };
+  }
+  const message =
+    updated < desired
+      ? `${name}: ${updated} of ${desired} pods run the new template`
+      : `${name}: ${available} of ${needed} (${thresholdPercent}%) updated pods are available`;
+  return { ready: false, retriable: true, message };
+}
+
 type Health = NonNullable<Readiness['workload']>;
+
+/** Ready and desired pods as a workload's status counts them. */
+export interface PodCounts {
+  ready: number;
+  desired: number;
+}
+
+/** A Deployment's counts: `readyReplicas` of `spec.replicas`. */
+export function deploymentCounts(deployment: Json): PodCounts {
+  const spec = isRecord(deployment.spec) ? deployment.spec : {};
+  const status = isRecord(deployment.status) ? deployment.status : {};
+  return { ready: num(status.readyReplicas), desired: typeof spec.replicas === 'number' ? spec.replicas : 1 };
+}
+
+/** A DaemonSet's counts: `numberReady` of `desiredNumberScheduled` (one pod per fitting node). */
+export function daemonSetCounts(daemonSet: Json): PodCounts {
+  const status = isRecord(daemonSet.status) ? daemonSet.status : {};
+  return { ready: num(status.numberReady), desired: num(status.desiredNumberScheduled) };
+}
 
 /** Waiting reasons of a container that is simply starting: not a problem to report. */
 const STARTING = new Set(['ContainerCreating', 'PodInitializing']);
@@ -146,17 +206,15 @@ function troubleOf(pod: Json): Pick<Health, 'reason' | 'message' | 'lastExit'> |
  * container, and the first pod's waiting reason (CrashLoopBackOff, ImagePullBackOff,
  * CreateContainerConfigError, ...) with how its container last terminated.
  */
-export function podsHealth(deployment: Json, pods: readonly Json[]): Health {
-  const spec = isRecord(deployment.spec) ? deployment.spec : {};
-  const status = isRecord(deployment.status) ? deployment.status : {};
+export function podsHealth(
+  deployment: Json,
+  pods: readonly Json[],
+  counts: PodCounts = deploymentCounts(deployment),
+): Health {
   const restarts = pods
     .flatMap(containerStatuses)
     .reduce((sum, c) => sum + (typeof c.restartCount === 'number' ? c.restartCount : 0), 0);
-  const health: Health = {
-    ready: num(status.readyReplicas),
-    desired: typeof spec.replicas === 'number' ? spec.replicas : 1,
-    restarts,
-  };
+  const health: Health = { ready: counts.ready, desired: counts.desired, restarts };
   for (const pod of pods) {
     const trouble = troubleOf(pod);
     if (trouble !== undefined) return { ...health, ...trouble };

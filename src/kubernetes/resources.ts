@@ -21,6 +21,7 @@ const core = (plural: string, kind: string): ResourceType => ({
 
 export const Resources = {
   deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
+  daemonSet: { group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet', namespaced: true },
   service: core('services', 'Service'),
   configMap: core('configmaps', 'ConfigMap'),
   secret: core('secrets', 'Secret'),
@@ -32,6 +33,13 @@ export const Resources = {
     version: 'v2',
     plural: 'horizontalpodautoscalers',
     kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+  },
+  scaledObject: {
+    group: 'keda.sh',
+    version: 'v1alpha1',
+    plural: 'scaledobjects',
+    kind: 'ScaledObject',
     namespaced: true,
   },
   lease: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
@@ -71,6 +79,13 @@ export const Resources = {
     namespaced: true,
   },
 } as const satisfies Record<string, ResourceType>;
+
+/** Where each `spec.targetRef.kind` Serin runs on a cluster lives. */
+export const TARGET_TYPES: Readonly<Partial<Record<string, ResourceType>>> = {
+  Deployment: Resources.deployment,
+  DaemonSet: Resources.daemonSet,
+  Service: Resources.service,
+};
 
 export function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`;

@@ -11,6 +11,10 @@ export function applyCreateDefaults(key: string, object: JsonObject, serviceIp: 
       spec.revisionHistoryLimit ??= 10;
       spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
       break;
+    case 'apps/daemonsets':
+      spec.revisionHistoryLimit ??= 10;
+      spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+      break;
     case '/services':
       defaultService(spec, serviceIp);
       break;

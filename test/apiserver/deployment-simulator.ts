@@ -1,3 +1,4 @@
+import { stepDaemonSet } from './daemonset-simulator.js';
 import { clone, isObject, stringMap, type JsonObject } from './json.js';
 import type { ResourceService } from './objects.js';
 import { PodSimulator } from './pod-simulator.js';
@@ -16,6 +17,8 @@ export interface DeploymentSimulationOptions {
 }
 
 const DEPLOYMENTS = 'apps/deployments';
+const DAEMONSETS = 'apps/daemonsets';
+const NODES = '/nodes';
 
 function condition(type: string, status: string, reason: string, message: string, now: string): JsonObject {
   return { type, status, reason, message, lastUpdateTime: now, lastTransitionTime: now };
@@ -48,8 +51,10 @@ function keepUnchangedConditions(previousStatus: unknown, conditions: unknown): 
 }
 
 /**
- * Plays the deployment controller and kubelet: a Deployment's status follows its spec after a
- * delay. Tests can make a rollout get stuck (ProgressDeadlineExceeded) or pods never become ready.
+ * Plays the deployment and daemon set controllers and the kubelet: a Deployment's status follows
+ * its spec after a delay; a DaemonSet rolls out node by node (daemonset-simulator.ts) over the
+ * Nodes in the store. Tests can make a rollout get stuck (ProgressDeadlineExceeded) or pods never
+ * become ready.
  */
 export class DeploymentSimulator {
   private readonly behaviours = new Map<string, RolloutBehaviour>();
@@ -57,6 +62,8 @@ export class DeploymentSimulator {
   private readonly enabled: boolean;
   private readonly delayMs: number;
   private readonly pods: PodSimulator | undefined;
+  /** Per DaemonSet, the pod each node runs (the simulated cluster's memory of its pods). */
+  private readonly daemonPods = new Map<string, Map<string, { hash: string; ready: boolean }>>();
 
   constructor(
     private readonly service: ResourceService,
@@ -70,13 +77,15 @@ export class DeploymentSimulator {
   /** Makes the named Deployment behave as asked from now on, and re-evaluates it. */
   setBehaviour(namespace: string, name: string, behaviour: RolloutBehaviour): void {
     this.behaviours.set(objectId(namespace, name), behaviour);
-    const deployment = this.service.store.get(DEPLOYMENTS, namespace, name);
-    if (deployment) this.schedule(deployment);
+    for (const key of [DEPLOYMENTS, DAEMONSETS]) {
+      const object = this.service.store.get(key, namespace, name);
+      if (object) this.schedule(key, object);
+    }
   }
 
   observe(key: string, object: JsonObject): void {
-    if (!this.enabled || key !== DEPLOYMENTS) return;
-    this.schedule(object);
+    if (!this.enabled || (key !== DEPLOYMENTS && key !== DAEMONSETS)) return;
+    this.schedule(key, object);
   }
 
   stop(): void {
@@ -84,13 +93,14 @@ export class DeploymentSimulator {
     this.pending.clear();
   }
 
-  private schedule(object: JsonObject): void {
+  private schedule(key: string, object: JsonObject): void {
     const { namespace, name } = identityOf(object);
-    const id = objectId(namespace, name);
+    const id = `${key}:${objectId(namespace, name)}`;
     if (this.pending.has(id)) return;
     const timer = setTimeout(() => {
       this.pending.delete(id);
-      this.reconcile(namespace, name);
+      if (key === DAEMONSETS) this.reconcileDaemonSet(namespace, name);
+      else this.reconcile(namespace, name);
     }, this.delayMs);
     timer.unref();
     this.pending.set(id, timer);
@@ -107,6 +117,24 @@ export class DeploymentSimulator {
     this.service.systemUpdate(DEPLOYMENTS, next);
     const pods = { healthy: 'all', unready: 'none', 'crash-loop': 'crash-loop', stuck: 'stuck' } as const;
     this.pods?.sync(current, pods[behaviour]);
+  }
+
+  private reconcileDaemonSet(namespace: string | undefined, name: string): void {
+    const id = objectId(namespace, name);
+    const current = this.service.store.get(DAEMONSETS, namespace, name);
+    if (!current || (isObject(current.metadata) && current.metadata.deletionTimestamp !== undefined)) {
+      this.daemonPods.delete(id);
+      return;
+    }
+    const pods = this.daemonPods.get(id) ?? new Map<string, { hash: string; ready: boolean }>();
+    this.daemonPods.set(id, pods);
+    const behaviour = this.behaviours.get(id) ?? 'healthy';
+    const step = stepDaemonSet(current, this.service.store.list(NODES), pods, behaviour === 'healthy');
+    const next = clone(current);
+    next.status = step.status;
+    this.service.systemUpdate(DAEMONSETS, next);
+    // The status write alone does not bring the rollout further: the next step is a new reconcile.
+    if (!step.settled) this.schedule(DAEMONSETS, current);
   }
 
   private statusFor(deployment: JsonObject, behaviour: RolloutBehaviour): JsonObject {

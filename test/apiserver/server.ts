@@ -31,6 +31,7 @@ import {
   flaggerCanaryCrd,
   flaggerMetricTemplateCrd,
   flaggerAlertProviderCrd,
+  autoscalerCrds,
   routingCrds,
 } from './standard-crds.js';
 import { ExternalMetricsApi } from './external-metrics.js';
@@ -60,6 +61,8 @@ export interface TestApiServerOptions {
   /** Namespaces that exist at start (default default, kube-system, kube-public). */
   namespaces?: string[];
   deployments?: DeploymentSimulationOptions;
+  /** Nodes that exist at start, `node-0`, `node-1`, ... (default 3): where DaemonSets run their pods. */
+  nodes?: number;
   /** Cascade deletion to dependents through ownerReferences (default true). */
   garbageCollection?: boolean;
   /** Serve the external metrics API, as a cluster with a metrics adapter does (default false). */
@@ -215,10 +218,26 @@ export class TestApiServer {
     for (const name of this.options.namespaces ?? ['default', 'kube-system', 'kube-public']) {
       this.service.create(namespaces, { metadata: { name } }, system);
     }
+    const nodes = { type: this.registry.byKey(typeKey('', 'nodes'))!, version: 'v1', namespace: undefined };
+    for (let index = 0; index < (this.options.nodes ?? 3); index += 1) {
+      const name = `node-${String(index)}`;
+      const labels = {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+      };
+      this.service.create(nodes, { metadata: { name, labels } }, system);
+    }
     const crds: JsonObject[] =
       this.options.standardCrds === false
         ? []
-        : [...routingCrds(), flaggerCanaryCrd(), flaggerMetricTemplateCrd(), flaggerAlertProviderCrd()];
+        : [
+            ...routingCrds(),
+            ...autoscalerCrds(),
+            flaggerCanaryCrd(),
+            flaggerMetricTemplateCrd(),
+            flaggerAlertProviderCrd(),
+          ];
     const directories = this.options.crdDirectories ?? (existsSync(REPOSITORY_CRDS) ? [REPOSITORY_CRDS] : []);
     for (const directory of directories) crds.push(...readCrdDirectory(directory));
     if (this.options.standardCrds !== false && !this.registry.byKey(typeKey('serin.dev', 'canaries'))) {

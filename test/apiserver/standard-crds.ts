@@ -5,6 +5,7 @@ import {
 } from './flagger-crd.js';
 import { httpRouteSchemas } from './gateway-api-crd.js';
 import type { JsonObject } from './json.js';
+import { kedaScaledObjectCrd } from './keda-crd.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
 
 interface CrdSpec {
@@ -138,6 +139,11 @@ export function routingCrds(): JsonObject[] {
       columns: [{ name: 'Class', type: 'string', jsonPath: '.spec.gatewayClassName' }, AGE],
     }),
   ];
+}
+
+/** Autoscaler kinds a Canary's `autoscalerRef` may name besides the built-in HPA: KEDA's ScaledObject. */
+export function autoscalerCrds(): JsonObject[] {
+  return [kedaScaledObjectCrd()];
 }
 
 const CANARY_COLUMNS: JsonObject[] = [

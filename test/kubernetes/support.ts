@@ -162,6 +162,9 @@ export async function startController(
   return runtime;
 }
 
+/** The User-Agent of the requests a suite makes itself (the controller sends `serin-controller`). */
+export const TEST_USER_AGENT = 'serin-test-suite';
+
 export interface ControllerSuite {
   cluster: Cluster;
   client: KubeClient;
@@ -174,6 +177,8 @@ export interface ControllerSuite {
 export async function startControllerSuite(namespacePrefix: string): Promise<ControllerSuite> {
   const cluster = await useCluster();
   const client = new KubeClient(cluster.kubeConfig);
+  // The suite's own requests are told apart from the controller's (request logs, RBAC checks).
+  client.userAgent = TEST_USER_AGENT;
   const ns = await createNamespace(client, namespacePrefix);
   const controller = await startController(cluster, { namespace: ns });
   return {

@@ -116,13 +116,8 @@ describe('serin validate on Flagger documents', () => {
       'bad-tls-mode',
       'spec.service.trafficPolicy.tls.mode: expected one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL, got "STRICT"',
     ],
-    ['daemonset', 'spec.targetRef.kind: target kind DaemonSet is not supported by Serin yet'],
     ['kuma', 'spec.provider: provider kuma is not supported by Serin yet'],
     ['knative', 'spec.provider: provider knative is not supported by Serin yet'],
-    [
-      'keda-scaled-object',
-      'spec.autoscalerRef.kind: autoscaler ScaledObject (KEDA) is not supported by Serin yet',
-    ],
     ['no-provider-gateway-refs', 'spec.provider: not set, but spec.service.gatewayRefs is'],
   ])('%s exits 1 naming the field', async (name, message) => {
     const r = await runCommand([validateCommand], ['validate', '-f', join(corpus, `${name}.yaml`)]);
@@ -137,6 +132,8 @@ describe('serin validate on Flagger documents', () => {
       'gatewayapi-v1',
       'istio-session-affinity',
       'datadog',
+      'daemonset',
+      'keda-scaled-object',
     ]) {
       const r = await runCommand([validateCommand], ['validate', '-f', join(corpus, `${name}.yaml`)]);
       expect(r.code, `${name}: ${r.stdout}`).toBe(0);

@@ -5,8 +5,9 @@ import type { RoutingProviderId } from '../providers/ids.js';
 import { providerById } from '../providers/registry.js';
 import type { Lookup } from '../providers/types.js';
 import {
-  renderPrimaryDeployment,
+  renderPrimaryWorkload,
   renderServices,
+  renderServiceTargetCopies,
   type KubeObject,
   type TargetWorkload,
 } from './kubernetes.js';
@@ -17,7 +18,10 @@ export type RoutingProvider = RoutingProviderId;
 export interface RenderOptions {
   plan: TrafficPlan;
   provider?: RoutingProviderId;
-  /** The target Deployment: gives the selector label, discovered ports and the primary copy. */
+  /**
+   * The target (Deployment, DaemonSet or Service): gives the selector label, discovered ports and
+   * the primary copy; for a Service target, the copies `-primary` and `-canary` are made of it.
+   */
   target?: TargetWorkload & { apiVersion?: string; kind?: string };
   /** The user's VirtualService, required when `service.routing` is `merge`. */
   userVirtualService?: VirtualService;
@@ -50,13 +54,17 @@ function lookupIn(options: RenderOptions): Lookup {
 
 /**
  * Every object Serin manages for a Canary, in the order to apply them: Services, the primary
- * Deployment, then the provider's objects (DestinationRules before the VirtualService that uses
+ * Deployment or DaemonSet (none for a Service target, whose -primary and -canary copies come
+ * instead), then the provider's objects (DestinationRules before the VirtualService that uses
  * them: make-before-break).
  */
 export function renderCanaryObjects(canary: Canary, options: RenderOptions): KubeObject[] {
   const provider = providerById(options.provider ?? providerOf(canary));
-  const objects: KubeObject[] = [...renderServices(canary, options.target)];
-  if (options.target) objects.push(renderPrimaryDeployment(canary, options.target));
+  const serviceTarget = canary.spec.targetRef.kind === 'Service';
+  const objects: KubeObject[] = serviceTarget
+    ? renderServiceTargetCopies(canary, options.target)
+    : [...renderServices(canary, options.target)];
+  if (options.target && !serviceTarget) objects.push(renderPrimaryWorkload(canary, options.target));
   objects.push(...provider.render(canary, options.plan, lookupIn(options)));
   return objects;
 }

@@ -18,7 +18,7 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** The parts of a target Deployment that the Services and the primary copy are built from. */
+/** The parts of a target (Deployment, DaemonSet or Service) that the Services and the primary copy are built from. */
 export interface TargetWorkload {
   metadata: {
     name: string;
@@ -27,7 +27,8 @@ export interface TargetWorkload {
     annotations?: Record<string, string>;
   };
   spec?: {
-    selector?: { matchLabels?: Record<string, string> };
+    /** A workload's label selector; a Service target's selector is a plain map (its labels). */
+    selector?: { matchLabels?: Record<string, string>; [label: string]: unknown };
     template?: {
       metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
       spec?: {
@@ -165,8 +166,11 @@ export function renderServices(
   ];
 }
 
+/** nodeSelector keys that park a DaemonSet canary: Serin's, and Flagger's `flagger.app/scale-to-zero`. */
+export const PARKING_KEYS: readonly string[] = ['serin.dev/scale-to-zero', 'flagger.app/scale-to-zero'];
+
 /**
- * `<target>-primary`: a copy of the target whose pods carry `<value>-primary` in the selector
+ * `<target>-primary` (a Deployment or a DaemonSet, the target's kind): a copy of the target whose pods carry `<value>-primary` in the selector
  * label, so that the primary Services select them and not the canary's.
  */
 export function renderPrimaryDeployment(
@@ -185,6 +189,14 @@ export function renderPrimaryDeployment(
     ...template,
     metadata: { ...template.metadata, labels: { ...template.metadata?.labels, [sel.label]: primaryValue } },
   };
+  const podSpec = spec.template.spec as Record<string, unknown> | undefined;
+  const nodeSelector = podSpec?.nodeSelector as Record<string, string> | undefined;
+  if (podSpec && nodeSelector) {
+    // The key that parks a DaemonSet canary (Serin's or Flagger's) never reaches the primary.
+    const kept = Object.entries(nodeSelector).filter(([key]) => !PARKING_KEYS.includes(key));
+    if (kept.length > 0) podSpec.nodeSelector = Object.fromEntries(kept);
+    else Reflect.deleteProperty(podSpec, 'nodeSelector');
+  }
   const owners = ownerReferences(canary);
   return {
     apiVersion: target.apiVersion ?? 'apps/v1',
@@ -200,4 +212,77 @@ export function renderPrimaryDeployment(
     },
     spec,
   };
+}
+
+/** The primary copy of a Deployment or DaemonSet target (one function for both kinds). */
+export const renderPrimaryWorkload = renderPrimaryDeployment;
+
+const KUBECTL_LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+/** Fields the API server allocates for each Service: a copy must not carry the target's. */
+const ALLOCATED_SERVICE_FIELDS = ['clusterIP', 'clusterIPs', 'healthCheckNodePort'];
+
+/** A Service target's spec without what the API server allocated for it (a copy gets its own). */
+export function portableServiceSpec(target: { spec?: Record<string, unknown> }): Record<string, unknown> {
+  const spec = structuredClone(target.spec ?? {});
+  for (const key of ALLOCATED_SERVICE_FIELDS) Reflect.deleteProperty(spec, key);
+  if (Array.isArray(spec.ports)) {
+    // Node ports are allocated per Service too: two Services cannot share one.
+    spec.ports = spec.ports.map((port: unknown) => {
+      if (typeof port !== 'object' || port === null) return port;
+      const { nodePort: _nodePort, ...rest } = port as Record<string, unknown>;
+      return rest;
+    });
+  }
+  return spec;
+}
+
+/**
+ * A copy of a `kind: Service` target named `name` (`<target>-primary` or `<target>-canary`), as
+ * Flagger's ServiceController builds it: the target's labels, annotations (without kubectl's
+ * last-applied configuration and Flux's bookkeeping) and spec, owned by the Canary, with the
+ * Canary's `service.trafficDistribution` when set.
+ */
+export function renderServiceCopy(canary: Canary, target: TargetWorkload, name: string): KubeObject {
+  const annotations = Object.fromEntries(
+    Object.entries(target.metadata.annotations ?? {}).filter(
+      ([key]) => key !== KUBECTL_LAST_APPLIED && !key.includes('toolkit.fluxcd.io'),
+    ),
+  );
+  const labels = Object.fromEntries(
+    Object.entries(target.metadata.labels ?? {}).filter(([key]) => !key.includes('toolkit.fluxcd.io')),
+  );
+  const spec = portableServiceSpec(target);
+  const distribution = canary.spec.service.trafficDistribution;
+  if (distribution !== undefined) spec.trafficDistribution = distribution;
+  const owners = ownerReferences(canary);
+  const namespace = target.metadata.namespace ?? canary.metadata.namespace;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      labels,
+      annotations,
+      ...(owners ? { ownerReferences: owners } : {}),
+    },
+    spec,
+  };
+}
+
+/**
+ * The Services of a `kind: Service` target: its `-primary` and `-canary` copies. The target itself
+ * is the apex and is not rendered (Serin never writes it). Without the target's manifest there is
+ * nothing to copy, which is an error naming the field.
+ */
+export function renderServiceTargetCopies(canary: Canary, target: TargetWorkload | undefined): KubeObject[] {
+  const name = canary.spec.targetRef.name;
+  if (target === undefined)
+    throw new Error(
+      `spec.targetRef: Service ${name} is the target; its -primary and -canary Services are copies of it, so give its manifest (-f or --target)`,
+    );
+  return [
+    renderServiceCopy(canary, target, `${name}-primary`),
+    renderServiceCopy(canary, target, `${name}-canary`),
+  ];
 }
