@@ -68,11 +68,11 @@ describe('serin migrate check', () => {
       expect(ok.stdout).toContain(
         'shop/istio-ab-testing: differs: spec.analysis.match[2].headers.user-agent.suffix',
       );
-      writeFileSync(join(dir, 'nginx.yaml'), readFileSync(join(corpus, 'nginx.yaml')));
+      writeFileSync(join(dir, 'provider-typo.yaml'), readFileSync(join(corpus, 'provider-typo.yaml')));
       const blocked = await runCommand([migrateCommand], ['migrate', 'check', '-f', dir]);
       expect(blocked.code).toBe(1);
       expect(blocked.stdout).toContain(
-        'shop/nginx: will not run: spec.provider: provider nginx is not supported by Serin yet',
+        'shop/provider-typo: will not run: spec.provider: expected one of apisix',
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
