@@ -99,14 +99,16 @@ export function userIngress(canary: Canary, live: Lookup): KubeObject {
 }
 
 /**
- * The user's Ingress spec with every path whose backend is the apex Service passed to `edit`
- * (which returns the paths that replace it), as Flagger's routers rewrite it. Refuses an Ingress
- * with no such path, naming it, as Flagger does.
+ * The user's Ingress spec with every path whose backend is the apex Service replaced by
+ * `inPlace(path)` and, when `appended` is given, a copy `appended(path)` added at the end of that
+ * rule's paths, as Flagger's routers rewrite it. Refuses an Ingress with no such path, naming it,
+ * as Flagger does.
  */
 export function rewriteApexPaths(
   ingress: KubeObject,
   apex: string,
-  edit: (path: IngressPath) => IngressPath[],
+  inPlace: (path: IngressPath) => IngressPath,
+  appended?: (path: IngressPath) => IngressPath,
 ): Json {
   const spec = structuredClone(isRecord(ingress.spec) ? ingress.spec : {});
   const rules = Array.isArray(spec.rules) ? (spec.rules as IngressRule[]) : [];
@@ -115,7 +117,9 @@ export function rewriteApexPaths(
     throw new Error(`backend ${apex} not found in Ingress ${ingress.metadata.name}`);
   for (const rule of rules) {
     const paths = rule.http?.paths;
-    if (paths) rule.http = { ...rule.http, paths: paths.flatMap((p) => (isApex(p) ? edit(p) : [p])) };
+    if (!paths) continue;
+    const added = appended ? paths.filter(isApex).map(appended) : [];
+    rule.http = { ...rule.http, paths: [...paths.map((p) => (isApex(p) ? inPlace(p) : p)), ...added] };
   }
   return spec;
 }

@@ -130,7 +130,7 @@ function splitAnnotations(canary: Canary, plan: TrafficPlan): Record<string, str
 function render(canary: Canary, plan: TrafficPlan, live: Lookup) {
   const user = userIngress(canary, live);
   const names = serviceNames(canary);
-  const spec = rewriteApexPaths(user, names.apex, (path) => [withServiceName(path, names.canary)]);
+  const spec = rewriteApexPaths(user, names.apex, (path) => withServiceName(path, names.canary));
   const annotations = { ...baseAnnotations(user.metadata.annotations), ...splitAnnotations(canary, plan) };
   return [canaryIngress(canary, user, spec, annotations)];
 }

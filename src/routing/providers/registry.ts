@@ -9,6 +9,7 @@ import type { RoutingProviderId } from './ids.js';
 import { istioProvider } from './istio.js';
 import { kubernetesProvider } from './kubernetes.js';
 import { nginxProvider } from './nginx.js';
+import { skipperProvider } from './skipper.js';
 import type { RoutingProvider } from './types.js';
 
 export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
@@ -16,6 +17,7 @@ export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
   gatewayApiProvider,
   kubernetesProvider,
   nginxProvider,
+  skipperProvider,
 ];
 
 const byName = new Map<string, RoutingProvider>(
