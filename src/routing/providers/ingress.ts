@@ -17,16 +17,6 @@ export const INGRESS: ResourceType = {
   namespaced: true,
 };
 
-/**
- * Flagger marks every object it writes so Flux's kustomize and helm controllers leave them alone
- * (pkg/router/util.go): without them, a Flux-managed Ingress copied here would be reverted or
- * pruned by Flux.
- */
-export const FLUX_OPT_OUT: Readonly<Record<string, string>> = {
-  'kustomize.toolkit.fluxcd.io/reconcile': 'disabled',
-  'helm.toolkit.fluxcd.io/driftDetection': 'disabled',
-};
-
 /** kubectl's record of the user's last apply belongs to the user's object, never to a copy. */
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 

@@ -12,10 +12,10 @@
 import type { Canary } from '../../api/canary.js';
 import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.js';
 import { analysisOf, isHeaderRouted, serviceNames } from '../names.js';
+import { FLUX_ANNOTATIONS } from '../render/flux.js';
 import {
   canaryIngress,
   canaryIngressRef,
-  FLUX_OPT_OUT,
   ingressRefIssues,
   INGRESS,
   LAST_APPLIED,
@@ -95,7 +95,7 @@ function issues(spec: Readonly<Json>): CapabilityIssue[] {
 /** The user's annotations without any canary annotation or kubectl's record, as Flagger copies them. */
 function baseAnnotations(user: Record<string, string> | undefined): Record<string, string> {
   const kept = Object.entries(user ?? {}).filter(([k]) => !k.startsWith(CANARY) && k !== LAST_APPLIED);
-  return { ...Object.fromEntries(kept), ...FLUX_OPT_OUT, [CANARY]: 'true' };
+  return { ...Object.fromEntries(kept), ...FLUX_ANNOTATIONS, [CANARY]: 'true' };
 }
 
 /** The header and cookie annotations of the Canary's match (issues() allows one of each). */

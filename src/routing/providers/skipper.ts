@@ -10,10 +10,10 @@
  */
 import type { Canary } from '../../api/canary.js';
 import { serviceNames } from '../names.js';
+import { FLUX_ANNOTATIONS } from '../render/flux.js';
 import {
   canaryIngress,
   canaryIngressRef,
-  FLUX_OPT_OUT,
   ingressRefIssues,
   INGRESS,
   LAST_APPLIED,
@@ -60,7 +60,7 @@ function render(canary: Canary, plan: TrafficPlan, live: Lookup) {
   return [
     canaryIngress(canary, user, spec, {
       ...annotations,
-      ...FLUX_OPT_OUT,
+      ...FLUX_ANNOTATIONS,
       [BACKEND_WEIGHTS]: backendWeights({
         [names.primary]: plan.primaryWeight,
         [names.canary]: plan.canaryWeight,
