@@ -67,3 +67,35 @@ export function labelCauses(metadata: JsonObject): MetadataCause[] {
   }
   return causes;
 }
+
+/** kube-apiserver's limit on the total size of an object's annotations (keys and values). */
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+
+/**
+ * Annotation syntax as ValidateAnnotations checks it on every write: each key is a qualified name
+ * (checked lower-cased, so an upper-case prefix passes), and keys and values together hold at
+ * most 256 KiB.
+ */
+export function annotationCauses(metadata: JsonObject): MetadataCause[] {
+  const annotations = metadata.annotations;
+  if (!isObject(annotations)) return [];
+  const causes: MetadataCause[] = [];
+  let bytes = 0;
+  for (const [key, value] of Object.entries(annotations)) {
+    bytes += Buffer.byteLength(key) + (typeof value === 'string' ? Buffer.byteLength(value) : 0);
+    const problem = keyProblem(key.toLowerCase());
+    if (problem !== undefined)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: 'metadata.annotations',
+        message: `Invalid value: "${key}": ${problem}`,
+      });
+  }
+  if (bytes > ANNOTATIONS_MAX_BYTES)
+    causes.push({
+      reason: 'FieldValueInvalid',
+      field: 'metadata.annotations',
+      message: `Too long: must have at most ${String(ANNOTATIONS_MAX_BYTES)} bytes`,
+    });
+  return causes;
+}

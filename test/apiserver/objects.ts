@@ -14,7 +14,8 @@ import {
   type JsonValue,
 } from './json.js';
 import { builtinListTypes, schemaListTypes } from './list-types.js';
-import { labelCauses } from './metadata-validation.js';
+import { annotationCauses, labelCauses } from './metadata-validation.js';
+import { ingressCauses } from './ingress-validation.js';
 import { servicePortCauses } from './service-validation.js';
 import { recordUpdate, serverSideApply, type FieldScope } from './managed-fields.js';
 import {
@@ -80,6 +81,15 @@ function specPart(object: JsonObject): JsonObject {
  * The semantics of the apiserver on top of the store: validation, defaults, status subresource,
  * generation, resourceVersion preconditions, managedFields, finalizers, garbage collection and CRDs.
  */
+/** Validation kube-apiserver does on built-in kinds Serin writes, by `group/plural`. */
+const BUILTIN_VALIDATION: Record<
+  string,
+  (object: JsonObject) => { reason: string; field: string; message: string }[]
+> = {
+  '/services': servicePortCauses,
+  'networking.k8s.io/ingresses': ingressCauses,
+};
+
 export class ResourceService {
   private serviceIpCounter = 10;
   /** Called after every stored change; the deployment simulation listens here. */
@@ -111,7 +121,7 @@ export class ResourceService {
    * CEL rules (422 naming each field); `previous` is the stored object on an update.
    */
   private conform(ref: ResourceRef, object: JsonObject, previous?: JsonObject): JsonObject {
-    const badLabels = labelCauses(meta(object));
+    const badLabels = [...labelCauses(meta(object)), ...annotationCauses(meta(object))];
     if (badLabels.length > 0) {
       throw invalidFields(ref.type.kind, ref.type.group, stringField(meta(object), 'name') ?? '', badLabels);
     }
@@ -269,8 +279,10 @@ export class ResourceService {
 
   /** Validation kube-apiserver does on built-in kinds that Serin's writes can trip (Service ports). */
   private checkBuiltin(ref: ResourceRef, object: JsonObject): void {
-    if (ref.type.custom || typeKey(ref.type.group, ref.type.plural) !== '/services') return;
-    const causes = servicePortCauses(object);
+    if (ref.type.custom) return;
+    const check = BUILTIN_VALIDATION[typeKey(ref.type.group, ref.type.plural)];
+    if (!check) return;
+    const causes = check(object);
     if (causes.length > 0) {
       throw invalidFields(ref.type.kind, ref.type.group, stringField(meta(object), 'name') ?? '', causes);
     }

@@ -210,6 +210,19 @@ const BUILTINS: BuiltinSpec[] = [
       column('Replicas', '.status.currentReplicas', 'integer'),
     ],
   },
+  {
+    group: 'networking.k8s.io',
+    versions: ['v1'],
+    plural: 'ingresses',
+    kind: 'Ingress',
+    shortNames: ['ing'],
+    status: true,
+    columns: [
+      column('Class', '.spec.ingressClassName'),
+      column('Hosts', '.spec.rules[*].host'),
+      column('Address', '.status.loadBalancer.ingress[*].ip'),
+    ],
+  },
   { group: 'rbac.authorization.k8s.io', versions: ['v1'], plural: 'roles', kind: 'Role' },
   { group: 'rbac.authorization.k8s.io', versions: ['v1'], plural: 'rolebindings', kind: 'RoleBinding' },
   {

@@ -54,3 +54,84 @@ describe('serin route explain', () => {
     expect((await explain('--method', 'POST')).rule?.index).toBe(1);
   });
 });
+
+describe('serin generate for the ingress and no-mesh providers', () => {
+  const ingress = [
+    'apiVersion: networking.k8s.io/v1',
+    'kind: Ingress',
+    'metadata: {name: podinfo, namespace: test}',
+    'spec:',
+    '  rules:',
+    '  - host: app.example.com',
+    '    http:',
+    '      paths:',
+    '      - {path: /, pathType: Prefix, backend: {service: {name: podinfo, port: {number: 80}}}}',
+  ].join('\n');
+  const canary = (provider: string, analysis: string) =>
+    [
+      'apiVersion: flagger.app/v1beta1',
+      'kind: Canary',
+      'metadata: {name: podinfo, namespace: test}',
+      'spec:',
+      `  provider: ${provider}`,
+      '  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}',
+      '  ingressRef: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: podinfo}',
+      '  service: {port: 80, targetPort: 9898}',
+      `  analysis: ${analysis}`,
+    ].join('\n');
+
+  async function generate(yaml: string, ...args: string[]) {
+    const dir = mkdtempSync(join(tmpdir(), 'serin-generate-'));
+    onTestFinished(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    writeFileSync(join(dir, 'all.yaml'), yaml);
+    return runCommand([generateCommand], ['generate', '-f', join(dir, 'all.yaml'), ...args, '-o', 'json']);
+  }
+  type Listed = {
+    items: { kind: string; metadata: { name: string; annotations?: Record<string, string> } }[];
+  };
+
+  it('nginx: the canary Ingress read from the given Ingress, at the weight asked', async () => {
+    const r = await generate(
+      `${ingress}\n---\n${canary('nginx', '{interval: 1m, threshold: 5, stepWeight: 10}')}`,
+      '--weight',
+      '20',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const items = (JSON.parse(r.stdout) as Listed).items;
+    const canaryIngress = items.find((i) => i.kind === 'Ingress');
+    expect(canaryIngress?.metadata.name).toBe('podinfo-canary');
+    expect(canaryIngress?.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight']).toBe('20');
+  });
+
+  it('skipper: backend weights; without the Ingress, an error naming ingressRef', async () => {
+    const r = await generate(
+      `${ingress}\n---\n${canary('skipper', '{interval: 1m, threshold: 5, stepWeight: 10}')}`,
+      '--weight',
+      '10',
+    );
+    expect(r.code).toBe(0);
+    const items = (JSON.parse(r.stdout) as Listed).items;
+    expect(
+      items.find((i) => i.kind === 'Ingress')?.metadata.annotations?.['zalando.org/backend-weights'],
+    ).toBe('{"podinfo-canary":10,"podinfo-primary":90}');
+    const missing = await generate(canary('skipper', '{interval: 1m, threshold: 5, stepWeight: 10}'));
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('spec.ingressRef: Ingress podinfo not found');
+  });
+
+  it('kubernetes: Services only', async () => {
+    const r = await generate(
+      canary('kubernetes', '{interval: 1m, threshold: 5, iterations: 5}').replace(/ {2}ingressRef.*\n/, ''),
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as Listed).items.map((i) => `${i.kind}/${i.metadata.name}`)).toEqual([
+      'Service/podinfo',
+      'Service/podinfo-primary',
+      'Service/podinfo-canary',
+    ]);
+  });
+});

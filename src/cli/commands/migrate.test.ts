@@ -73,11 +73,11 @@ describe('serin migrate check', () => {
       expect(ok.stdout).toContain(
         `${join(dir, 'istio-ab-testing.yaml')}:27:25: shop/istio-ab-testing: differs: spec.analysis.match[2].headers.user-agent.suffix`,
       );
-      writeFileSync(join(dir, 'nginx.yaml'), readFileSync(join(corpus, 'nginx.yaml')));
+      writeFileSync(join(dir, 'provider-typo.yaml'), readFileSync(join(corpus, 'provider-typo.yaml')));
       const blocked = await runCommand([migrateCommand], ['migrate', 'check', '-f', dir]);
       expect(blocked.code).toBe(1);
       expect(blocked.stdout).toContain(
-        `${join(dir, 'nginx.yaml')}:10:3: shop/nginx: will not run: spec.provider: provider nginx is not supported by Serin yet`,
+        `${join(dir, 'provider-typo.yaml')}:10:3: shop/provider-typo: will not run: spec.provider: expected one of apisix`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -7,9 +7,18 @@ import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.
 import { gatewayApiProvider } from './gateway-api.js';
 import type { RoutingProviderId } from './ids.js';
 import { istioProvider } from './istio.js';
+import { kubernetesProvider } from './kubernetes.js';
+import { nginxProvider } from './nginx.js';
+import { skipperProvider } from './skipper.js';
 import type { RoutingProvider } from './types.js';
 
-export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [istioProvider, gatewayApiProvider];
+export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
+  istioProvider,
+  gatewayApiProvider,
+  kubernetesProvider,
+  nginxProvider,
+  skipperProvider,
+];
 
 const byName = new Map<string, RoutingProvider>(
   ROUTING_PROVIDERS.flatMap((p) => p.names.map((name) => [name, p] as const)),
