@@ -3,7 +3,15 @@
  * them as flag choices without loading the providers. registry.test.ts keeps it equal to the
  * registry.
  */
-export const ROUTING_PROVIDER_IDS = ['istio', 'gateway-api'] as const;
+export const ROUTING_PROVIDER_IDS = [
+  'istio',
+  'gateway-api',
+  'linkerd',
+  'osm',
+  'smi-v1alpha1',
+  'smi-v1alpha2',
+  'smi-v1alpha3',
+] as const;
 
 export type RoutingProviderId = (typeof ROUTING_PROVIDER_IDS)[number];
 

@@ -7,9 +7,23 @@ import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.
 import { gatewayApiProvider } from './gateway-api.js';
 import type { RoutingProviderId } from './ids.js';
 import { istioProvider } from './istio.js';
+import { linkerdProvider } from './linkerd.js';
+import { osmProvider } from './osm.js';
+import { smiV1alpha1Provider } from './smi-v1alpha1.js';
+import { smiV1alpha2Provider } from './smi-v1alpha2.js';
+import { smiV1alpha3Provider } from './smi-v1alpha3.js';
 import type { RoutingProvider } from './types.js';
 
-export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [istioProvider, gatewayApiProvider];
+export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
+  istioProvider,
+  gatewayApiProvider,
+  // SMI TrafficSplit: linkerd, osm, smi:v1alpha1..3
+  linkerdProvider,
+  osmProvider,
+  smiV1alpha1Provider,
+  smiV1alpha2Provider,
+  smiV1alpha3Provider,
+];
 
 const byName = new Map<string, RoutingProvider>(
   ROUTING_PROVIDERS.flatMap((p) => p.names.map((name) => [name, p] as const)),
