@@ -11,6 +11,7 @@ export const ROUTING_PROVIDER_IDS = [
   'smi-v1alpha1',
   'smi-v1alpha2',
   'smi-v1alpha3',
+  'contour',
 ] as const;
 
 export type RoutingProviderId = (typeof ROUTING_PROVIDER_IDS)[number];

@@ -4,6 +4,7 @@
  * `--provider`, `istio` otherwise).
  */
 import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.js';
+import { contourProvider } from './contour.js';
 import { gatewayApiProvider } from './gateway-api.js';
 import type { RoutingProviderId } from './ids.js';
 import { istioProvider } from './istio.js';
@@ -23,6 +24,7 @@ export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
   smiV1alpha1Provider,
   smiV1alpha2Provider,
   smiV1alpha3Provider,
+  contourProvider,
 ];
 
 const byName = new Map<string, RoutingProvider>(
