@@ -8,6 +8,7 @@ import type { JsonObject } from './json.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
 import { smiCrds } from './smi-crd.js';
 import { contourCrds } from './contour-crd.js';
+import { glooCrds } from './gloo-crd.js';
 
 interface CrdSpec {
   group: string;
@@ -141,6 +142,7 @@ export function routingCrds(): JsonObject[] {
     }),
     ...smiCrds(),
     ...contourCrds(),
+    ...glooCrds(),
   ];
 }
 

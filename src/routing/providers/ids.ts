@@ -12,6 +12,7 @@ export const ROUTING_PROVIDER_IDS = [
   'smi-v1alpha2',
   'smi-v1alpha3',
   'contour',
+  'gloo',
 ] as const;
 
 export type RoutingProviderId = (typeof ROUTING_PROVIDER_IDS)[number];

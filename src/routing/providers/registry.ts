@@ -6,6 +6,7 @@
 import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.js';
 import { contourProvider } from './contour.js';
 import { gatewayApiProvider } from './gateway-api.js';
+import { glooProvider } from './gloo.js';
 import type { RoutingProviderId } from './ids.js';
 import { istioProvider } from './istio.js';
 import { linkerdProvider } from './linkerd.js';
@@ -25,6 +26,7 @@ export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
   smiV1alpha2Provider,
   smiV1alpha3Provider,
   contourProvider,
+  glooProvider,
 ];
 
 const byName = new Map<string, RoutingProvider>(
