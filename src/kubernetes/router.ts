@@ -134,11 +134,16 @@ export class KubernetesRouter implements RouterPort {
   private async fetch(canary: Canary, refs: readonly ObjectRef[]): Promise<Lookup> {
     const ns = canaryNamespace(canary);
     const found = await Promise.all(
-      refs.map(async (ref) => ({ ref, object: await this.client.get(ref.resource, ns, ref.name) })),
+      refs.map(async (ref) => ({
+        ref,
+        object: await this.client.get(ref.resource, ref.namespace ?? ns, ref.name),
+      })),
     );
-    return (resource, name) =>
-      found.find((f) => f.ref.resource === resource && f.ref.name === name)?.object as
-        RenderedObject | undefined;
+    return (resource, name, namespace) =>
+      found.find(
+        (f) =>
+          f.ref.resource === resource && f.ref.name === name && (f.ref.namespace ?? ns) === (namespace ?? ns),
+      )?.object as RenderedObject | undefined;
   }
 
   async getRoutes(canary: Canary): Promise<Routes> {

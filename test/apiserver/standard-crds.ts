@@ -7,6 +7,9 @@ import { httpRouteSchemas } from './gateway-api-crd.js';
 import type { JsonObject } from './json.js';
 import { kedaScaledObjectCrd } from './keda-crd.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
+import { smiCrds } from './smi-crd.js';
+import { contourCrds } from './contour-crd.js';
+import { glooCrds } from './gloo-crd.js';
 
 interface CrdSpec {
   group: string;
@@ -138,6 +141,9 @@ export function routingCrds(): JsonObject[] {
       categories: ['gateway-api'],
       columns: [{ name: 'Class', type: 'string', jsonPath: '.spec.gatewayClassName' }, AGE],
     }),
+    ...smiCrds(),
+    ...contourCrds(),
+    ...glooCrds(),
   ];
 }
 

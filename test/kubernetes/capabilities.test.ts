@@ -43,20 +43,26 @@ const supported = (c: KubeObject | undefined) =>
 describe('a Canary Serin does not run', { timeout: 150_000 }, () => {
   it('gets Supported=False naming the field, a Warning Event, status 2, and no objects', async () => {
     await client.create(Resources.deployment, deployment(ns, 'mesh'));
-    const flagger = { ...canary(ns, 'mesh', { provider: 'linkerd' }), apiVersion: 'flagger.app/v1beta1' };
+    // Mirroring on a TrafficSplit mesh: a feature its provider cannot express (Istio can).
+    const flagger = {
+      ...canary(ns, 'mesh', { provider: 'linkerd' }, { iterations: 2, mirror: true }),
+      apiVersion: 'flagger.app/v1beta1',
+    };
     await client.create(Resources.flaggerCanary, flagger);
     const condition = await waitFor('a Supported=False condition', async () => {
       const c = supported(await client.get(Resources.flaggerCanary, ns, 'mesh'));
       return c?.status === 'False' ? c : undefined;
     });
     expect(condition).toMatchObject({ reason: 'NotSupported' });
-    expect(condition.message).toContain('spec.provider: provider linkerd is not supported by Serin yet');
+    expect(condition.message).toContain(
+      'spec.analysis.mirror: mirroring traffic to the canary: the linkerd provider cannot express it',
+    );
     const event = await waitFor('an UnsupportedCanary event', async () => {
       const events = await client.list(Resources.event, ns);
       return events.items.find((e) => e.reason === 'UnsupportedCanary');
     });
     expect(event).toMatchObject({ type: 'Warning' });
-    expect(String(event.message)).toContain('spec.provider');
+    expect(String(event.message)).toContain('spec.analysis.mirror');
     const metrics = await (await fetch(`${controller.metricsUrl!}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`serin_canary_status\\{name="mesh",namespace="${ns}"\\} 2`));
     expect(metrics).toMatch(new RegExp(`serin_canary_supported\\{name="mesh",namespace="${ns}"\\} 0`));

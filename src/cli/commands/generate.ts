@@ -111,8 +111,11 @@ function generateForCanary(opts: GenerateOptions): void {
       ? { target: target.raw as unknown as TargetWorkload & { apiVersion: string; kind: string } }
       : {}),
     ...(userVs ? { userVirtualService: userVs.raw as unknown as VirtualService } : {}),
-    // The user's objects a provider reads (nginx's Ingress, …): any given in the Canary's namespace.
-    inputs: set.manifests.filter(sameNs).map((m) => m.raw as unknown as RenderedObject),
+    // The user's objects a provider reads (Gloo's upstreamRef Upstream, ...), from the same files.
+    // The Canary's namespace first: a lookup without a namespace finds the user's object there.
+    inputs: [...set.manifests.filter(sameNs), ...set.manifests.filter((m) => !sameNs(m))].map(
+      (m) => m.raw as unknown as RenderedObject,
+    ),
   });
   print(objects, format);
 }

@@ -3,7 +3,20 @@
  * them as flag choices without loading the providers. registry.test.ts keeps it equal to the
  * registry.
  */
-export const ROUTING_PROVIDER_IDS = ['istio', 'gateway-api', 'kubernetes', 'nginx', 'skipper'] as const;
+export const ROUTING_PROVIDER_IDS = [
+  'istio',
+  'gateway-api',
+  'linkerd',
+  'osm',
+  'smi-v1alpha1',
+  'smi-v1alpha2',
+  'smi-v1alpha3',
+  'contour',
+  'gloo',
+  'kubernetes',
+  'nginx',
+  'skipper',
+] as const;
 
 export type RoutingProviderId = (typeof ROUTING_PROVIDER_IDS)[number];
 

@@ -4,12 +4,19 @@
  * `--provider`, `istio` otherwise).
  */
 import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.js';
+import { contourProvider } from './contour.js';
 import { gatewayApiProvider } from './gateway-api.js';
+import { glooProvider } from './gloo.js';
 import type { RoutingProviderId } from './ids.js';
 import { istioProvider } from './istio.js';
 import { kubernetesProvider } from './kubernetes.js';
 import { nginxProvider } from './nginx.js';
 import { skipperProvider } from './skipper.js';
+import { linkerdProvider } from './linkerd.js';
+import { osmProvider } from './osm.js';
+import { smiV1alpha1Provider } from './smi-v1alpha1.js';
+import { smiV1alpha2Provider } from './smi-v1alpha2.js';
+import { smiV1alpha3Provider } from './smi-v1alpha3.js';
 import type { RoutingProvider } from './types.js';
 
 export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
@@ -18,6 +25,14 @@ export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
   kubernetesProvider,
   nginxProvider,
   skipperProvider,
+  // SMI TrafficSplit: linkerd, osm, smi:v1alpha1..3
+  linkerdProvider,
+  osmProvider,
+  smiV1alpha1Provider,
+  smiV1alpha2Provider,
+  smiV1alpha3Provider,
+  contourProvider,
+  glooProvider,
 ];
 
 const byName = new Map<string, RoutingProvider>(

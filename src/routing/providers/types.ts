@@ -17,14 +17,16 @@ import type { TrafficPlan } from '../render/plan.js';
 
 export type { ResourceType, KubeObject, TrafficPlan, Routes, CapabilityIssue };
 
-/** An object a provider reads or writes, in the Canary's namespace. */
+/** An object a provider reads or writes, in the Canary's namespace unless `namespace` says otherwise. */
 export interface ObjectRef {
   resource: ResourceType;
   name: string;
+  /** Another namespace, for a user object a Canary may name across namespaces (Gloo's upstreamRef). */
+  namespace?: string;
 }
 
 /** The live object for a reference (undefined when it does not exist, or offline). */
-export type Lookup = (resource: ResourceType, name: string) => KubeObject | undefined;
+export type Lookup = (resource: ResourceType, name: string, namespace?: string) => KubeObject | undefined;
 
 /** What the provider's controller can express; capability checks refuse the rest, naming the field. */
 export interface ProviderFeatures {

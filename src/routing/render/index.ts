@@ -40,15 +40,21 @@ export function providerOf(canary: Pick<Canary, 'spec'>): RoutingProviderId {
   return provider;
 }
 
-function lookupIn(options: RenderOptions): Lookup {
+/** The user's objects, then what is rendered before the provider's (the Services), as a cluster holds them. */
+function lookupIn(options: RenderOptions, rendered: readonly KubeObject[]): Lookup {
   const objects = [
     ...(options.inputs ?? []),
     ...(options.userVirtualService ? [options.userVirtualService as unknown as KubeObject] : []),
+    ...rendered,
   ];
   const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
-  return (resource, name) =>
+  return (resource, name, namespace) =>
     objects.find(
-      (o) => o.kind === resource.kind && o.metadata.name === name && groupOf(o.apiVersion) === resource.group,
+      (o) =>
+        o.kind === resource.kind &&
+        o.metadata.name === name &&
+        groupOf(o.apiVersion) === resource.group &&
+        (namespace === undefined || o.metadata.namespace === undefined || o.metadata.namespace === namespace),
     );
 }
 
@@ -65,6 +71,6 @@ export function renderCanaryObjects(canary: Canary, options: RenderOptions): Kub
     ? renderServiceTargetCopies(canary, options.target)
     : [...renderServices(canary, options.target)];
   if (options.target && !serviceTarget) objects.push(renderPrimaryWorkload(canary, options.target));
-  objects.push(...provider.render(canary, options.plan, lookupIn(options)));
+  objects.push(...provider.render(canary, options.plan, lookupIn(options, objects)));
   return objects;
 }
