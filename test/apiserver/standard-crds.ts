@@ -6,6 +6,7 @@ import {
 import { httpRouteSchemas } from './gateway-api-crd.js';
 import type { JsonObject } from './json.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
+import { traefikCrds } from './traefik-crd.js';
 
 interface CrdSpec {
   group: string;
@@ -137,6 +138,7 @@ export function routingCrds(): JsonObject[] {
       categories: ['gateway-api'],
       columns: [{ name: 'Class', type: 'string', jsonPath: '.spec.gatewayClassName' }, AGE],
     }),
+    ...traefikCrds(),
   ];
 }
 

@@ -3,7 +3,7 @@
  * them as flag choices without loading the providers. registry.test.ts keeps it equal to the
  * registry.
  */
-export const ROUTING_PROVIDER_IDS = ['istio', 'gateway-api'] as const;
+export const ROUTING_PROVIDER_IDS = ['istio', 'gateway-api', 'traefik'] as const;
 
 export type RoutingProviderId = (typeof ROUTING_PROVIDER_IDS)[number];
 

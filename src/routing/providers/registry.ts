@@ -7,9 +7,14 @@ import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.
 import { gatewayApiProvider } from './gateway-api.js';
 import type { RoutingProviderId } from './ids.js';
 import { istioProvider } from './istio.js';
+import { traefikProvider } from './traefik.js';
 import type { RoutingProvider } from './types.js';
 
-export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [istioProvider, gatewayApiProvider];
+export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
+  istioProvider,
+  gatewayApiProvider,
+  traefikProvider,
+];
 
 const byName = new Map<string, RoutingProvider>(
   ROUTING_PROVIDERS.flatMap((p) => p.names.map((name) => [name, p] as const)),
