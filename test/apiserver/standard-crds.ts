@@ -7,6 +7,7 @@ import { httpRouteSchemas } from './gateway-api-crd.js';
 import type { JsonObject } from './json.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
 import { traefikCrds } from './traefik-crd.js';
+import { apisixCrds } from './apisix-crd.js';
 
 interface CrdSpec {
   group: string;
@@ -139,6 +140,7 @@ export function routingCrds(): JsonObject[] {
       columns: [{ name: 'Class', type: 'string', jsonPath: '.spec.gatewayClassName' }, AGE],
     }),
     ...traefikCrds(),
+    ...apisixCrds(),
   ];
 }
 

@@ -7,7 +7,7 @@ import type { VirtualService } from '../../routing/istio/types.js';
 import { readManifests, type Manifest } from '../../routing/manifests.js';
 import { analysisOf, serviceNames } from '../../routing/names.js';
 import { renderCanaryObjects, providerOf, type RoutingProvider } from '../../routing/render/index.js';
-import type { TargetWorkload } from '../../routing/render/kubernetes.js';
+import type { KubeObject, TargetWorkload } from '../../routing/render/kubernetes.js';
 import { planForPhase, type TrafficPlan } from '../../routing/render/plan.js';
 import { parseMatchFlag, renderSplit } from '../../routing/render/split.js';
 import { ExitCode, UsageError } from '../program.js';
@@ -111,6 +111,10 @@ function generateForCanary(opts: GenerateOptions): void {
       ? { target: target.raw as unknown as TargetWorkload & { apiVersion: string; kind: string } }
       : {}),
     ...(userVs ? { userVirtualService: userVs.raw as unknown as VirtualService } : {}),
+    // The user's objects a provider reads (an ApisixRoute named by spec.routeRef, ...).
+    inputs: set.manifests
+      .filter((m) => m.kind !== 'Canary' && sameNs(m))
+      .map((m) => m.raw as unknown as KubeObject),
   });
   print(objects, format);
 }

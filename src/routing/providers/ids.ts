@@ -3,7 +3,14 @@
  * them as flag choices without loading the providers. registry.test.ts keeps it equal to the
  * registry.
  */
-export const ROUTING_PROVIDER_IDS = ['istio', 'gateway-api', 'traefik'] as const;
+// One id a line, so providers added side by side merge cleanly.
+// prettier-ignore
+export const ROUTING_PROVIDER_IDS = [
+  'istio',
+  'gateway-api',
+  'traefik',
+  'apisix',
+] as const;
 
 export type RoutingProviderId = (typeof ROUTING_PROVIDER_IDS)[number];
 

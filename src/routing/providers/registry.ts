@@ -4,6 +4,7 @@
  * `--provider`, `istio` otherwise).
  */
 import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.js';
+import { apisixProvider } from './apisix.js';
 import { gatewayApiProvider } from './gateway-api.js';
 import type { RoutingProviderId } from './ids.js';
 import { istioProvider } from './istio.js';
@@ -14,6 +15,7 @@ export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
   istioProvider,
   gatewayApiProvider,
   traefikProvider,
+  apisixProvider,
 ];
 
 const byName = new Map<string, RoutingProvider>(
