@@ -8,6 +8,7 @@ import type { JsonObject } from './json.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
 import { traefikCrds } from './traefik-crd.js';
 import { apisixCrds } from './apisix-crd.js';
+import { kumaCrds } from './kuma-crd.js';
 
 interface CrdSpec {
   group: string;
@@ -141,6 +142,7 @@ export function routingCrds(): JsonObject[] {
     }),
     ...traefikCrds(),
     ...apisixCrds(),
+    ...kumaCrds(),
   ];
 }
 

@@ -101,7 +101,6 @@ describe('serin validate on Flagger documents', () => {
       'spec.service.trafficPolicy.tls.mode: expected one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL, got "STRICT"',
     ],
     ['daemonset', 'spec.targetRef.kind: target kind DaemonSet is not supported by Serin yet'],
-    ['kuma', 'spec.provider: provider kuma is not supported by Serin yet'],
     ['knative', 'spec.provider: provider knative is not supported by Serin yet'],
     [
       'keda-scaled-object',

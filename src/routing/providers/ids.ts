@@ -10,6 +10,7 @@ export const ROUTING_PROVIDER_IDS = [
   'gateway-api',
   'traefik',
   'apisix',
+  'kuma',
 ] as const;
 
 export type RoutingProviderId = (typeof ROUTING_PROVIDER_IDS)[number];

@@ -8,6 +8,7 @@ import { apisixProvider } from './apisix.js';
 import { gatewayApiProvider } from './gateway-api.js';
 import type { RoutingProviderId } from './ids.js';
 import { istioProvider } from './istio.js';
+import { kumaProvider } from './kuma.js';
 import { traefikProvider } from './traefik.js';
 import type { RoutingProvider } from './types.js';
 
@@ -16,6 +17,7 @@ export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
   gatewayApiProvider,
   traefikProvider,
   apisixProvider,
+  kumaProvider,
 ];
 
 const byName = new Map<string, RoutingProvider>(
