@@ -175,7 +175,9 @@ describe('apisix: refusals name the field', () => {
 describe('apisix: serin generate', () => {
   it('prints the canary route for a Canary beside its ApisixRoute, exit 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'serin-apisix-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    onTestFinished(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
     const corpus = readFileSync(
       join(import.meta.dirname, '../../../test/fixtures/flagger/apisix.yaml'),
       'utf8',
