@@ -10,6 +10,9 @@ import { crdSchemaFromModel } from './model-crd-schemas.js';
 import { smiCrds } from './smi-crd.js';
 import { contourCrds } from './contour-crd.js';
 import { glooCrds } from './gloo-crd.js';
+import { traefikCrds } from './traefik-crd.js';
+import { apisixCrds } from './apisix-crd.js';
+import { kumaCrds } from './kuma-crd.js';
 
 interface CrdSpec {
   group: string;
@@ -144,6 +147,9 @@ export function routingCrds(): JsonObject[] {
     ...smiCrds(),
     ...contourCrds(),
     ...glooCrds(),
+    ...traefikCrds(),
+    ...apisixCrds(),
+    ...kumaCrds(),
   ];
 }
 

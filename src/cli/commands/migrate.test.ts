@@ -115,7 +115,7 @@ describe('serin validate on Flagger documents', () => {
       'bad-tls-mode',
       'spec.service.trafficPolicy.tls.mode: expected one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL, got "STRICT"',
     ],
-    ['kuma', 'spec.provider: provider kuma is not supported by Serin yet'],
+    ['appmesh-v1beta2', 'spec.provider: provider appmesh:v1beta2 is not supported by Serin yet'],
     ['knative', 'spec.provider: provider knative is not supported by Serin yet'],
     ['no-provider-gateway-refs', 'spec.provider: not set, but spec.service.gatewayRefs is'],
   ])('%s exits 1 naming the field', async (name, message) => {

@@ -3,9 +3,14 @@
  * them as flag choices without loading the providers. registry.test.ts keeps it equal to the
  * registry.
  */
+// One id a line, so providers added side by side merge cleanly.
+// prettier-ignore
 export const ROUTING_PROVIDER_IDS = [
   'istio',
   'gateway-api',
+  'traefik',
+  'apisix',
+  'kuma',
   'linkerd',
   'osm',
   'smi-v1alpha1',

@@ -5,6 +5,7 @@
  */
 import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.js';
 import { contourProvider } from './contour.js';
+import { apisixProvider } from './apisix.js';
 import { gatewayApiProvider } from './gateway-api.js';
 import { glooProvider } from './gloo.js';
 import type { RoutingProviderId } from './ids.js';
@@ -17,6 +18,8 @@ import { osmProvider } from './osm.js';
 import { smiV1alpha1Provider } from './smi-v1alpha1.js';
 import { smiV1alpha2Provider } from './smi-v1alpha2.js';
 import { smiV1alpha3Provider } from './smi-v1alpha3.js';
+import { kumaProvider } from './kuma.js';
+import { traefikProvider } from './traefik.js';
 import type { RoutingProvider } from './types.js';
 
 export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
@@ -33,6 +36,9 @@ export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
   smiV1alpha3Provider,
   contourProvider,
   glooProvider,
+  traefikProvider,
+  apisixProvider,
+  kumaProvider,
 ];
 
 const byName = new Map<string, RoutingProvider>(
