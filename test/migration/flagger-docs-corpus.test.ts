@@ -20,7 +20,11 @@ import { validateCommand } from '../../src/cli/definitions/validate.js';
 const corpus = join(import.meta.dirname, '..', 'fixtures', 'flagger-docs-corpus');
 
 /** `renders`: the routing object `generate` prints; `refused`: the fields (or flag) it is refused at. */
-type Generated = { renders: 'VirtualService' | 'HTTPRoute' } | { refused: string[] };
+type Generated =
+  | { renders: string }
+  | { refused: string[] }
+  /** Renders once the user's object this field names is given beside the Canary (an Ingress, …). */
+  | { needs: string };
 interface Expectation {
   /** Error paths of `serin validate` (none: valid; warnings are not listed). */
   validate: string[];
@@ -40,21 +44,23 @@ const refused = (validate: string[], generate = validate): Expectation => ({
   validate,
   generate: { refused: generate },
 });
-/** No spec.provider, and a mesh provider Serin's --provider cannot be (validate checks it as Istio). */
-const meshNotSupported: Expectation = { validate: [], generate: { refused: ['--provider'] } };
+/** Valid, and `generate` prints this provider object (and the Services). */
+const renders = (kind: string): Expectation => ({ validate: [], generate: { renders: kind } });
+/** Valid; `generate` names the reference whose object (the user's Ingress, route, Upstream) is not in the file. */
+const needsInput = (field: string): Expectation => ({ validate: [], generate: { needs: field } });
 
 const EXPECTED: Record<string, Expectation> = {
-  'e2e-apisix-test-canary': refused(['spec.provider']),
-  'e2e-contour-test-canary-1': refused(['spec.provider']),
-  'e2e-contour-test-canary-2': refused(['spec.provider']),
-  'e2e-contour-test-canary-3': refused(['spec.provider']),
+  'e2e-apisix-test-canary': needsInput('spec.routeRef'),
+  'e2e-contour-test-canary-1': renders('HTTPProxy'),
+  'e2e-contour-test-canary-2': renders('HTTPProxy'),
+  'e2e-contour-test-canary-3': renders('HTTPProxy'),
   'e2e-gatewayapi-test-ab': gatewayFromMesh,
   'e2e-gatewayapi-test-bg': gatewayFromMesh,
   'e2e-gatewayapi-test-canary-1': gatewayFromMesh,
   'e2e-gatewayapi-test-canary-2': gatewayFromMesh,
   'e2e-gatewayapi-test-session-affinity': gatewayFromMesh,
-  'e2e-gloo-test-canary-1': refused(['spec.provider']),
-  'e2e-gloo-test-canary-2': refused(['spec.provider']),
+  'e2e-gloo-test-canary-1': needsInput('spec.upstreamRef'),
+  'e2e-gloo-test-canary-2': renders('RouteTable'),
   'e2e-istio-test-canary-1': istio(),
   'e2e-istio-test-canary-2': istio(),
   'e2e-istio-test-canary-3': istio(),
@@ -63,45 +69,49 @@ const EXPECTED: Record<string, Expectation> = {
   'e2e-istio-test-delegation': istio(),
   'e2e-istio-test-session-affinity': istio(),
   'e2e-istio-test-skip-analysis': istio(),
-  'e2e-keda-test-scaledobject': refused(['spec.provider', 'spec.autoscalerRef.kind']),
-  'e2e-knative-test-canary-1': refused(['spec.service', 'spec.provider', 'spec.targetRef.kind']),
-  'e2e-knative-test-canary-2': refused(['spec.service', 'spec.provider', 'spec.targetRef.kind']),
-  'e2e-kubernetes-test-daemonset-1': refused(['spec.provider', 'spec.targetRef.kind']),
-  'e2e-kubernetes-test-daemonset-2': refused(['spec.provider', 'spec.targetRef.kind']),
-  'e2e-kubernetes-test-deployment': refused(['spec.provider']),
-  'e2e-kubernetes-test-hpa': refused(['spec.provider']),
-  'e2e-kuma-test-canary-1': meshNotSupported,
-  'e2e-kuma-test-canary-2': meshNotSupported,
+  'e2e-keda-test-scaledobject': renders('Service'),
+  'e2e-knative-test-canary-1': refused(['spec.service', 'spec.provider', 'spec.targetRef.apiVersion']),
+  'e2e-knative-test-canary-2': refused(['spec.service', 'spec.provider', 'spec.targetRef.apiVersion']),
+  'e2e-kubernetes-test-daemonset-1': renders('Service'),
+  'e2e-kubernetes-test-daemonset-2': renders('Service'),
+  'e2e-kubernetes-test-deployment': renders('Service'),
+  'e2e-kubernetes-test-hpa': renders('Service'),
+  'e2e-kuma-test-canary-1': renders('TrafficRoute'),
+  'e2e-kuma-test-canary-2': renders('TrafficRoute'),
   'e2e-linkerd-test-canary-1': gatewayFromMesh,
   'e2e-linkerd-test-canary-2': gatewayFromMesh,
   'e2e-linkerd-test-canary-3': gatewayFromMesh,
   'e2e-linkerd-test-steps': gatewayFromMesh,
-  'e2e-nginx-test-canary-1': meshNotSupported,
-  'e2e-nginx-test-canary-2': meshNotSupported,
-  'e2e-nginx-test-lifecycle-1': meshNotSupported,
-  'e2e-nginx-test-lifecycle-2': meshNotSupported,
-  'e2e-skipper-test-canary': refused(['spec.provider']),
-  'e2e-traefik-test-canary': refused(['spec.provider']),
-  'tutorial-apisix-progressive-delivery': refused(['spec.provider']),
-  'tutorial-contour-progressive-delivery': meshNotSupported,
+  'e2e-nginx-test-canary-1': needsInput('spec.ingressRef'),
+  'e2e-nginx-test-canary-2': needsInput('spec.ingressRef'),
+  'e2e-nginx-test-lifecycle-1': needsInput('spec.ingressRef'),
+  'e2e-nginx-test-lifecycle-2': needsInput('spec.ingressRef'),
+  'e2e-skipper-test-canary': needsInput('spec.ingressRef'),
+  'e2e-traefik-test-canary': renders('TraefikService'),
+  'tutorial-apisix-progressive-delivery': needsInput('spec.routeRef'),
+  'tutorial-contour-progressive-delivery': renders('HTTPProxy'),
   'tutorial-gatewayapi-progressive-delivery-1': gatewayFromMesh,
   'tutorial-gatewayapi-progressive-delivery-2': gatewayFromMesh,
   'tutorial-gatewayapi-progressive-delivery-3': gatewayFromMesh,
   'tutorial-gatewayapi-progressive-delivery-4': gatewayFromMesh,
-  'tutorial-gloo-progressive-delivery': refused(['spec.provider']),
+  'tutorial-gloo-progressive-delivery': renders('RouteTable'),
   'tutorial-istio-ab-testing': istio(),
   'tutorial-istio-progressive-delivery-1': istio(),
   'tutorial-istio-progressive-delivery-2': istio(),
-  'tutorial-keda-scaledobject': refused(['spec.provider', 'spec.autoscalerRef.kind']),
-  'tutorial-knative-progressive-delivery': refused(['spec.service', 'spec.provider', 'spec.targetRef.kind']),
-  'tutorial-kubernetes-blue-green': refused(['spec.provider']),
-  'tutorial-kuma-progressive-delivery': meshNotSupported,
+  'tutorial-keda-scaledobject': renders('Service'),
+  'tutorial-knative-progressive-delivery': refused([
+    'spec.service',
+    'spec.provider',
+    'spec.targetRef.apiVersion',
+  ]),
+  'tutorial-kubernetes-blue-green': renders('Service'),
+  'tutorial-kuma-progressive-delivery': renders('TrafficRoute'),
   'tutorial-linkerd-progressive-delivery-1': gatewayFromMesh,
-  'tutorial-linkerd-progressive-delivery-2': refused(['spec.provider']),
-  'tutorial-nginx-progressive-delivery': refused(['spec.provider']),
-  'tutorial-prometheus-operator': refused(['spec.provider']),
-  'tutorial-skipper-progressive-delivery': refused(['spec.provider']),
-  'tutorial-traefik-progressive-delivery': refused(['spec.provider']),
+  'tutorial-linkerd-progressive-delivery-2': refused(['spec.ingressRef.apiVersion']),
+  'tutorial-nginx-progressive-delivery': needsInput('spec.ingressRef'),
+  'tutorial-prometheus-operator': renders('Service'),
+  'tutorial-skipper-progressive-delivery': needsInput('spec.ingressRef'),
+  'tutorial-traefik-progressive-delivery': renders('TraefikService'),
 };
 
 interface Fixture {
@@ -173,6 +183,13 @@ describe(`Flagger's docs and e2e Canaries: ${String(all.length)} (${countByProvi
       const kinds = generated.stdout.match(/^kind: \S+$/gm) ?? [];
       expect(kinds).toContain(`kind: ${expected.generate.renders}`);
       expect(kinds).toContain('kind: Service');
+      return;
+    }
+    if ('needs' in expected.generate) {
+      expect(generated.code).toBe(1);
+      expect(generated.stderr).toContain(expected.generate.needs);
+      expect(generated.stderr).toContain('not found');
+      expect(generated.stdout).toBe('');
       return;
     }
     const paths = expected.generate.refused;
