@@ -67,7 +67,40 @@ export async function applyApexService(
       (r) => r.kind === 'Canary' && r.uid === canary.metadata.uid,
     );
   const svc = rendered(canary, sel, name, target);
+  if (existing && !owned) await dropCollidingPorts(client, existing, svc);
   await client.applyIfChanged(Resources.service, owned ? svc : unowned(svc));
+}
+
+type Port = { name?: unknown; port?: unknown; protocol?: unknown };
+const portsOf = (svc: KubeObject): Port[] => {
+  const ports = (svc.spec as Json | undefined)?.ports;
+  return Array.isArray(ports) ? (ports as Port[]) : [];
+};
+const portKey = (p: Port) => `${String(p.port)}/${typeof p.protocol === 'string' ? p.protocol : 'TCP'}`;
+
+/**
+ * A Service the user wrote keeps its ports under server-side apply, keyed by port and protocol.
+ * When one of them has the name of a port Serin renders on another number (the user's `http` on
+ * 9898, Serin's `http` on `service.port` 80, as in Flagger's own e2e manifests), the merged list
+ * would hold the name twice, which the API server refuses. Flagger replaces the ports of such a
+ * Service with its own; Serin removes only the colliding ones, so ports the user added under
+ * other names stay.
+ */
+async function dropCollidingPorts(
+  client: KubeClient,
+  existing: KubeObject,
+  desired: KubeObject,
+): Promise<void> {
+  const wanted = portsOf(desired);
+  const names = new Map(wanted.map((p) => [p.name, portKey(p)]));
+  const kept = portsOf(existing).filter((p) => {
+    const key = names.get(p.name);
+    return key === undefined || key === portKey(p);
+  });
+  if (kept.length === portsOf(existing).length) return;
+  const next = structuredClone(existing);
+  (next.spec as Json).ports = kept.length > 0 ? kept : wanted;
+  await client.replace(Resources.service, next);
 }
 
 /** On revert: the apex Service selects the target's pods again (if it outlives the Canary). */

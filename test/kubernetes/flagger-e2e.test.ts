@@ -98,14 +98,12 @@ interface HpaSpec {
 }
 
 /**
- * Skipped on a measured defect, not on the provider: initialisation fails on every retry with
- * `Service "podinfo-svc" is invalid: spec.ports[1].name: Duplicate value: "http"`. The user's
- * podinfo-svc (kubectl-applied, port 9898 named http) is taken over by server-side apply, which
- * keeps kubectl's port beside Serin's port 80 named http (ports are keyed by port and protocol),
- * where Flagger replaces the ports. A real kube-apiserver rejects it the same way. The fix belongs
- * to the apex Service write (src/kubernetes/services.ts); this case then runs unchanged.
+ * Flagger's HPA case: the user's podinfo-svc (kubectl-applied, port 9898 named http) becomes the
+ * apex Service, on which Serin renders port 80 named http; the user's port of the same name is
+ * replaced (src/kubernetes/services.ts), as Flagger replaces the ports, or the API server would
+ * refuse the Service for a duplicate port name.
  */
-describe.skip("Flagger's kubernetes-provider e2e canary with an HPA", { timeout: 240_000 }, () => {
+describe("Flagger's kubernetes-provider e2e canary with an HPA", { timeout: 240_000 }, () => {
   it('applies unchanged after the Istio case is deleted, and initialises as Flagger checks it', async () => {
     await run(['delete', '-f', `${E2E}istio-canary.yaml`, '--wait=true', '--timeout=120s']);
     await waitFor(
