@@ -1,5 +1,6 @@
 // The service of the local quick start: any program that listens on $PORT will do.
 import { createServer } from 'node:http';
+import process from 'node:process';
 
 const version = process.env.VERSION ?? 'v1';
 // A faulty build: this share of requests fails with HTTP 500.
