@@ -134,7 +134,7 @@ spec:
 
   it('a route without parentRefs attaches to nothing (SRN1182)', () => {
     expect(codes(service + route('{backendRefs: [{name: web, port: 80}]}', ''))).toEqual([
-      'SRN1182:warning:12',
+      'SRN1182:warning:11',
     ]);
   });
 
