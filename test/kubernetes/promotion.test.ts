@@ -111,6 +111,14 @@ describe('initialization and promotion', { timeout: 150_000 }, () => {
   it('is idle when nothing changes: no writes across several intervals', async () => {
     const c = await getCanary(client, ns, 'podinfo');
     expect(c.status?.phase).toBe('Succeeded');
+    // Settled: the canary's health has followed it down to zero (the last status write of the run).
+    await waitFor('the canary recorded at zero', async () => {
+      const now = await getCanary(client, ns, 'podinfo');
+      const canaryHealth = (
+        now.status?.workloads as { canary?: { ready?: number; desired?: number } } | undefined
+      )?.canary;
+      return canaryHealth === undefined || (canaryHealth.ready === 0 && canaryHealth.desired === 0);
+    });
     const before = controller.client.counters.writes;
     await new Promise((r) => setTimeout(r, 3500));
     expect(controller.client.counters.writes).toBe(before);
