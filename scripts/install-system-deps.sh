@@ -2,9 +2,10 @@
 # Debian packages the test suites and benchmarks run against: a real Prometheus, Chromium for the
 # dashboard, haproxy and nginx as routing peers, wrk and hey as load generators, kubectl as a
 # second client of the test API server, Go to build the regexp oracle (Istio validates regexes with
-# Go). Idempotent; needs root (or sudo) on Debian 12.
+# Go), and Graphite (carbon-cache, graphite-web served by gunicorn) for the graphite metric
+# provider's suite. Idempotent; needs root (or sudo) on Debian 12.
 set -euo pipefail
-packages=(prometheus chromium haproxy nginx-light wrk hey golang-go)
+packages=(prometheus chromium haproxy nginx-light wrk hey golang-go graphite-carbon graphite-web gunicorn)
 # Any kubectl will do; Debian's kubernetes-client conflicts with other kubectl packages.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 missing=()
@@ -23,5 +24,6 @@ $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo dpkg --configure -a >/dev/null 2>&1 || true
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian prometheus package starts a system service on :9090; tests run their own instances.
-if command -v systemctl >/dev/null 2>&1; then $sudo systemctl stop prometheus 2>/dev/null || true; fi
+# graphite-carbon's does the same with carbon-cache on :2003; tests run their own.
+if command -v systemctl >/dev/null 2>&1; then $sudo systemctl stop prometheus carbon-cache 2>/dev/null || true; fi
 echo "system packages: installed ${missing[*]}"

@@ -9,8 +9,13 @@ import { endpoint, providerAddress, ProviderError, ProviderHttp, requiredCredent
 import { NoDataError, type MetricProvider, type ProviderFactory } from './types.js';
 import { timeoutMs } from './window.js';
 
-/** Graphite writes values and timestamps as numbers, or as strings in some versions. */
-const Point = z.union([z.number(), z.string().transform(Number)]).nullable();
+/**
+ * Graphite writes values and timestamps as numbers, or as strings in some versions. An infinite
+ * value is written `1e9999` (graphite-web's JSON renderer), which JSON.parse reads as Infinity;
+ * zod's `z.number()` refuses infinities, so any JSON number is taken here.
+ */
+const JsonNumber = z.custom<number>((value) => typeof value === 'number', { error: 'expected a number' });
+const Point = z.union([JsonNumber, z.string().transform(Number)]).nullable();
 const Response = z.array(
   z.object({ target: z.string().optional(), datapoints: z.array(z.tuple([Point, Point])) }),
 );
