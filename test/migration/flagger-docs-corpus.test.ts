@@ -9,22 +9,14 @@
  * (each fixture's header says which); `generate` is given that provider with `--provider`, so a
  * provider Serin cannot take there is refused at `--provider` rather than rendered as Istio.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../support/in-process-cli.js';
 import { generateCommand } from '../../src/cli/definitions/generate.js';
 import { validateCommand } from '../../src/cli/definitions/validate.js';
-
-const corpus = join(import.meta.dirname, '..', 'fixtures', 'flagger-docs-corpus');
+import { corpusFixtures, countByProvider, generateArgs } from './flagger-docs-corpus.js';
 
 /** `renders`: the routing object `generate` prints; `refused`: the fields (or flag) it is refused at. */
-type Generated =
-  | { renders: string }
-  | { refused: string[] }
-  /** Renders once the user's object this field names is given beside the Canary (an Ingress, …). */
-  | { needs: string };
+type Generated = { renders: string } | { refused: string[] };
 interface Expectation {
   /** Error paths of `serin validate` (none: valid; warnings are not listed). */
   validate: string[];
@@ -46,11 +38,9 @@ const refused = (validate: string[], generate = validate): Expectation => ({
 });
 /** Valid, and `generate` prints this provider object (and the Services). */
 const renders = (kind: string): Expectation => ({ validate: [], generate: { renders: kind } });
-/** Valid; `generate` names the reference whose object (the user's Ingress, route, Upstream) is not in the file. */
-const needsInput = (field: string): Expectation => ({ validate: [], generate: { needs: field } });
 
 const EXPECTED: Record<string, Expectation> = {
-  'e2e-apisix-test-canary': needsInput('spec.routeRef'),
+  'e2e-apisix-test-canary': renders('ApisixRoute'),
   'e2e-contour-test-canary-1': renders('HTTPProxy'),
   'e2e-contour-test-canary-2': renders('HTTPProxy'),
   'e2e-contour-test-canary-3': renders('HTTPProxy'),
@@ -59,7 +49,7 @@ const EXPECTED: Record<string, Expectation> = {
   'e2e-gatewayapi-test-canary-1': gatewayFromMesh,
   'e2e-gatewayapi-test-canary-2': gatewayFromMesh,
   'e2e-gatewayapi-test-session-affinity': gatewayFromMesh,
-  'e2e-gloo-test-canary-1': needsInput('spec.upstreamRef'),
+  'e2e-gloo-test-canary-1': renders('RouteTable'),
   'e2e-gloo-test-canary-2': renders('RouteTable'),
   'e2e-istio-test-canary-1': istio(),
   'e2e-istio-test-canary-2': istio(),
@@ -82,13 +72,13 @@ const EXPECTED: Record<string, Expectation> = {
   'e2e-linkerd-test-canary-2': gatewayFromMesh,
   'e2e-linkerd-test-canary-3': gatewayFromMesh,
   'e2e-linkerd-test-steps': gatewayFromMesh,
-  'e2e-nginx-test-canary-1': needsInput('spec.ingressRef'),
-  'e2e-nginx-test-canary-2': needsInput('spec.ingressRef'),
-  'e2e-nginx-test-lifecycle-1': needsInput('spec.ingressRef'),
-  'e2e-nginx-test-lifecycle-2': needsInput('spec.ingressRef'),
-  'e2e-skipper-test-canary': needsInput('spec.ingressRef'),
+  'e2e-nginx-test-canary-1': renders('Ingress'),
+  'e2e-nginx-test-canary-2': renders('Ingress'),
+  'e2e-nginx-test-lifecycle-1': renders('Ingress'),
+  'e2e-nginx-test-lifecycle-2': renders('Ingress'),
+  'e2e-skipper-test-canary': renders('Ingress'),
   'e2e-traefik-test-canary': renders('TraefikService'),
-  'tutorial-apisix-progressive-delivery': needsInput('spec.routeRef'),
+  'tutorial-apisix-progressive-delivery': renders('ApisixRoute'),
   'tutorial-contour-progressive-delivery': renders('HTTPProxy'),
   'tutorial-gatewayapi-progressive-delivery-1': gatewayFromMesh,
   'tutorial-gatewayapi-progressive-delivery-2': gatewayFromMesh,
@@ -108,54 +98,13 @@ const EXPECTED: Record<string, Expectation> = {
   'tutorial-kuma-progressive-delivery': renders('TrafficRoute'),
   'tutorial-linkerd-progressive-delivery-1': gatewayFromMesh,
   'tutorial-linkerd-progressive-delivery-2': refused(['spec.ingressRef.apiVersion']),
-  'tutorial-nginx-progressive-delivery': needsInput('spec.ingressRef'),
+  'tutorial-nginx-progressive-delivery': renders('Ingress'),
   'tutorial-prometheus-operator': renders('Service'),
-  'tutorial-skipper-progressive-delivery': needsInput('spec.ingressRef'),
+  'tutorial-skipper-progressive-delivery': renders('Ingress'),
   'tutorial-traefik-progressive-delivery': renders('TraefikService'),
 };
 
-interface Fixture {
-  name: string;
-  file: string;
-  /** `spec.provider`, or the `-mesh-provider` Flagger ran it with. */
-  provider: string;
-  /** The provider given to `generate --provider` when the Canary has none. */
-  meshFlag?: string;
-}
-
-function fixtures(): Fixture[] {
-  return readdirSync(corpus)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .map((f) => {
-      const file = join(corpus, f);
-      const text = readFileSync(file, 'utf8');
-      const mesh = /-mesh-provider=(\S+)\.$/m.exec(text)?.[1];
-      if (mesh === undefined) throw new Error(`${f}: the header does not say Flagger's -mesh-provider`);
-      const own = (parse(text) as { spec?: { provider?: string } }).spec?.provider;
-      return {
-        name: f.replace(/\.yaml$/, ''),
-        file,
-        provider: own ?? mesh,
-        ...(own === undefined ? { meshFlag: mesh.startsWith('gatewayapi') ? 'gateway-api' : mesh } : {}),
-      };
-    });
-}
-
-const all = fixtures();
-
-/** Canaries per provider (Flagger's family name: gatewayapi:v1beta1 counts as gatewayapi). */
-function countByProvider(list: readonly Fixture[]): string {
-  const counts = new Map<string, number>();
-  for (const f of list) {
-    const family = f.provider.split(':')[0] ?? f.provider;
-    counts.set(family, (counts.get(family) ?? 0) + 1);
-  }
-  return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([p, n]) => `${p} ${String(n)}`)
-    .join(', ');
-}
+const all = corpusFixtures();
 
 const rendering = all.filter((f) => 'renders' in (EXPECTED[f.name]?.generate ?? {}));
 
@@ -174,22 +123,21 @@ describe(`Flagger's docs and e2e Canaries: ${String(all.length)} (${countByProvi
     expect(findings.filter((f) => f.severity === 'error').map((f) => f.path)).toEqual(expected.validate);
     expect(validated.code).toBe(expected.validate.length === 0 ? 0 : 1);
 
-    const args = ['generate', '-f', fixture.file];
-    if (fixture.meshFlag !== undefined) args.push('--provider', fixture.meshFlag);
-    const generated = await runCommand([generateCommand], args);
+    const generated = await runCommand([generateCommand], generateArgs(fixture));
     if ('renders' in expected.generate) {
       expect(generated.stderr).toBe('');
       expect(generated.code).toBe(0);
       const kinds = generated.stdout.match(/^kind: \S+$/gm) ?? [];
       expect(kinds).toContain(`kind: ${expected.generate.renders}`);
       expect(kinds).toContain('kind: Service');
-      return;
-    }
-    if ('needs' in expected.generate) {
-      expect(generated.code).toBe(1);
-      expect(generated.stderr).toContain(expected.generate.needs);
-      expect(generated.stderr).toContain('not found');
-      expect(generated.stdout).toBe('');
+      if (fixture.inputs !== undefined) {
+        // Without the user's object beside it, generate names the reference and prints nothing.
+        const alone = await runCommand([generateCommand], generateArgs(fixture, { withInputs: false }));
+        expect(alone.code).toBe(1);
+        expect(alone.stderr).toContain(fixture.inputs.field);
+        expect(alone.stderr).toContain('not found');
+        expect(alone.stdout).toBe('');
+      }
       return;
     }
     const paths = expected.generate.refused;
