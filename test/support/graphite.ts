@@ -191,12 +191,17 @@ export interface GraphiteOptions {
   readyTimeoutMs?: number;
 }
 
-export async function startGraphite(options: GraphiteOptions = {}): Promise<TestGraphite> {
-  requireInstalled();
-  installExitHook();
-  const dir = mkdtempSync(join(tmpdir(), 'serin-graphite-'));
-  for (const sub of ['whisper', 'lists', 'log/webapp'])
-    mkdirSync(join(dir, 'storage', sub), { recursive: true });
+/** Whether a server that failed to start lost its port to another process (worth another try). */
+const PORT_TAKEN = /Address already in use|Errno 98|Connection in use/;
+
+interface Launched {
+  url: string;
+  ports: Ports;
+  stopProcesses: () => Promise<void>;
+}
+
+/** Starts carbon-cache and graphite-web in `dir` on fresh ports; both listening on return. */
+async function launch(dir: string, timeoutMs: number): Promise<Launched> {
   const ports: Ports = {
     line: await freePort(),
     pickle: await freePort(),
@@ -204,10 +209,6 @@ export async function startGraphite(options: GraphiteOptions = {}): Promise<Test
     web: await freePort(),
   };
   writeFileSync(join(dir, 'carbon.conf'), carbonConf(dir, ports));
-  writeFileSync(
-    join(dir, 'storage-schemas.conf'),
-    `[default]\npattern = .*\nretentions = ${String(GRAPHITE_STEP_SECONDS)}s:1d\n`,
-  );
   writeFileSync(join(dir, 'serin_graphite_settings.py'), webSettings(dir, ports));
   const env = { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8' };
   const carbon = start(
@@ -229,10 +230,8 @@ export async function startGraphite(options: GraphiteOptions = {}): Promise<Test
     { ...env, PYTHONPATH: dir, GRAPHITE_SETTINGS_MODULE: 'serin_graphite_settings' },
   );
   const url = `http://127.0.0.1:${String(ports.web)}`;
-  const timeoutMs = options.readyTimeoutMs ?? 90_000;
-  const stop = async () => {
+  const stopProcesses = async () => {
     await Promise.all([stopChild(web.child), stopChild(carbon.child)]);
-    rmSync(dir, { recursive: true, force: true });
   };
   try {
     await Promise.all([
@@ -256,9 +255,38 @@ export async function startGraphite(options: GraphiteOptions = {}): Promise<Test
       ),
     ]);
   } catch (error) {
-    await stop();
+    await stopProcesses();
     throw error;
   }
+  return { url, ports, stopProcesses };
+}
+
+export async function startGraphite(options: GraphiteOptions = {}): Promise<TestGraphite> {
+  requireInstalled();
+  installExitHook();
+  const dir = mkdtempSync(join(tmpdir(), 'serin-graphite-'));
+  for (const sub of ['whisper', 'lists', 'log/webapp'])
+    mkdirSync(join(dir, 'storage', sub), { recursive: true });
+  writeFileSync(
+    join(dir, 'storage-schemas.conf'),
+    `[default]\npattern = .*\nretentions = ${String(GRAPHITE_STEP_SECONDS)}s:1d\n`,
+  );
+  let launched: Launched | undefined;
+  for (let attempt = 1; launched === undefined; attempt++) {
+    try {
+      launched = await launch(dir, options.readyTimeoutMs ?? 90_000);
+    } catch (error) {
+      // Another process may have taken a port between probing and binding: try others.
+      if (attempt < 3 && PORT_TAKEN.test((error as Error).message)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+  const { url, ports, stopProcesses } = launched;
+  const stop = async () => {
+    await stopProcesses();
+    rmSync(dir, { recursive: true, force: true });
+  };
   return {
     url,
     send: (points) => sendPlaintext(ports.line, points),
