@@ -143,20 +143,18 @@ function autoscaler(ref: Json, namespace: string, targetName: string): KubeObjec
   throw new Error(`autoscalerRef kind ${String(ref.kind)} is not one the corpus deploys`);
 }
 
-/** `generate -o json` for the Canary and its inputs as they are created here. */
+/** `generate -o json` for the Canary and the objects beside it, as they are created here. */
 async function rendered(
   canary: KubeObject,
-  inputs: KubeObject[],
+  given: KubeObject[],
   fixture: CorpusFixture,
 ): Promise<KubeObject[]> {
   const dir = mkdtempSync(join(tmpdir(), 'serin-corpus-'));
   try {
     writeFileSync(join(dir, 'canary.yaml'), stringify(canary));
     const args = ['generate', '-o', 'json', '-f', join(dir, 'canary.yaml')];
-    if (inputs.length > 0) {
-      writeFileSync(join(dir, 'inputs.yaml'), inputs.map((o) => stringify(o)).join('---\n'));
-      args.push('-f', join(dir, 'inputs.yaml'));
-    }
+    writeFileSync(join(dir, 'given.yaml'), given.map((o) => stringify(o)).join('---\n'));
+    args.push('-f', join(dir, 'given.yaml'));
     if (fixture.meshFlag !== undefined) args.push('--provider', fixture.meshFlag);
     const result = await runCommand([generateCommand], args);
     if (result.code !== 0) throw new Error(`generate exited ${String(result.code)}: ${result.stderr}`);
@@ -178,21 +176,21 @@ async function run(fixture: CorpusFixture): Promise<void> {
   const live = moved(canary, original, ns);
   const inputs =
     fixture.inputs === undefined ? [] : documents(fixture.inputs.file).map((o) => moved(o, original, ns));
-  for (const input of inputs) {
-    await ensureNamespace(input.metadata.namespace ?? ns);
-    await client.create(resourceOf(input), input);
-  }
   const spec = live.spec as Json;
   const targetRef = spec.targetRef as Json;
-  await client.create(
-    String(targetRef.kind) === 'DaemonSet' ? Resources.daemonSet : Resources.deployment,
+  const given = [
+    ...inputs,
     target(String(targetRef.kind), ns, String(targetRef.name)),
-  );
-  if (spec.autoscalerRef !== undefined) {
-    const scaler = autoscaler(spec.autoscalerRef as Json, ns, String(targetRef.name));
-    await client.create(resourceOf(scaler), scaler);
+    ...(spec.autoscalerRef !== undefined
+      ? [autoscaler(spec.autoscalerRef as Json, ns, String(targetRef.name))]
+      : []),
+  ];
+  for (const object of given) {
+    await ensureNamespace(object.metadata.namespace ?? ns);
+    await client.create(resourceOf(object), object);
   }
-  const expected = await rendered(live, inputs, fixture);
+  // With the target and its autoscaler beside the Canary, generate prints their primaries too.
+  const expected = await rendered(live, given, fixture);
 
   const controller = await startController(cluster, {
     namespace: ns,
@@ -220,7 +218,9 @@ async function run(fixture: CorpusFixture): Promise<void> {
       if (found === undefined) missing.push(`${object.kind} ${object.metadata.name}`);
     }
     expect(missing, `objects generate prints that the controller did not create`).toEqual([]);
-    expect(expected.map((o) => o.kind)).toContain('Service');
+    const kinds = expected.map((o) => o.kind);
+    expect(kinds).toContain('Service');
+    expect(kinds).toContain(String(targetRef.kind));
   } finally {
     await controller.stop();
   }
