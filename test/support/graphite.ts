@@ -20,6 +20,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/local/workloads/free-port.js';
+import { reapAtExit } from './reap-at-exit.js';
 
 export const CARBON_CACHE_BIN = process.env.CARBON_CACHE_BIN ?? '/usr/bin/carbon-cache';
 export const GUNICORN_BIN = process.env.GUNICORN_BIN ?? '/usr/bin/gunicorn';
@@ -44,17 +45,6 @@ export interface TestGraphite {
   /** GETs `/render` with `format=json` and the given parameters; the parsed answer. */
   render(params: Record<string, string>): Promise<unknown>;
   stop(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of live) killGroup(child, 'SIGKILL');
-  });
 }
 
 /** gunicorn forks its workers: signal the whole group the child leads. */
@@ -128,8 +118,9 @@ function webSettings(dir: string, ports: Ports): string {
 
 function start(command: string, args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  reapAtExit(child, (c) => {
+    killGroup(c, 'SIGKILL');
+  });
   let log = '';
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4000);
@@ -263,7 +254,6 @@ async function launch(dir: string, timeoutMs: number): Promise<Launched> {
 
 export async function startGraphite(options: GraphiteOptions = {}): Promise<TestGraphite> {
   requireInstalled();
-  installExitHook();
   const dir = mkdtempSync(join(tmpdir(), 'serin-graphite-'));
   for (const sub of ['whisper', 'lists', 'log/webapp'])
     mkdirSync(join(dir, 'storage', sub), { recursive: true });

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/local/workloads/free-port.js';
+import { reapAtExit } from './reap-at-exit.js';
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 
@@ -46,17 +47,6 @@ export interface TestPrometheus {
   pid: number | undefined;
   query(expr: string): Promise<QueryAnswer>;
   stop(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
 }
 
 function renderConfig(options: PrometheusOptions): string {
@@ -126,7 +116,6 @@ async function waitReady(
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<TestPrometheus> {
-  installExitHook();
   const dir = mkdtempSync(join(tmpdir(), 'serin-prom-'));
   writeFileSync(join(dir, 'prometheus.yml'), renderConfig(options));
   for (let attempt = 1; ; attempt++) {
@@ -142,8 +131,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<TestP
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    live.add(child);
-    child.once('exit', () => live.delete(child));
+    reapAtExit(child);
     let log = '';
     child.stderr.on('data', (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
