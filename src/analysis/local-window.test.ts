@@ -75,6 +75,37 @@ describe('LocalMetricsWindow', () => {
     expect(last).toMatchObject({ requests: 120, spanMs: 60_000 });
   });
 
+  it("never counts traffic from before the run's start: the canary workload's previous revision is not this run's evidence", () => {
+    let now = 0;
+    let requests = 0;
+    let ok = 0;
+    const window = new LocalMetricsWindow({ snapshot: () => snap(now, [counters('podinfo', requests, ok)]) });
+    // The previous revision served 20 healthy requests a second until 3 s.
+    for (now = 0; now <= 3000; now += 500) {
+      requests = ok = (now / 1000) * 20;
+      window.sample();
+    }
+    const runStart = 3200;
+    // This run's revision: 5 requests a second, one in five a 5xx.
+    for (now = 3500; now <= 4500; now += 500) {
+      requests = 60 + ((now - runStart) / 1000) * 5;
+      ok = 60 + ((now - runStart) / 1000) * 4;
+      window.sample();
+    }
+    now = 4500;
+    const selector = { namespace: 'test', workloadPattern: 'podinfo' };
+    const unclamped = window.window(selector, 4000);
+    expect(unclamped !== undefined && successRate(unclamped)).toBeGreaterThan(95);
+    const run = window.window(selector, 4000, runStart);
+    // From the first snapshot of the run (3.5 s) to 4.5 s: 5 requests, 4 of them not 5xx.
+    expect(run).toMatchObject({ requests: 5, nonServerErrors: 4, spanMs: 1000 });
+    expect(run !== undefined && successRate(run)).toBe(80);
+    // A window that starts after the run started is not changed.
+    expect(window.window(selector, 500, runStart)).toEqual(window.window(selector, 500));
+    // With one snapshot of the run there is no rate yet.
+    expect(window.window(selector, 4000, 4400)).toBeUndefined();
+  });
+
   it('has no window before a second snapshot exists', () => {
     const window = new LocalMetricsWindow({ snapshot: () => snap(1000, [counters('podinfo', 5)]) });
     expect(window.window({ namespace: 'test', workloadPattern: 'podinfo' }, 60_000)).toBeUndefined();

@@ -145,11 +145,26 @@ export class LocalMetricsWindow {
     return found ?? this.history[0];
   }
 
-  /** Increase over the last `windowMs`; `undefined` when fewer than two snapshots span it (no rate yet). */
-  window(selector: WorkloadSelector, windowMs: number): (WindowTotals & { spanMs: number }) | undefined {
+  /** The oldest snapshot taken at or after `timeMs`. */
+  private firstFrom(timeMs: number): LocalMetricsSnapshot | undefined {
+    return this.history.find((snap) => snap.takenAtMs >= timeMs);
+  }
+
+  /**
+   * Increase over the last `windowMs`; `undefined` when fewer than two snapshots span it (no rate
+   * yet). With `notBeforeMs` (a run's start) the window never reaches back past it: the canary
+   * workload served the previous revision before, and that traffic is no evidence about this one.
+   */
+  window(
+    selector: WorkloadSelector,
+    windowMs: number,
+    notBeforeMs?: number,
+  ): (WindowTotals & { spanMs: number }) | undefined {
     const latest = this.sample();
-    const start = this.at(latest.takenAtMs - windowMs);
-    if (start === undefined || start === latest) return undefined;
+    const from = latest.takenAtMs - windowMs;
+    const start =
+      notBeforeMs !== undefined && from < notBeforeMs ? this.firstFrom(notBeforeMs) : this.at(from);
+    if (start === undefined || start.takenAtMs >= latest.takenAtMs) return undefined;
     return { ...totalsBetween(start, latest, selector), spanMs: latest.takenAtMs - start.takenAtMs };
   }
 

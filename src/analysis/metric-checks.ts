@@ -248,14 +248,16 @@ function evaluateLocal(
   plan: MetricPlan,
   canary: Canary,
   window: LocalMetricsWindow,
+  runStartMs: number | undefined,
 ): number {
   const totals = window.window(
     { namespace: namespaceOf(canary), workloadPattern: canary.spec.targetRef.name },
     parseDuration(plan.interval),
+    runStartMs,
   );
   if (totals === undefined)
     throw new NoDataError(
-      `no rate yet: the local router has fewer than two samples in the last ${plan.interval}`,
+      `no rate yet: the local router has fewer than two samples ${runStartMs === undefined ? '' : 'of this run '}in the last ${plan.interval}`,
     );
   if (totals.requests === 0) {
     throw new NoDataError(
@@ -276,10 +278,11 @@ async function measure(
   prepared: Prepared,
   sources: MetricSources,
   now: Date,
+  runStartMs: number | undefined,
 ): Promise<number> {
   const { plan } = prepared;
   if (plan.source === 'local' && sources.local !== undefined)
-    return evaluateLocal(metric, plan, canary, sources.local);
+    return evaluateLocal(metric, plan, canary, sources.local, runStartMs);
   const provider = await providerFor(canary, prepared, sources);
   try {
     return await provider.queryValue(plan.query ?? '', now);
@@ -295,12 +298,17 @@ function normalise(plan: MetricPlan, value: number): number {
   return durationMs(plan.observer ?? 'istio', value);
 }
 
-/** Evaluates one metric; never throws: every problem is an `unknown` outcome naming it. */
+/**
+ * Evaluates one metric; never throws: every problem is an `unknown` outcome naming it. With
+ * `runStartMs`, the local router's window starts no earlier than the run (a Prometheus query's
+ * range is the query's own, as in Flagger).
+ */
 export async function evaluateMetric(
   canary: Canary,
   metric: CanaryMetric,
   sources: MetricSources,
   now: Date,
+  runStartMs?: number,
 ): Promise<MetricResult> {
   const prepared = await planMetric(canary, metric, sources);
   const { plan } = prepared;
@@ -316,13 +324,16 @@ export async function evaluateMetric(
   if (plan.error !== undefined) return unknown(plan.error);
   let value: number;
   try {
-    value = await measure(canary, metric, prepared, sources, now);
+    value = await measure(canary, metric, prepared, sources, now, runStartMs);
   } catch (error) {
     return unknown(`${metric.name}: ${(error as Error).message}`);
   }
   const outcome = judgeValue(metric.name, normalise(plan, value), bounds);
   if (outcome.verdict !== 'fail' || !noiseGuardOf(canary)) return { ...outcome, plan };
-  return { ...(await againstPrimary(canary, metric, prepared, outcome, sources, now)), plan };
+  return {
+    ...(await againstPrimary(canary, metric, prepared, outcome, sources, now, runStartMs)),
+    plan,
+  };
 }
 
 /**
@@ -336,6 +347,7 @@ async function againstPrimary(
   failed: CheckOutcome,
   sources: MetricSources,
   now: Date,
+  runStartMs: number | undefined,
 ): Promise<CheckOutcome> {
   const view = primaryView(canary);
   const primary = await planMetric(view, metric, sources);
@@ -353,7 +365,7 @@ async function againstPrimary(
     return noGuard('the query does not name {{ target }}, so it cannot be asked about the primary');
   try {
     const builtin = primary.plan.kind === 'builtin';
-    const value = normalise(primary.plan, await measure(view, metric, primary, sources, now));
+    const value = normalise(primary.plan, await measure(view, metric, primary, sources, now, runStartMs));
     return guardOutcome(failed, value, boundsOf(metric, builtin));
   } catch (error) {
     return noGuard(`the primary could not be measured (${(error as Error).message})`);

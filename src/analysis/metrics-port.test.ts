@@ -372,6 +372,43 @@ describe('the same built-ins against the local router counters', () => {
     );
   });
 
+  it("counts only this run's traffic: the canary workload's previous, healthy revision does not outvote a faulty one", async () => {
+    // The previous revision: 100 healthy req/s for 60 s. This run, from 60 s: 5 req/s, 1 a 5xx.
+    let t = 0;
+    const counts = (seconds: number) => {
+      const run = Math.max(0, seconds - 60);
+      const before = Math.min(seconds, 60) * 100;
+      return { requests: before + run * 5, nonServerErrors: before + run * 4 };
+    };
+    const { LocalMetricsWindow } = await import('./local-window.js');
+    const window = new LocalMetricsWindow({
+      snapshot: () => ({
+        takenAtMs: (FIXTURE_START_SECONDS + t) * 1000,
+        workloads: [
+          {
+            reporter: 'destination',
+            workload: 'podinfo',
+            namespace: 'test',
+            ...counts(t),
+            durationBuckets: [{ le: Infinity, count: counts(t).requests }],
+          },
+        ],
+      }),
+    });
+    for (t = 0; t <= 80; t += 5) window.sample();
+    t = 80;
+    const local = createMetricsPort({ templates: () => Promise.resolve(undefined), localSource: window });
+    const c = canary([{ name: 'request-success-rate', thresholdRange: { min: 99 } }], {
+      metricsServer: undefined,
+    });
+    const now = new Date((FIXTURE_START_SECONDS + 80) * 1000);
+    const unscoped = await local.evaluate(c, { ...context, now });
+    expect(unscoped.checks[0]).toMatchObject({ verdict: 'pass' });
+    const runStartedAt = new Date((FIXTURE_START_SECONDS + 60) * 1000).toISOString();
+    const scoped = await local.evaluate(c, { ...context, now, runStartedAt });
+    expect(scoped.checks[0]).toMatchObject({ verdict: 'fail', value: 80 });
+  });
+
   it('has no rate before two samples and no value without requests', async () => {
     const { LocalMetricsWindow } = await import('./local-window.js');
     const window = new LocalMetricsWindow({ snapshot: () => snapshotAt(0) });

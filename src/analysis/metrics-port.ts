@@ -124,8 +124,9 @@ export class MetricsEvaluator {
 
   async evaluateDetailed(canary: Canary, context: MetricsContext): Promise<DetailedEvaluation> {
     const analysis = analysisOf(canary);
+    const runStartMs = context.runStartedAt === undefined ? undefined : Date.parse(context.runStartedAt);
     const metrics = await Promise.all(
-      (analysis?.metrics ?? []).map((m) => evaluateMetric(canary, m, this.sources, context.now)),
+      (analysis?.metrics ?? []).map((m) => evaluateMetric(canary, m, this.sources, context.now, runStartMs)),
     );
     const spec = analysis?.judge;
     // A disabled judge reads nothing: no queries, no state.
