@@ -149,4 +149,31 @@ describe('serin validate on nothing to check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/bomb\.yaml:4:1: invalid YAML: aliases expand to more than 100 nodes/);
   });
+  it('checks Canaries without spec.provider against --provider, as the controller would run them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serin-validate-provider-'));
+    try {
+      const file = join(dir, 'mirror.yaml');
+      writeFileSync(
+        file,
+        `apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: web}
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  service: {port: 80}
+  analysis: {interval: 1m, threshold: 5, iterations: 10, mirror: true}
+`,
+      );
+      const asIstio = await validateCli(['validate', '-f', file]);
+      expect(asIstio.code).toBe(0);
+      const asNginx = await validateCli(['validate', '-f', file, '--provider', 'nginx']);
+      expect(asNginx.code).toBe(1);
+      expect(asNginx.stdout).toMatch(/spec\.analysis\.mirror: .*nginx/);
+      const unknown = await validateCli(['validate', '-f', file, '--provider', 'envoy']);
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.stderr).toContain('--provider');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

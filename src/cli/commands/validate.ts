@@ -1,7 +1,12 @@
-import { capabilityOptionsFor, documentCapabilities } from '../../api/capabilities.js';
+import {
+  capabilityOptionsFor,
+  documentCapabilities,
+  type CapabilityOptions,
+} from '../../api/capabilities.js';
 import { KINDS, parseSource } from '../../api/documents.js';
 import { parseOutputFormat, printStructured } from '../output.js';
 import { ExitCode } from '../program.js';
+import type { RoutingProviderId } from '../../routing/providers/ids.js';
 import { readSources } from '../sources.js';
 
 const isRecord = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,6 +28,7 @@ function findingsFor(
   sourceName: string,
   text: string,
   strict: boolean,
+  base: CapabilityOptions,
 ): { findings: Finding[]; checked: number } {
   const { documents, syntaxErrors } = parseSource(text);
   const findings: Finding[] = syntaxErrors.map((e) => ({
@@ -36,7 +42,10 @@ function findingsFor(
   }));
   // A document that is not even an object (garbage, a bare string) is an error too, not "skipped".
   const checked = documents.filter((doc) => doc.family !== 'other' || !isRecord(doc.raw));
-  const options = capabilityOptionsFor(checked.map((doc) => doc.raw));
+  const options = capabilityOptionsFor(
+    checked.map((doc) => doc.raw),
+    base,
+  );
   for (const doc of checked) {
     for (const d of [...doc.diagnostics, ...documentCapabilities(doc.raw, options)]) {
       const at = doc.locate?.(d.path);
@@ -77,14 +86,18 @@ export interface ValidateOptions {
   filename: string[];
   output?: string;
   strict?: boolean;
+  /** The controller's `--provider`: what Canaries without `spec.provider` are checked against. */
+  provider?: RoutingProviderId;
 }
 
 export function validate(opts: ValidateOptions): void {
   const format = parseOutputFormat(opts.output, ['text', 'json']);
   const findings: Finding[] = [];
   let checked = 0;
+  const base: CapabilityOptions =
+    opts.provider === undefined ? {} : { defaultProvider: opts.provider, defaultProviderExplicit: true };
   for (const source of readSources(opts.filename)) {
-    const result = findingsFor(source.name, source.text, opts.strict === true);
+    const result = findingsFor(source.name, source.text, opts.strict === true, base);
     findings.push(...result.findings);
     checked += result.checked;
   }

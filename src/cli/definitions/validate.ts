@@ -1,5 +1,6 @@
 import { Option } from '@commander-js/extra-typings';
 import type { CommandModule } from '../program.js';
+import { ROUTING_PROVIDER_IDS } from '../../routing/providers/ids.js';
 import { collect } from '../sources.js';
 
 export const validateCommand: CommandModule = (program) => {
@@ -16,6 +17,12 @@ export const validateCommand: CommandModule = (program) => {
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json']))
     .option('--strict', 'treat unknown fields as errors')
+    .addOption(
+      new Option(
+        '--provider <provider>',
+        "routing provider of Canaries without spec.provider, as your controller's --provider (Flagger's -mesh-provider); default istio",
+      ).choices(ROUTING_PROVIDER_IDS),
+    )
     .action(async (opts) => {
       const { validate } = await import('../commands/validate.js');
       validate(opts);
