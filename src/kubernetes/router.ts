@@ -6,7 +6,6 @@
  * traffic to the canary's Services, and leaves every other field as it is.
  */
 import type { Canary } from '../api/canary.js';
-import { routingProviderOf } from '../api/capabilities.js';
 import { flaggerOriginalSpec } from './adoption.js';
 import type { RouterPort, Routes } from '../engine/ports.js';
 import { mergeVirtualServiceSpec } from '../routing/merge.js';
@@ -29,19 +28,13 @@ import { Resources, type ResourceType } from './resources.js';
 import type { RoutingProviderId } from '../routing/providers/ids.js';
 import { providerById } from '../routing/providers/registry.js';
 import type { Lookup, ObjectRef, RoutingProvider } from '../routing/providers/types.js';
+import { providerOf } from '../routing/render/index.js';
 import type { KubeObject as RenderedObject } from '../routing/render/kubernetes.js';
 
 export type Provider = RoutingProviderId;
 export const ORIGINAL_CONFIGURATION_ANNOTATION = 'serin.dev/original-configuration';
 const DEFAULT_ROUTES: Routes = { primaryWeight: 100, canaryWeight: 0, mirrored: false };
 
-export function providerOf(canary: Canary, fallback: Provider): Provider {
-  const p = canary.spec.provider;
-  const provider = routingProviderOf(p, fallback);
-  // The controller refuses such a Canary before any tick (src/kubernetes/support.ts).
-  if (provider === undefined) throw new Error(`spec.provider: ${p ?? ''} is not supported by Serin yet`);
-  return provider;
-}
 
 const records = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isRecord) : []);
 

@@ -135,3 +135,43 @@ describe('serin generate for the ingress and no-mesh providers', () => {
     ]);
   });
 });
+
+describe('serin generate --provider', () => {
+  it('is the default for a Canary without spec.provider; spec.provider wins, as in the controller', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serin-generate-provider-'));
+    onTestFinished(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const canary = (provider: string | undefined): string => {
+      const file = join(dir, `${provider ?? 'unset'}.yaml`);
+      writeFileSync(
+        file,
+        [
+          'apiVersion: flagger.app/v1beta1',
+          'kind: Canary',
+          'metadata: {name: web, namespace: test}',
+          'spec:',
+          ...(provider === undefined ? [] : [`  provider: ${provider}`]),
+          '  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}',
+          '  service: {port: 80}',
+          '  analysis: {interval: 1m, threshold: 5, maxWeight: 50, stepWeight: 10}',
+        ].join('\n'),
+      );
+      return file;
+    };
+    const kindsOf = async (file: string): Promise<string[]> => {
+      const r = await runCommand(
+        [generateCommand],
+        ['generate', '-f', file, '--provider', 'linkerd', '--weight', '10', '-o', 'json'],
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as { items: { kind: string }[] }).items.map((i) => i.kind);
+    };
+    const unset = await kindsOf(canary(undefined));
+    expect(unset).not.toContain('VirtualService');
+    const istio = await kindsOf(canary('istio'));
+    expect(istio).toContain('VirtualService');
+    expect(istio).not.toEqual(unset);
+  });
+});

@@ -106,7 +106,8 @@ function generateForCanary(opts: GenerateOptions): void {
   const userVs = set.manifests.find((m) => m.kind === 'VirtualService' && m.name === apex && sameNs(m));
   const objects = renderCanaryObjects(canary, {
     plan: planFor(canary, opts),
-    provider: opts.provider ?? providerOf(canary),
+    // As the controller: `spec.provider` wins, the flag is the default (Flagger's -mesh-provider).
+    provider: providerOf(canary, opts.provider),
     ...(target
       ? { target: target.raw as unknown as TargetWorkload & { apiVersion: string; kind: string } }
       : {}),

@@ -53,7 +53,12 @@ export const generateCommand: CommandModule = (program) => {
     )
     .option('--target <path>', 'the target Deployment manifest (same as another -f)')
     .option('--name <canary>', 'which Canary, when the files hold several')
-    .addOption(new Option('--provider <provider>', 'routing objects to render').choices(ROUTING_PROVIDER_IDS))
+    .addOption(
+      new Option(
+        '--provider <provider>',
+        "routing provider of a Canary without spec.provider (the controller's --provider); default istio",
+      ).choices(ROUTING_PROVIDER_IDS),
+    )
     .option('--weight <percent>', 'render the canary at this weight (Progressing)')
     .option('--phase <phase>', `render the objects as they are in this phase (${PHASES.join(', ')})`)
     .option('--mirror', 'render with traffic mirrored to the canary')

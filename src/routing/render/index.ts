@@ -30,11 +30,15 @@ export interface RenderOptions {
 }
 
 /**
- * The provider for a Canary's `spec.provider` (`istio` when unset, as Flagger's default mesh
- * provider). A provider Serin does not implement is an error, never rendered as another.
+ * The provider a Canary routes with: its `spec.provider`, else `fallback` (a controller's
+ * `--provider`; `istio`, Flagger's default mesh provider). A provider Serin does not implement is
+ * an error, never rendered as another; the controller refuses such a Canary before any tick.
  */
-export function providerOf(canary: Pick<Canary, 'spec'>): RoutingProviderId {
-  const provider = routingProviderOf(canary.spec.provider);
+export function providerOf(
+  canary: Pick<Canary, 'spec'>,
+  fallback: RoutingProviderId = 'istio',
+): RoutingProviderId {
+  const provider = routingProviderOf(canary.spec.provider, fallback);
   if (provider === undefined)
     throw new Error(`spec.provider: ${canary.spec.provider ?? ''} is not supported by Serin yet`);
   return provider;
