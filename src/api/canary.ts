@@ -6,6 +6,7 @@ import {
   LocalReference,
   ObjectMeta,
   duration,
+  FLAGGER_INTERVAL_PATTERN,
   intOrString,
   opaqueObject,
   stringMap,
@@ -121,8 +122,14 @@ export const ThresholdRange = z.strictObject({
 
 export const CanaryMetric = z.strictObject({
   name: z.string().min(1),
-  /** The query window (`{{ interval }}`). */
-  interval: duration().default('1m'),
+  /**
+   * The query window (`{{ interval }}`), rendered as written. Flagger's CRD pattern: a duration,
+   * or a provider's own syntax such as Graphite's `1min` (capabilities.ts says which may).
+   */
+  interval: z
+    .string()
+    .regex(FLAGGER_INTERVAL_PATTERN, { error: 'expected a duration such as 30s or 1m' })
+    .default('1m'),
   /** Deprecated in Flagger: a minimum for request-success-rate, a maximum for everything else. */
   threshold: z.number().optional(),
   thresholdRange: ThresholdRange.optional(),

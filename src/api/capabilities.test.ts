@@ -111,3 +111,61 @@ describe('target kinds and autoscalers', () => {
     });
   });
 });
+
+describe("a metric's interval", () => {
+  const canary = (metric: Record<string, unknown>) => ({
+    apiVersion: 'flagger.app/v1beta1',
+    kind: 'Canary',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      service: { port: 80 },
+      analysis: { interval: '1m', threshold: 5, stepWeight: 10, metrics: [metric] },
+    },
+  });
+  const template = (type: string, query: string) => ({
+    template: () => ({ spec: { provider: { type }, query } }),
+  });
+  const graphiteQuery = "target=summarize(stats.{{ target }}.errors, '{{ interval }}', 'sum')";
+
+  it("takes Graphite's own units, as Flagger's Graphite docs write them (interval: 1min)", () => {
+    const metric = {
+      name: 'errors',
+      templateRef: { name: 'g' },
+      interval: '1min',
+      thresholdRange: { max: 1 },
+    };
+    expect(canaryCapabilities(canary(metric), template('graphite', graphiteQuery))).toEqual([]);
+  });
+
+  it('warns that Graphite refuses a Go minute (1m) and says what to write', () => {
+    const metric = { name: 'errors', templateRef: { name: 'g' }, interval: '1m', thresholdRange: { max: 1 } };
+    const issues = canaryCapabilities(canary(metric), template('graphite', graphiteQuery));
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: 'spec.analysis.metrics[0].interval',
+        severity: 'warning',
+        message: expect.stringContaining('write "1min"') as unknown,
+      }),
+    ]);
+  });
+
+  it('refuses 1min for PromQL and for providers that read it as a duration, naming the field', () => {
+    const builtin = { name: 'request-success-rate', interval: '1min', thresholdRange: { min: 99 } };
+    expect(blocking(canaryCapabilities(canary(builtin)))).toEqual([
+      expect.objectContaining({ path: 'spec.analysis.metrics[0].interval' }),
+    ]);
+    const datadog = {
+      name: 'errors',
+      templateRef: { name: 'd' },
+      interval: '1min',
+      thresholdRange: { max: 1 },
+    };
+    expect(blocking(canaryCapabilities(canary(datadog), template('datadog', 'sum:errors{*}')))).toEqual([
+      expect.objectContaining({
+        path: 'spec.analysis.metrics[0].interval',
+        message: expect.stringContaining('datadog') as unknown,
+      }),
+    ]);
+  });
+});

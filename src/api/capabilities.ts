@@ -7,7 +7,12 @@
  * It reads the raw document (not the parsed value), so a Canary that also fails validation still
  * gets the capability findings that explain it (a knative Canary has no `spec.service`, ...).
  */
-import { FLAGGER_GROUP } from './common.js';
+import {
+  DURATION_PATTERN,
+  FLAGGER_GROUP,
+  FLAGGER_INTERVAL_PATTERN,
+  VERBATIM_INTERVAL_PROVIDERS,
+} from './common.js';
 import { METRIC_PROVIDER_TYPES } from './metric-template.js';
 import { templateProblem } from '../analysis/template.js';
 import { ignored, invalid, notYet, type CapabilityIssue } from './capability-issue.js';
@@ -253,13 +258,54 @@ function providerFieldIssues(
   return issues;
 }
 
+/**
+ * A metric's `interval` goes into its query as written. Flagger's CRD lets `1min` through; only a
+ * provider with its own time syntax (Graphite) can use it, and Graphite in turn refuses Go's `m`.
+ * `type` undefined: a built-in or inline PromQL query.
+ */
+function intervalIssues(
+  at: string,
+  interval: unknown,
+  type: string | undefined,
+  template?: TemplateLike,
+): CapabilityIssue[] {
+  if (typeof interval !== 'string' || !FLAGGER_INTERVAL_PATTERN.test(interval)) return [];
+  const verbatim = type !== undefined && VERBATIM_INTERVAL_PROVIDERS.includes(type);
+  if (!DURATION_PATTERN.test(interval)) {
+    if (verbatim) return [];
+    return [
+      invalid(
+        at,
+        `expected a duration such as 30s or 1m, got ${JSON.stringify(interval)}: ${type === undefined ? 'the query is PromQL' : `metric provider ${type}`} reads it as a duration (Flagger's CRD lets it through; only Graphite has units such as min)`,
+      ),
+    ];
+  }
+  const usesInterval = typeof template?.spec?.query === 'string' && template.spec.query.includes('interval');
+  if (verbatim && usesInterval && /\dm(?!s)/.test(interval))
+    return [
+      {
+        path: at,
+        message: `Graphite has no unit m (its minutes are min): {{ interval }} renders ${JSON.stringify(interval)} and Graphite refuses the query; write ${JSON.stringify(interval.replace(/(\d)m(?!s)/g, '$1min'))}`,
+        severity: 'warning',
+        reason: 'Invalid',
+      },
+    ];
+  return [];
+}
+
 function metricIssues(raw: Json, spec: Json, options: CapabilityOptions): CapabilityIssue[] {
   const issues: CapabilityIssue[] = [];
   const key = spec.analysis !== undefined ? 'analysis' : 'canaryAnalysis';
   const namespace = record(raw.metadata).namespace;
   list(record(spec[key]).metrics).forEach((m, i) => {
     const ref = record(record(m).templateRef);
-    if (typeof ref.name !== 'string' || !options.template) return;
+    const interval = record(m).interval;
+    const at = `spec.${key}.metrics[${i}].interval`;
+    if (typeof ref.name !== 'string') {
+      issues.push(...intervalIssues(at, interval, undefined));
+      return;
+    }
+    if (!options.template) return;
     const ns =
       typeof ref.namespace === 'string'
         ? ref.namespace
@@ -269,6 +315,7 @@ function metricIssues(raw: Json, spec: Json, options: CapabilityOptions): Capabi
     const template = options.template(ref.name, ns);
     if (!template) return; // a missing template is reported where it is resolved, with its name
     const type = template.spec?.provider?.type;
+    issues.push(...intervalIssues(at, interval, typeof type === 'string' ? type : 'prometheus', template));
     if (typeof type === 'string' && !SUPPORTED_METRIC_PROVIDERS.includes(type)) {
       issues.push(
         notYet(

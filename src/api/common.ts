@@ -8,7 +8,13 @@ export const API_VERSION = 'v1beta1';
 export const SERIN_API_VERSION = `${SERIN_GROUP}/${API_VERSION}`;
 export const FLAGGER_API_VERSION = `${FLAGGER_GROUP}/${API_VERSION}`;
 
-export { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
+export {
+  DURATION_PATTERN,
+  FLAGGER_INTERVAL_PATTERN,
+  VERBATIM_INTERVAL_PROVIDERS,
+  formatDuration,
+  parseDuration,
+} from './duration.js';
 
 export const duration = () =>
   z.string().regex(DURATION_PATTERN, { error: 'expected a duration such as 30s, 1m or 1h30m' });

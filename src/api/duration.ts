@@ -5,6 +5,16 @@
  */
 export const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 
+/**
+ * Flagger's CRD pattern for a metric's `interval`, a prefix match: `1min` passes it. Flagger renders
+ * the value into the query as written, and Graphite's own unit is `min` (its `m` is an error), so
+ * Flagger's Graphite docs write `interval: 1min`.
+ */
+export const FLAGGER_INTERVAL_PATTERN = /^[0-9]+(m|s)/;
+
+/** Metric providers whose queries take `{{ interval }}` in their own time syntax, not a duration. */
+export const VERBATIM_INTERVAL_PROVIDERS: readonly string[] = ['graphite'];
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses a duration that matched {@link DURATION_PATTERN} into milliseconds. */
