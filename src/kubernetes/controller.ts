@@ -50,6 +50,8 @@ export interface ControllerOptions {
   resyncMs?: number;
   /** The routing provider for Canaries without spec.provider (the controller's --provider). */
   defaultProvider?: RoutingProviderId;
+  /** The controller runs with a namespaced Role: providers writing cluster-scoped kinds are refused. */
+  namespacedRbac?: boolean;
   /** Called after every engine tick with its wall time and whether it changed the status. */
   onTick?: (ms: number, changed: boolean) => void;
 }
@@ -347,7 +349,7 @@ export class CanaryController {
   ): Promise<boolean> {
     const { client, metrics } = this.options;
     const verdict = canary
-      ? await supportOf(client, canary, this.options.defaultProvider ?? 'istio')
+      ? await supportOf(client, canary, this.options.defaultProvider ?? 'istio', this.options.namespacedRbac)
       : { supported: false, reason: 'Invalid', message: error ?? 'invalid' };
     const target = (raw.spec as { targetRef?: { name?: string } } | undefined)?.targetRef?.name;
     observeSupport(metrics, target ?? entry.name, entry.namespace, verdict);

@@ -91,6 +91,36 @@ export function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`;
 }
 
+/** What says an object's type: a document may lack either (then it is of no type). */
+interface TypedObject {
+  apiVersion?: string | undefined;
+  kind?: string | undefined;
+}
+
+/** The API group of an `apiVersion`: `apps` of `apps/v1`, the core group `''` of `v1`. */
+export function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
+}
+
+/**
+ * Whether an object (its `apiVersion` and `kind`) is of this type. The version is not compared:
+ * the API server serves one object under every version of its kind.
+ */
+export function isOfType(type: ResourceType, object: TypedObject): boolean {
+  return (
+    object.apiVersion !== undefined && type.kind === object.kind && type.group === groupOf(object.apiVersion)
+  );
+}
+
+/** The type among `types` an object is of: the one of its exact version first, else of its group and kind. */
+export function resourceTypeOf(
+  object: TypedObject,
+  types: readonly ResourceType[],
+): ResourceType | undefined {
+  const same = types.filter((t) => isOfType(t, object));
+  return same.find((t) => apiVersionOf(t) === object.apiVersion) ?? same[0];
+}
+
 /** The canary resource type for a document's apiVersion (both groups mean the same thing). */
 export function canaryTypeFor(apiVersion: string | undefined): ResourceType {
   return apiVersion?.startsWith('flagger.app/') ? Resources.flaggerCanary : Resources.serinCanary;

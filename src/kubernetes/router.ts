@@ -24,7 +24,7 @@ import {
   stableJson,
   type Json,
 } from './objects.js';
-import { Resources, type ResourceType } from './resources.js';
+import { Resources, resourceTypeOf, type ResourceType } from './resources.js';
 import type { RoutingProviderId } from '../routing/providers/ids.js';
 import { providerById } from '../routing/providers/registry.js';
 import type { Lookup, ObjectRef, RoutingProvider } from '../routing/providers/types.js';
@@ -74,10 +74,7 @@ function withNamespace(canary: Canary, object: KubeObject): KubeObject {
 
 /** The REST coordinates of an object a provider rendered: one of the kinds it declares. */
 function resourceOf(provider: RoutingProvider, object: RenderedObject): ResourceType {
-  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
-  const type = [...provider.resources, ...Object.values(Resources)].find(
-    (r) => r.kind === object.kind && r.group === group,
-  );
+  const type = resourceTypeOf(object, [...provider.resources, ...Object.values(Resources)]);
   if (type === undefined)
     throw new Error(
       `provider ${provider.id} rendered ${object.apiVersion} ${object.kind}, a kind it does not declare`,

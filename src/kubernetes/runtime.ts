@@ -31,6 +31,8 @@ import {
 export interface RuntimeOptions {
   kubeConfig: KubeConfig;
   namespace?: string | undefined;
+  /** Runs with the namespaced Role (deploy/namespaced/role.yaml) rather than the ClusterRole. */
+  namespacedRbac?: boolean | undefined;
   provider?: Provider;
   metricsServer?: string | undefined;
   metricsAddr?: string | undefined;
@@ -103,6 +105,7 @@ export class ControllerRuntime {
       logger: this.logger,
       metrics: this.metrics,
       namespace: options.namespace,
+      namespacedRbac: options.namespacedRbac === true,
       concurrency: options.concurrency,
       resyncMs: options.resyncMs,
       ...(options.onTick ? { onTick: options.onTick } : {}),

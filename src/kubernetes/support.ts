@@ -12,6 +12,8 @@ import { isConflict, isNotFound, type KubeClient, type KubeObject } from './clie
 import type { ControllerMetrics } from './metrics.js';
 import type { ResourceType } from './resources.js';
 import type { RoutingProviderId } from '../routing/providers/ids.js';
+import { namespacedRbacProblem } from './rbac-scope.js';
+import { providerOf } from './router.js';
 
 export const SUPPORTED_CONDITION = 'Supported';
 
@@ -47,11 +49,15 @@ async function findTemplate(
   return undefined;
 }
 
-/** What stops Serin from running this Canary, if anything; MetricTemplates are read from the cluster. */
+/**
+ * What stops Serin from running this Canary, if anything; MetricTemplates are read from the cluster.
+ * `namespacedRbac`: the controller runs with a Role (a namespace-scoped install).
+ */
 export async function supportOf(
   client: KubeClient,
   canary: Canary,
   defaultProvider: RoutingProviderId,
+  namespacedRbac = false,
 ): Promise<SupportVerdict> {
   const namespace = canary.metadata.namespace ?? 'default';
   const templates = new Map<string, Awaited<ReturnType<typeof findTemplate>>>();
@@ -68,6 +74,10 @@ export async function supportOf(
     template: (name, ns) => templates.get(`${ns ?? namespace}/${name}`),
   };
   const issues = blocking(canaryCapabilities(canary, options));
+  if (issues.length === 0 && namespacedRbac) {
+    const problem = namespacedRbacProblem(providerOf(canary, defaultProvider), 'spec.provider');
+    if (problem) issues.push(problem);
+  }
   if (issues.length === 0) return { supported: true };
   const notYet = issues.some((i) => i.reason === 'NotSupported');
   return { supported: false, reason: notYet ? 'NotSupported' : 'Invalid', message: summarize(issues) };

@@ -272,3 +272,52 @@ describe('malformed requests get a Status naming what is wrong', () => {
     expect(after.body).toEqual(before.body);
   });
 });
+
+describe('the Accept header is negotiated as kube-apiserver does', () => {
+  const get = async (accept: string) => {
+    const response = await fetch(`${server.url}${CONFIGMAPS}/exists`, { headers: { Accept: accept } });
+    return {
+      status: response.status,
+      type: response.headers.get('content-type') ?? '',
+      body: (await response.json()) as { kind?: string; reason?: string; code?: number; message?: string },
+    };
+  };
+
+  it('answers 406 with a Status when only protobuf is acceptable, which this server cannot write', async () => {
+    const answer = await get('application/vnd.kubernetes.protobuf');
+    expect(answer.status).toBe(406);
+    expect(answer.body).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406 });
+    expect(answer.body.message).toContain('only the following media types are accepted: application/json');
+  });
+
+  it.each([
+    'application/vnd.kubernetes.protobuf,application/json',
+    'application/vnd.kubernetes.protobuf, */*',
+    'application/*',
+  ])('falls back to JSON for %s', async (accept) => {
+    const answer = await get(accept);
+    expect(answer.status).toBe(200);
+    expect(answer.type).toContain('application/json');
+    expect(answer.body.kind).toBe('ConfigMap');
+  });
+
+  it('keeps the parameters of a JSON range (a Table) for the endpoint', async () => {
+    const answer = await get('application/json;as=Table;v=v1;g=meta.k8s.io,application/json');
+    expect(answer.status).toBe(200);
+    expect(answer.body.kind).toBe('Table');
+  });
+
+  it('refuses a protobuf body with 415 even when the answer could be JSON', async () => {
+    const response = await fetch(`${server.url}${CONFIGMAPS}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/json' },
+      body: 'k8s\u0000',
+    });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({
+      kind: 'Status',
+      reason: 'UnsupportedMediaType',
+      code: 415,
+    });
+  });
+});

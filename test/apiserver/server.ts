@@ -19,6 +19,7 @@ import {
   resourceList,
   versionInfo,
 } from './discovery.js';
+import { notAcceptable } from './accept.js';
 import { ApiError, statusBody } from './errors.js';
 import { FaultInjector, isWrite } from './faults.js';
 import type { JsonObject } from './json.js';
@@ -395,6 +396,8 @@ export class TestApiServer {
           `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
         );
       }
+      const unacceptable = notAcceptable(request.headers.accept);
+      if (unacceptable !== undefined) throw new ApiError(406, 'NotAcceptable', unacceptable);
       const latency = this.faults.latencyFor(method, url.pathname);
       if (latency > 0) await delay(latency);
       const reply = this.route(request, response, url, body);

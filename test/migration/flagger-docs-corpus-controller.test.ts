@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../src/kubernetes/client.js';
-import { Resources, type ResourceType } from '../../src/kubernetes/resources.js';
+import { Resources, resourceTypeOf, type ResourceType } from '../../src/kubernetes/resources.js';
 import type { RoutingProviderId } from '../../src/routing/providers/ids.js';
 import { ROUTING_PROVIDERS } from '../../src/routing/providers/registry.js';
 import { generateCommand } from '../../src/cli/definitions/generate.js';
@@ -43,16 +43,14 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-/** Every kind a provider writes or reads, by `apiVersion` and `kind`, and the built-in ones. */
-const KINDS = new Map<string, ResourceType>(
-  [...Object.values(Resources), ...ROUTING_PROVIDERS.flatMap((p) => p.resources)].map((r) => [
-    `${r.group === '' ? '' : `${r.group}/`}${r.version}/${r.kind}`,
-    r,
-  ]),
-);
+/** Every kind a provider writes or reads, and the built-in ones. */
+const KINDS: readonly ResourceType[] = [
+  ...Object.values(Resources),
+  ...ROUTING_PROVIDERS.flatMap((p) => p.resources),
+];
 
 function resourceOf(object: KubeObject): ResourceType {
-  const type = KINDS.get(`${object.apiVersion}/${object.kind}`);
+  const type = resourceTypeOf(object, KINDS);
   if (type === undefined) throw new Error(`no resource type for ${object.apiVersion} ${object.kind}`);
   return type;
 }

@@ -18,9 +18,17 @@ import { z } from 'zod';
 import { parseAnswer } from './answer.js';
 import { signRequest, type AwsCredentials } from './aws-sigv4.js';
 import { parseMetricDataQueries } from './cloudwatch-query.js';
-import { endpoint, providerAddress, ProviderError, ProviderHttp, requiredCredential } from './http.js';
+import {
+  DEFAULT_PROVIDER_TIMEOUT_MS,
+  endpoint,
+  providerAddress,
+  ProviderError,
+  ProviderHttp,
+  requiredCredential,
+} from './http.js';
 import { NoDataError, type MetricProvider, type ProviderFactory } from './types.js';
 import { intervalMs, timeoutMs } from './window.js';
+import { withThrottlingRetries } from './aws-retry.js';
 
 const WINDOW_INTERVALS = 10;
 const MAX_DATAPOINTS = 20;
@@ -76,7 +84,8 @@ export const createCloudWatchProvider: ProviderFactory = ({ spec, credentials, i
     spec.secretRef !== undefined || spec.secretFile !== undefined || credentials !== undefined,
   );
   const windowMs = WINDOW_INTERVALS * intervalMs('cloudwatch', interval);
-  const http = new ProviderHttp('cloudwatch', { ...spec, timeoutMs: timeoutMs(spec.timeout) });
+  const queryTimeoutMs = timeoutMs(spec.timeout);
+  const http = new ProviderHttp('cloudwatch', { ...spec, timeoutMs: queryTimeoutMs });
   const provider: MetricProvider = {
     type: 'cloudwatch',
     async queryValue(query, time) {
@@ -93,16 +102,15 @@ export const createCloudWatchProvider: ProviderFactory = ({ spec, credentials, i
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': TARGET,
       };
-      const signed = signRequest(
-        { method: 'POST', url, headers, body },
-        aws,
-        { region, service: 'monitoring' },
-        new Date(),
-      );
-      const answer = await http.json(url, {
-        method: 'POST',
-        headers: { ...headers, ...signed.headers },
-        body,
+      // Each attempt is signed afresh: a signature's date must be near the time it is sent.
+      const answer = await withThrottlingRetries(queryTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS, () => {
+        const signed = signRequest(
+          { method: 'POST', url, headers, body },
+          aws,
+          { region, service: 'monitoring' },
+          new Date(),
+        );
+        return http.json(url, { method: 'POST', headers: { ...headers, ...signed.headers }, body });
       });
       const results = parseAnswer(
         'cloudwatch',

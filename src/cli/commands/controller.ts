@@ -3,6 +3,7 @@ import pino from 'pino';
 import { SECRET_KEYS } from '../../analysis/redact.js';
 import { parseDuration } from '../../api/common.js';
 import { loadKubeConfig } from '../../kubernetes/client.js';
+import { namespacedRbacProblem } from '../../kubernetes/rbac-scope.js';
 import { ControllerRuntime } from '../../kubernetes/runtime.js';
 import { splitAddress } from '../../kubernetes/server.js';
 import { loadLimitsFrom, type LoadLimitFlags } from '../load-limits.js';
@@ -29,7 +30,19 @@ function readTokenFile(path: string | undefined): string | undefined {
   return token;
 }
 
+/** A Role grants one namespace's kinds: it needs --namespace, and a default provider it can grant. */
+function checkNamespacedRbac(opts: ControllerOptions): void {
+  if (!opts.namespacedRbac) return;
+  if (!opts.namespace)
+    throw new UsageError(
+      '--namespaced-rbac: expected --namespace <ns>, the namespace the Role is granted in',
+    );
+  const problem = namespacedRbacProblem(opts.provider, '--provider');
+  if (problem) throw new UsageError(`${problem.path}: ${problem.message}`);
+}
+
 export async function runController(opts: ControllerOptions): Promise<void> {
+  checkNamespacedRbac(opts);
   try {
     splitAddress(opts.metricsAddr);
     splitAddress(opts.gatesAddr);
@@ -53,6 +66,7 @@ export async function runController(opts: ControllerOptions): Promise<void> {
   const runtime = new ControllerRuntime({
     kubeConfig: loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context }),
     namespace: opts.namespace,
+    namespacedRbac: opts.namespacedRbac,
     provider: opts.provider,
     metricsServer: url.toString().replace(/\/$/, ''),
     metricsAddr: opts.metricsAddr,

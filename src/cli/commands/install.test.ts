@@ -19,6 +19,7 @@ describe('serin install --render', () => {
       expect.arrayContaining(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'ServiceAccount']),
     );
     expect(out).toContain('readOnlyRootFilesystem: true');
+    expect(out).not.toContain('--namespaced-rbac');
   });
 
   it('namespace scope: a Role in the watched namespace instead of the ClusterRole', () => {
@@ -34,6 +35,8 @@ describe('serin install --render', () => {
     expect(docs.map((d) => d.kind)).not.toContain('ClusterRole');
     expect(docs.find((d) => d.kind === 'Role' && d.metadata.namespace === 'apps')).toBeDefined();
     expect(out).toContain('--namespace=apps');
+    // The controller is told its Role cannot grant cluster-scoped kinds (Kuma's TrafficRoute).
+    expect(out).toContain('--namespaced-rbac');
     expect(out).toContain('image: example/serin:1');
     expect(docs.find((d) => d.kind === 'Deployment')?.metadata.namespace).toBe('ops');
   });

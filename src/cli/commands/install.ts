@@ -47,7 +47,9 @@ function adjust(doc: Doc, o: RenderOptions): Doc | undefined {
     ).spec.template.spec.containers[0];
     if (container) {
       if (o.image !== undefined) container.image = o.image;
-      if (o.scope === 'namespace') container.args.push(`--namespace=${o.watchNamespace ?? ''}`);
+      // The Role cannot grant cluster-scoped kinds: the controller refuses Canaries that need them.
+      if (o.scope === 'namespace')
+        container.args.push(`--namespace=${o.watchNamespace ?? ''}`, '--namespaced-rbac');
     }
   }
   return out;

@@ -25,6 +25,11 @@ function define(program: Command) {
       env('SERIN_NAMESPACE'),
     )
     .option(
+      '--namespaced-rbac',
+      'with --namespace: the controller runs with a Role (serin install --scope namespace), so providers writing cluster-scoped kinds (kuma) are refused (env SERIN_NAMESPACED_RBAC=true)',
+      env('SERIN_NAMESPACED_RBAC') === 'true',
+    )
+    .option(
       '--metrics-addr <addr>',
       'serve /metrics, /healthz, /readyz on this address',
       env('SERIN_METRICS_ADDR') ?? ':8080',

@@ -1,4 +1,5 @@
 import type { Canary } from '../../api/canary.js';
+import { isOfType } from '../../kubernetes/resources.js';
 import { routingProviderOf } from '../../api/capabilities.js';
 import type { VirtualService } from '../istio/types.js';
 import type { RoutingProviderId } from '../providers/ids.js';
@@ -51,13 +52,11 @@ function lookupIn(options: RenderOptions, rendered: readonly KubeObject[]): Look
     ...(options.userVirtualService ? [options.userVirtualService as unknown as KubeObject] : []),
     ...rendered,
   ];
-  const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
   return (resource, name, namespace) =>
     objects.find(
       (o) =>
-        o.kind === resource.kind &&
+        isOfType(resource, o) &&
         o.metadata.name === name &&
-        groupOf(o.apiVersion) === resource.group &&
         (namespace === undefined || o.metadata.namespace === undefined || o.metadata.namespace === namespace),
     );
 }
