@@ -37,6 +37,8 @@ function httpFloor(): (req: IncomingMessage, res: ServerResponse) => void {
     const hasBody =
       req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     const handler: Dispatcher.DispatchHandler = {
+      // Its presence selects undici's current handler API (the one Serin's router uses).
+      onRequestStart() {},
       onResponseStart(_controller, statusCode, upstream) {
         const out: string[] = [];
         for (const name in upstream) {
