@@ -1,31 +1,51 @@
 /**
  * Router benchmark: the same 90/10 split served by
- *   (a) no proxy (the v1 upstream directly, the baseline),
+ *   (a) no proxy (the v1 upstream directly, the baseline for added latency),
  *   (b) Serin's router, (c) haproxy, (d) nginx,
- * in one run on this machine, measured with real load generators:
+ * and the floors Serin is held to (node-floor.ts): (e) node:http -> undici with no routing at all,
+ * and optionally (f) a raw `net` pass-through, all in ONE run on this machine, measured with real
+ * load generators, in interleaved rounds:
  *   - hey at a fixed 1,000 requests/s (10 workers x 100/s) for latency: p50/p99 added vs direct;
- *   - wrk at full speed for throughput, and the CPU time each proxy spent per request (from /proc),
- *     which other load on the machine disturbs far less than latency percentiles.
+ *   - wrk at full speed (fixed concurrency) for throughput, and the CPU time each proxy spent per
+ *     request (from /proc), which other load on the machine disturbs far less than latency.
  * Every proxy runs with ONE worker thread/process (Node's event loop is one thread), on loopback;
- * the upstreams are a separate single-worker nginx answering a 2-byte body.
- *
- *   npx tsx bench/router/main.ts [--seconds N] [--rounds N] [--json]
+ * the upstreams are a separate single-worker nginx answering a 2-byte body. The Node targets run
+ * as plain `node` on JavaScript compiled the way the package ships it (Serin from dist/), and are
+ * warmed up first, because V8 keeps optimising for the first 60-100k requests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { freePort } from '../../src/local/workloads/free-port.js';
 
+type Role = 'direct' | 'serin' | 'haproxy' | 'nginx' | 'floor' | 'net-floor';
+
 interface Target {
+  role: Role;
   name: string;
   url: string;
   /** The proxy's process, whose CPU time per request is measured (none for direct). */
   pid?: number | undefined;
+  /** Runs on V8, so it is warmed up before measuring. */
+  node?: boolean;
+  /** Routes the 90/10 split (the floors and direct go to v1 only). */
+  splits?: boolean;
 }
 
 interface Measured {
+  role: Role;
   name: string;
   throughputRps: number;
   p50Ms: number;
@@ -37,13 +57,52 @@ interface Measured {
   cpuMicrosPerRequest: number | undefined;
 }
 
+const USAGE = `usage: npx tsx bench/router/main.ts [options]
+
+Runs Serin's router, haproxy, nginx and the Node floor (node:http -> undici, no routing) in one
+run, interleaved, and prints CPU per request, throughput and added latency as ratios to haproxy
+and to the floor, with the targets met or NOT met. Needs wrk, hey, haproxy and nginx, and a
+current build (npm run build:js).
+
+  --seconds N    length of each measurement (default 5)
+  --rounds N     interleaved rounds; each figure is the median (default 3)
+  --warmup N     requests sent to each Node target before measuring (default 100000)
+  --connections N  wrk connections for the full-speed measurement (default 32)
+  --net-floor    also measure a raw net pass-through (Node's socket floor, no HTTP parsing)
+  --json         print the results as JSON on stdout, no progress on stderr
+  --help         print this and exit
+`;
+
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const KNOWN = new Set(['--seconds', '--rounds', '--warmup', '--connections', '--net-floor', '--json']);
+const WITH_VALUE = new Set(['--seconds', '--rounds', '--warmup', '--connections']);
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i] ?? '';
+  if (!KNOWN.has(arg)) {
+    process.stderr.write(`unknown option ${arg}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (WITH_VALUE.has(arg)) i++;
+}
+function option(name: string, fallback: number): number {
   const at = args.indexOf(name);
-  return at < 0 ? fallback : Number(args[at + 1]) || fallback;
-};
-const seconds = option('--seconds', 5);
-const rounds = option('--rounds', 3);
+  if (at < 0) return fallback;
+  const value = Number(args[at + 1]);
+  if (!Number.isInteger(value) || value < 0) {
+    process.stderr.write(`${name}: expected a non-negative integer, got ${String(args[at + 1])}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+const seconds = Math.max(1, option('--seconds', 5));
+const rounds = Math.max(1, option('--rounds', 3));
+const warmupRequests = option('--warmup', 100_000);
+const connections = Math.max(1, option('--connections', 32));
+const withNetFloor = args.includes('--net-floor');
 const asJson = args.includes('--json');
 const dir = mkdtempSync(join(tmpdir(), 'serin-bench-router-'));
 const children: ChildProcess[] = [];
@@ -150,7 +209,13 @@ async function startNginxProxy(port: number, v1: number, v2: number): Promise<Ta
     join(dir, 'proxy.conf'),
   ]);
   await waitForHttp(`http://127.0.0.1:${port}/`);
-  return { name: 'nginx 1.22 (1 worker)', url: `http://127.0.0.1:${port}/`, pid: child.pid };
+  return {
+    role: 'nginx',
+    name: 'nginx 1.22 (1 worker)',
+    url: `http://127.0.0.1:${port}/`,
+    pid: child.pid,
+    splits: true,
+  };
 }
 
 async function startHaproxy(port: number, v1: number, v2: number): Promise<Target> {
@@ -175,19 +240,69 @@ backend reviews
   writeFileSync(join(dir, 'haproxy.cfg'), conf);
   const { child } = await start('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
   await waitForHttp(`http://127.0.0.1:${port}/`);
-  return { name: 'haproxy 2.6 (1 thread)', url: `http://127.0.0.1:${port}/`, pid: child.pid };
+  return {
+    role: 'haproxy',
+    name: 'haproxy 2.6 (1 thread)',
+    url: `http://127.0.0.1:${port}/`,
+    pid: child.pid,
+    splits: true,
+  };
 }
 
-async function startSerin(v1: number, v2: number): Promise<Target> {
-  const script = join(import.meta.dirname, 'serin-router.ts');
+const root = join(import.meta.dirname, '..', '..');
+const ROUTER_IMPORT = '../../src/local/router/index.js';
+
+/** Refuses to measure a dist/ older than the router's sources: the run would measure stale code. */
+function checkBuildIsCurrent(): void {
+  const src = join(root, 'src', 'local', 'router');
+  for (const file of readdirSync(src)) {
+    if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+    const built = join(root, 'dist', 'local', 'router', file.replace(/\.ts$/, '.js'));
+    if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(src, file)).mtimeMs)
+      throw new Error(`dist/ is older than src/local/router/${file}: run npm run build:js first`);
+  }
+}
+
+/**
+ * Compiles one of the benchmark's server scripts to plain JavaScript, as tsc would (no tsx at run
+ * time: its loader and esbuild's keep-names wrappers would add cost that no installed router
+ * pays); the router itself is then loaded from dist/.
+ */
+async function compileScript(script: string): Promise<string> {
+  // Loaded here, not imported above: `--help` must not wait for the compiler to load.
+  const { default: ts } = await import('typescript');
+  const source = readFileSync(join(import.meta.dirname, script), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023 },
+  });
+  const routerUrl = pathToFileURL(join(root, 'dist', 'local', 'router', 'index.js')).href;
+  const out = join(root, 'node_modules', '.cache', 'serin-bench-router', script.replace(/\.ts$/, '.mjs'));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, outputText.replaceAll(`'${ROUTER_IMPORT}'`, `'${routerUrl}'`));
+  return out;
+}
+
+async function startNodeScript(
+  role: Role,
+  name: string,
+  script: string,
+  scriptArgs: string[],
+): Promise<Target> {
   const { match, child } = await start(
     process.execPath,
-    ['--import', 'tsx', script, String(v1), String(v2)],
+    [await compileScript(script), ...scriptArgs],
     /LISTENING (\d+)/,
   );
   const port = Number(match?.[1]);
   await waitForHttp(`http://127.0.0.1:${port}/`);
-  return { name: 'Serin router (Node, 1 thread)', url: `http://127.0.0.1:${port}/`, pid: child.pid };
+  return {
+    role,
+    name,
+    url: `http://127.0.0.1:${port}/`,
+    pid: child.pid,
+    node: true,
+    splits: role === 'serin',
+  };
 }
 
 /** Share of responses from v2 over 2,000 requests: checks that each proxy really splits 90/10. */
@@ -225,7 +340,7 @@ function cpuMicros(pid: number | undefined): number | undefined {
 
 async function throughput(target: Target): Promise<{ rps: number; cpuPerRequest: number | undefined }> {
   const before = cpuMicros(target.pid);
-  const out = await run('wrk', ['-t1', '-c32', `-d${seconds}s`, target.url]);
+  const out = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, target.url]);
   const after = cpuMicros(target.pid);
   const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const total = /(\d+) requests in/.exec(out);
@@ -262,12 +377,19 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
+/** Sends `warmupRequests` requests at full speed, so that V8 has optimised the hot paths. */
+async function warmUp(target: Target): Promise<void> {
+  if (warmupRequests === 0) return;
+  log(`warm-up: ${target.name}, ${warmupRequests} requests ...`);
+  await run('hey', ['-n', String(warmupRequests), '-c', String(connections), target.url]);
+}
+
 /**
- * Measures every target `rounds` times, interleaved (direct, Serin, haproxy, nginx, direct, ...),
- * so that a burst of load from elsewhere on the machine hits all targets alike, and reports the
- * median of each figure.
+ * Measures every target `rounds` times, interleaved (direct, Serin, floor, haproxy, nginx,
+ * direct, ...), so that a burst of load from elsewhere on the machine hits all targets alike, and
+ * reports the median of each figure.
  */
-async function measureAll(targets: [Target, boolean][]): Promise<Measured[]> {
+async function measureAll(targets: Target[]): Promise<Measured[]> {
   const samples = targets.map(() => ({
     rps: [] as number[],
     cpu: [] as number[],
@@ -277,9 +399,11 @@ async function measureAll(targets: [Target, boolean][]): Promise<Measured[]> {
     errors: 0,
   }));
   const shares: (number | undefined)[] = [];
-  for (const [target, split] of targets) shares.push(split ? await canaryShare(target.url) : undefined);
+  for (const target of targets)
+    shares.push(target.splits === true ? await canaryShare(target.url) : undefined);
+  for (const target of targets) if (target.node === true) await warmUp(target);
   for (let round = 1; round <= rounds; round++) {
-    for (const [i, [target]] of targets.entries()) {
+    for (const [i, target] of targets.entries()) {
       log(`round ${round}/${rounds}: ${target.name} ...`);
       const sample = samples[i];
       if (sample === undefined) continue;
@@ -293,9 +417,10 @@ async function measureAll(targets: [Target, boolean][]): Promise<Measured[]> {
       if (full.cpuPerRequest !== undefined) sample.cpu.push(full.cpuPerRequest);
     }
   }
-  return targets.map(([target], i) => {
+  return targets.map((target, i) => {
     const sample = samples[i];
     return {
+      role: target.role,
       name: target.name,
       throughputRps: median(sample?.rps ?? []),
       p50Ms: median(sample?.p50 ?? []),
@@ -308,47 +433,87 @@ async function measureAll(targets: [Target, boolean][]): Promise<Measured[]> {
   });
 }
 
+interface Goal {
+  goal: string;
+  value: number;
+  limit: number;
+  met: boolean;
+}
+
+/** The done-when targets for Serin's router, from figures measured in this run. */
+function goals(results: Measured[]): Goal[] {
+  const by = (role: Role) => results.find((r) => r.role === role);
+  const serin = by('serin');
+  const floor = by('floor');
+  const haproxy = by('haproxy');
+  const direct = by('direct');
+  if (!serin || !floor || !haproxy || !direct) return [];
+  const out: Goal[] = [];
+  if (serin.cpuMicrosPerRequest !== undefined && floor.cpuMicrosPerRequest !== undefined) {
+    const value = serin.cpuMicrosPerRequest / floor.cpuMicrosPerRequest;
+    out.push({ goal: 'CPU per request <= 1.2 x Node floor', value, limit: 1.2, met: value <= 1.2 });
+  }
+  const rps = serin.throughputRps / haproxy.throughputRps;
+  out.push({ goal: 'throughput >= 0.5 x haproxy', value: rps, limit: 0.5, met: rps >= 0.5 });
+  const added = serin.p99Ms - direct.p99Ms;
+  out.push({ goal: 'p99 added < 1 ms @1k req/s (ms)', value: added, limit: 1, met: added < 1 });
+  return out;
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || b === 0 ? '-' : (a / b).toFixed(2);
+}
+
 function report(results: Measured[]): string {
-  const direct = results[0];
-  const haproxy = results.find((r) => r.name.startsWith('haproxy'));
-  if (direct === undefined || haproxy === undefined) return '';
-  const cpu = (r: Measured) => (r.cpuMicrosPerRequest === undefined ? '-' : r.cpuMicrosPerRequest.toFixed(1));
-  const cpuRatio = (r: Measured) =>
-    r.cpuMicrosPerRequest === undefined || haproxy.cpuMicrosPerRequest === undefined
-      ? '-'
-      : (r.cpuMicrosPerRequest / haproxy.cpuMicrosPerRequest).toFixed(2);
-  const rows = results.map((r) => {
-    const added50 = r.p50Ms - direct.p50Ms;
-    const added99 = r.p99Ms - direct.p99Ms;
-    return [
-      r.name,
-      r.canaryShare === undefined ? '-' : `${(r.canaryShare * 100).toFixed(1)}%`,
-      r.throughputRps.toFixed(0),
-      (r.throughputRps / haproxy.throughputRps).toFixed(2),
-      `${r.p50Ms.toFixed(2)} / ${r.p99Ms.toFixed(2)}`,
-      r === direct ? '-' : `${added50.toFixed(2)} / ${added99.toFixed(2)}`,
-      cpu(r),
-      cpuRatio(r),
-      String(r.errors),
-    ];
-  });
+  const direct = results.find((r) => r.role === 'direct');
+  const haproxy = results.find((r) => r.role === 'haproxy');
+  const floor = results.find((r) => r.role === 'floor');
+  if (direct === undefined || haproxy === undefined || floor === undefined) return '';
+  const rows = results.map((r) => [
+    r.name,
+    r.canaryShare === undefined ? '-' : `${(r.canaryShare * 100).toFixed(1)}%`,
+    r.throughputRps.toFixed(0),
+    ratio(r.throughputRps, haproxy.throughputRps),
+    ratio(r.throughputRps, floor.throughputRps),
+    `${r.p50Ms.toFixed(2)} / ${r.p99Ms.toFixed(2)}`,
+    r === direct ? '-' : `${(r.p50Ms - direct.p50Ms).toFixed(2)} / ${(r.p99Ms - direct.p99Ms).toFixed(2)}`,
+    r.cpuMicrosPerRequest === undefined ? '-' : r.cpuMicrosPerRequest.toFixed(1),
+    ratio(r.cpuMicrosPerRequest, haproxy.cpuMicrosPerRequest),
+    ratio(r.cpuMicrosPerRequest, floor.cpuMicrosPerRequest),
+    String(r.errors),
+  ]);
   const header = [
     'target',
     'v2 share',
     'max req/s',
     'x haproxy',
+    'x floor',
     'p50/p99 ms @1k/s',
     'added p50/p99 ms',
-    'proxy CPU us/req',
+    'CPU us/req',
     'CPU x haproxy',
+    'CPU x floor',
     'non-200',
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
-  return [fmt(header), ...rows.map(fmt)].join('\n');
+  const fmt = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const lines = [fmt(header), ...rows.map(fmt)];
+  for (const g of goals(results))
+    lines.push(`goal ${g.goal}: ${g.value.toFixed(2)} (${g.met ? 'met' : 'NOT met'})`);
+  const serin = results.find((r) => r.role === 'serin');
+  if (serin?.cpuMicrosPerRequest !== undefined && haproxy.cpuMicrosPerRequest !== undefined)
+    lines.push(
+      `CPU-bound throughput (1 core each, from CPU per request): Serin ${(haproxy.cpuMicrosPerRequest / serin.cpuMicrosPerRequest).toFixed(2)} x haproxy`,
+    );
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
+  checkBuildIsCurrent();
   const [v1, v2, haproxyPort, nginxPort] = await Promise.all([
     freePort(),
     freePort(),
@@ -356,17 +521,35 @@ async function main(): Promise<void> {
     freePort(),
   ]);
   await startUpstreams(v1, v2);
-  const targets: [Target, boolean][] = [
-    [{ name: 'direct (no proxy, v1)', url: `http://127.0.0.1:${v1}/` }, false],
-    [await startSerin(v1, v2), true],
-    [await startHaproxy(haproxyPort, v1, v2), true],
-    [await startNginxProxy(nginxPort, v1, v2), true],
+  const targets: Target[] = [
+    { role: 'direct', name: 'direct (no proxy, v1)', url: `http://127.0.0.1:${v1}/` },
+    await startNodeScript('serin', 'Serin router (Node, 1 thread)', 'serin-router.ts', [
+      String(v1),
+      String(v2),
+    ]),
+    await startNodeScript('floor', 'Node floor: node:http -> undici', 'node-floor.ts', ['http', String(v1)]),
   ];
+  if (withNetFloor)
+    targets.push(
+      await startNodeScript('net-floor', 'Node net pass-through', 'node-floor.ts', ['net', String(v1)]),
+    );
+  targets.push(await startHaproxy(haproxyPort, v1, v2), await startNginxProxy(nginxPort, v1, v2));
   const results = await measureAll(targets);
+  const load = loadavg();
   if (asJson) {
     console.log(
       JSON.stringify(
-        { date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), seconds, rounds, results },
+        {
+          date: new Date().toISOString(),
+          cpus: cpus().length,
+          loadavg: load,
+          seconds,
+          rounds,
+          warmupRequests,
+          connections,
+          results,
+          goals: goals(results),
+        },
         null,
         2,
       ),
@@ -374,27 +557,12 @@ async function main(): Promise<void> {
     return;
   }
   console.log(
-    `router benchmark, ${new Date().toISOString()}, ${cpus().length} CPUs, load average ${loadavg()
+    `router benchmark, ${new Date().toISOString()}, ${cpus().length} CPUs, load average ${load
       .map((l) => l.toFixed(1))
-      .join(' ')}, ${seconds} s per measurement, median of ${rounds} interleaved rounds`,
+      .join(' ')}, ${seconds} s per measurement, median of ${rounds} interleaved rounds, ` +
+      `${warmupRequests} warm-up requests per Node target, wrk -c${connections}`,
   );
   console.log(report(results));
-  const serin = results[1];
-  const direct = results[0];
-  const haproxy = results[2];
-  if (serin && direct && haproxy) {
-    const added = serin.p99Ms - direct.p99Ms;
-    console.log(
-      `goal p99 added latency < 1 ms at 1,000 req/s: ${added.toFixed(2)} ms (${added < 1 ? 'met' : 'NOT met'}); ` +
-        `goal throughput >= 0.5 x haproxy: ${(serin.throughputRps / haproxy.throughputRps).toFixed(2)} (${serin.throughputRps >= haproxy.throughputRps / 2 ? 'met' : 'NOT met'})`,
-    );
-    if (serin.cpuMicrosPerRequest !== undefined && haproxy.cpuMicrosPerRequest !== undefined) {
-      const ratio = haproxy.cpuMicrosPerRequest / serin.cpuMicrosPerRequest;
-      console.log(
-        `CPU-bound throughput (1 core each, from CPU time per request): Serin ${ratio.toFixed(2)} x haproxy (${ratio >= 0.5 ? 'met' : 'NOT met'})`,
-      );
-    }
-  }
 }
 
 function cleanup(): void {

@@ -20,7 +20,8 @@ export const RESPONSE_FLAGS_HEADER = 'x-serin-response-flags';
 export class Exchange {
   readonly flags = new Set<ResponseFlag>();
   readonly startedAt = performance.now();
-  readonly abort = new AbortController();
+  /** Set once the exchange is cancelled (client gone, route timeout); never cleared. */
+  cancelled = false;
   cluster: Cluster | undefined;
   target: EndpointTarget | undefined;
   clientGone = false;
@@ -29,6 +30,12 @@ export class Exchange {
   source: SourceIdentity;
   private cutByRouter = false;
   private recorded = false;
+  /**
+   * What cancelling stops right now (the upstream attempt or the fault delay in progress). A
+   * plain callback rather than an AbortController: this runs on every request, and an
+   * AbortSignal with its EventTarget and listeners was a measurable share of the request cost.
+   */
+  private onCancel: (() => void) | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -47,10 +54,32 @@ export class Exchange {
           this.clientGone = true;
           this.flags.add('DC');
         }
-        this.abort.abort();
+        this.cancel();
       }
       this.recordSource();
     });
+  }
+
+  /** Cancels the exchange: whatever {@link whileCancellable} registered is stopped now. */
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const stop = this.onCancel;
+    this.onCancel = undefined;
+    stop?.();
+  }
+
+  /**
+   * Registers what a cancellation must stop while one step runs (one at a time: the exchange
+   * does one thing at a time); `undefined` clears it. Called on an exchange already cancelled,
+   * `stop` runs at once.
+   */
+  whileCancellable(stop: (() => void) | undefined): void {
+    if (stop !== undefined && this.cancelled) {
+      stop();
+      return;
+    }
+    this.onCancel = stop;
   }
 
   get finished(): boolean {

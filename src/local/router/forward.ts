@@ -1,11 +1,17 @@
-import type { OutgoingHttpHeaders } from 'node:http';
-import { Writable, type Readable } from 'node:stream';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
 import type { Headers } from '../../routing/istio/types.js';
 import type { CompiledRoute } from './config.js';
 import type { Exchange } from './exchange.js';
 import { classifyUpstreamError, flagForFailure, type AttemptFailure } from './flags.js';
-import { applyHeaderOperations, downstreamResponseHeaders, type HeaderMap } from './headers.js';
+import {
+  applyHeaderOperations,
+  downstreamResponseHeaderList,
+  downstreamResponseHeaders,
+  type HeaderMap,
+} from './headers.js';
 import { attemptBody } from './attempt-body.js';
 import { backoffMs, retriableFailure, retriableStatus } from './retry.js';
 import type { Cluster, EndpointTarget } from './services.js';
@@ -27,13 +33,6 @@ type AttemptOutcome =
   | { kind: 'retry-status'; status: number }
   | { kind: 'failed'; failure: AttemptFailure };
 
-const discard = () =>
-  new Writable({
-    write(_chunk, _encoding, callback) {
-      callback();
-    },
-  });
-
 /**
  * Sends a request upstream with the route's retry policy and timeout, streaming the response
  * straight into the client response. Retries stay inside the chosen cluster (as in Envoy) and
@@ -52,7 +51,7 @@ export async function forward(
       ? undefined
       : setTimeout(() => {
           ex.routeTimedOut = true;
-          ex.abort.abort();
+          ex.cancel();
         }, timeoutMs);
   try {
     await attemptsLoop(ex, route, cluster, request, deps);
@@ -145,12 +144,20 @@ function replyForFailure(ex: Exchange, failure: AttemptFailure): void {
   ex.reply(503, `upstream connect error or disconnect/reset before headers. reset reason: ${reason}`);
 }
 
+/**
+ * The response headers for the client: the upstream's without hop-by-hop headers, then the
+ * route's and destination's mutations and the CORS headers, when there are any.
+ */
 function buildResponseHeaders(
-  upstream: HeaderMap,
+  upstream: IncomingHttpHeaders,
   route: CompiledRoute,
   request: ForwardRequest,
-): OutgoingHttpHeaders {
-  const headers = downstreamResponseHeaders(upstream) as HeaderMap;
+): string[] | OutgoingHttpHeaders {
+  const responseOps = request.destinationHeaders?.response ?? route.headers?.response;
+  // The common case, a route without response mutations: one pass over the list, no object.
+  if (responseOps === undefined && request.responseHeaders === undefined)
+    return downstreamResponseHeaderList(upstream);
+  const headers = downstreamResponseHeaders(upstream);
   // Envoy applies the more specific (destination) mutations first, so route-level ones win.
   applyHeaderOperations(headers, request.destinationHeaders?.response);
   applyHeaderOperations(headers, route.headers?.response);
@@ -164,6 +171,97 @@ function buildResponseHeaders(
   return out;
 }
 
+/**
+ * One upstream attempt, as an undici dispatch handler that writes the response straight into
+ * the client response (or discards it, when it is to be retried). `done` resolves when the
+ * attempt is over: with undefined once the whole response was passed on, or with the error that
+ * ended it. Plain callbacks instead of `pool.stream`: no async resource, AbortSignal, Writable
+ * factory or end-of-stream listeners per request.
+ */
+class Attempt implements Dispatcher.DispatchHandler {
+  /** The upstream's status, once its response head arrived (0 before). */
+  status = 0;
+  /** The response is being discarded for a retry. */
+  retry = false;
+  /** The per-try timeout ended the attempt. */
+  timedOut = false;
+  readonly done: Promise<Error | undefined>;
+  private settle: (error: Error | undefined) => void = () => undefined;
+  private controller: Dispatcher.DispatchController | undefined;
+  private stopped = false;
+  private readonly onDrain = () => {
+    this.controller?.resume();
+  };
+
+  constructor(
+    private readonly ex: Exchange,
+    private readonly route: CompiledRoute,
+    private readonly request: ForwardRequest,
+    private readonly attempt: number,
+    private readonly mayRetry: boolean,
+    /** Runs when the response head arrives (it ends the per-try timeout). */
+    private readonly onResponseHead: () => void,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+  }
+
+  /** Aborts the attempt; one still waiting for a connection is aborted as soon as it gets one. */
+  stop(): void {
+    this.stopped = true;
+    this.controller?.abort(new Error('attempt aborted'));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.stopped) controller.abort(new Error('attempt aborted'));
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    // 1xx informational answers are not passed on.
+    if (statusCode < 200) return;
+    this.onResponseHead();
+    this.status = statusCode;
+    if (retriableStatus(this.route.retry, statusCode)) {
+      if (this.mayRetry) {
+        this.retry = true;
+        return;
+      }
+      // A retriable answer after retries ran out is passed through, flagged as Envoy does.
+      if (this.attempt > 1) this.ex.flags.add('URX');
+    }
+    this.ex.res.writeHead(statusCode, buildResponseHeaders(headers, this.route, this.request));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.retry) return;
+    const { res } = this.ex;
+    if (res.write(chunk)) return;
+    // Backpressure from the client: the upstream is paused until the response drains.
+    controller.pause();
+    res.once('drain', this.onDrain);
+  }
+
+  onResponseEnd(): void {
+    if (!this.retry) this.ex.res.end();
+    this.settle(undefined);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
+
+  /** Ends the attempt with `error` (a later end or error changes nothing). */
+  fail(error: Error): void {
+    this.settle(error);
+  }
+}
+
 async function attemptOnce(
   ex: Exchange,
   route: CompiledRoute,
@@ -174,60 +272,51 @@ async function attemptOnce(
 ): Promise<AttemptOutcome> {
   const startedAt = performance.now();
   const perTry = route.retry.perTryTimeoutMs;
-  const tryAbort = perTry === undefined ? undefined : new AbortController();
-  const tryTimer =
-    tryAbort === undefined
-      ? undefined
-      : setTimeout(() => {
-          tryAbort.abort();
-        }, perTry);
-  const signal =
-    tryAbort === undefined ? ex.abort.signal : AbortSignal.any([ex.abort.signal, tryAbort.signal]);
-  // Written from the response callback; an object keeps TypeScript from narrowing it to its initial value.
-  const seen = { status: 0, retry: false };
-  try {
-    await target.pool.stream(
-      {
-        method: request.method,
-        path: request.path,
-        headers: request.headers,
-        // undici destroys the body it was given when the attempt fails: it gets a view of the
-        // request body that reads it only once the upstream takes it, so a refused attempt
-        // leaves the body whole for the next.
-        body: request.body === null ? null : attemptBody(request.body),
-        signal,
-      },
-      ({ statusCode, headers }) => {
-        if (tryTimer !== undefined) clearTimeout(tryTimer);
-        seen.status = statusCode;
-        if (retriableStatus(route.retry, statusCode)) {
-          if (mayRetry) {
-            seen.retry = true;
-            return discard();
-          }
-          // A retriable answer after retries ran out is passed through, flagged as Envoy does.
-          if (attempt > 1) ex.flags.add('URX');
-        }
-        ex.res.writeHead(statusCode, buildResponseHeaders(headers, route, request));
-        return ex.res;
-      },
-    );
-    recordDestination(telemetry, ex, target, seen.status, '-', startedAt);
-    return seen.retry ? { kind: 'retry-status', status: seen.status } : { kind: 'responded' };
-  } catch (error) {
+  let tryTimer: NodeJS.Timeout | undefined;
+  const handler = new Attempt(ex, route, request, attempt, mayRetry, () => {
     if (tryTimer !== undefined) clearTimeout(tryTimer);
-    if (seen.status !== 0) {
-      // The upstream answered, then the exchange broke mid-body: nothing left to retry.
-      recordDestination(telemetry, ex, target, seen.status, ex.clientGone ? 'DC' : 'UC', startedAt);
-      if (!ex.clientGone && !seen.retry) ex.cut();
-      return seen.retry && !ex.clientGone
-        ? { kind: 'retry-status', status: seen.status }
-        : { kind: 'responded' };
-    }
-    if (tryAbort?.signal.aborted === true && !ex.routeTimedOut)
-      return { kind: 'failed', failure: 'per-try-timeout' };
-    return { kind: 'failed', failure: classifyUpstreamError(error) };
+  });
+  if (perTry !== undefined) {
+    tryTimer = setTimeout(() => {
+      handler.timedOut = true;
+      handler.stop();
+    }, perTry);
   }
+  // undici destroys the body it was given when the attempt fails: it gets a view of the
+  // request body that reads it only once the upstream takes it, so a refused attempt leaves the
+  // body whole for the next.
+  const body = request.body === null ? null : attemptBody(request.body);
+  body?.on('error', (error) => {
+    handler.fail(error);
+  });
+  ex.whileCancellable(() => {
+    handler.stop();
+  });
+  target.pool.dispatch(
+    {
+      method: request.method,
+      path: request.path,
+      headers: request.headers,
+      body,
+    },
+    handler,
+  );
+  const error = await handler.done;
+  ex.whileCancellable(undefined);
+  if (tryTimer !== undefined) clearTimeout(tryTimer);
+  const status = handler.status;
+  if (error === undefined) {
+    recordDestination(telemetry, ex, target, status, '-', startedAt);
+    return handler.retry ? { kind: 'retry-status', status } : { kind: 'responded' };
+  }
+  if (status !== 0) {
+    // The upstream answered, then the exchange broke mid-body: nothing left to retry.
+    recordDestination(telemetry, ex, target, status, ex.clientGone ? 'DC' : 'UC', startedAt);
+    if (!ex.clientGone && !handler.retry) ex.cut();
+    return handler.retry && !ex.clientGone ? { kind: 'retry-status', status } : { kind: 'responded' };
+  }
+  if (handler.timedOut && !ex.routeTimedOut) return { kind: 'failed', failure: 'per-try-timeout' };
+  return { kind: 'failed', failure: classifyUpstreamError(error) };
 }
 
 function recordDestination(

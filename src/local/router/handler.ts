@@ -1,6 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestAttributes } from '../../routing/plan/index.js';
 import { SOURCE_HEADER, type Caller } from './caller.js';
 import type { CompiledConfig, CompiledRoute, RouteTarget } from './config.js';
@@ -72,13 +71,27 @@ function answerLocally(ex: Exchange, route: CompiledRoute, attrs: RequestAttribu
   return false;
 }
 
+/** Waits `ms`, or less when the exchange is cancelled meanwhile (the client went away). */
+function cancellableDelay(ex: Exchange, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      ex.whileCancellable(undefined);
+      resolve();
+    }, ms);
+    ex.whileCancellable(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** Applies the route's fault policy; true when the request was aborted by it. */
 async function injectFaults(ex: Exchange, route: CompiledRoute, random: () => number): Promise<boolean> {
   const fault = route.fault;
   if (fault === undefined) return false;
   if (fault.delayMs > 0 && chance(fault.delayPercent, random)) {
     ex.flags.add('DI');
-    await sleep(fault.delayMs, undefined, { signal: ex.abort.signal }).catch(() => undefined);
+    await cancellableDelay(ex, fault.delayMs);
     if (ex.clientGone) return true;
   }
   if (fault.abortStatus !== undefined && chance(fault.abortPercent, random)) {

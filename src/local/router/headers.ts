@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -86,8 +86,26 @@ export function applyHeaderOperations(headers: HeaderMap, ops: HeaderOperations 
   }
 }
 
-/** Response headers from an upstream, ready for `res.writeHead` (hop-by-hop removed). */
-export function downstreamResponseHeaders(upstream: HeaderMap): OutgoingHttpHeaders {
+/**
+ * Response headers from an upstream, ready for `res.writeHead` as a flat `[name, value, ...]`
+ * list: hop-by-hop headers and those named in `Connection` dropped, repeated headers (lists)
+ * written one line each. One pass, no intermediate object: every proxied response pays this.
+ */
+export function downstreamResponseHeaderList(upstream: IncomingHttpHeaders): string[] {
+  const extra = upstream.connection === undefined ? undefined : connectionTokens(upstream.connection);
+  const out: string[] = [];
+  for (const name in upstream) {
+    if (HOP_BY_HOP.has(name) || extra?.includes(name) === true) continue;
+    const value = upstream[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
+  }
+  return out;
+}
+
+/** Response headers from an upstream as a map (hop-by-hop removed), for header mutations. */
+export function downstreamResponseHeaders(upstream: IncomingHttpHeaders): HeaderMap {
   return withoutHopByHop(upstream);
 }
 
