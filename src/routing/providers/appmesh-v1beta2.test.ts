@@ -1,5 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   APPMESH_VIRTUAL_NODE_SCHEMA,
   APPMESH_VIRTUAL_ROUTER_SCHEMA,
@@ -441,6 +443,30 @@ describe('appmesh:v1beta2: what the App Mesh objects cannot carry is refused, na
 });
 
 describe('appmesh:v1beta2: serin generate', () => {
+  it('keeps the awsName and meshRef of the App Mesh objects given beside the Canary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serin-appmesh-'));
+    onTestFinished(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const live = join(dir, 'live.yaml');
+    writeFileSync(
+      live,
+      'apiVersion: appmesh.k8s.aws/v1beta2\nkind: VirtualService\nmetadata: {name: podinfo, namespace: shop}\n' +
+        'spec: {awsName: podinfo.shop.svc.cluster.local, meshRef: {name: global, uid: 7c0d}, ' +
+        'provider: {virtualRouter: {virtualRouterRef: {name: podinfo}}}}\n',
+    );
+    const file = join(import.meta.dirname, '../../../test/fixtures/flagger/appmesh-v1beta2.yaml');
+    const r = await runCommand([generateCommand], ['generate', '-f', file, '-f', live, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const { items } = JSON.parse(r.stdout) as { items: KubeObject[] };
+    expect(spec(find(items, 'VirtualService', 'podinfo'))).toEqual({
+      awsName: 'podinfo.shop.svc.cluster.local',
+      meshRef: { name: 'global', uid: '7c0d' },
+      provider: { virtualRouter: { virtualRouterRef: { name: 'podinfo' } } },
+    });
+    expect(spec(find(items, 'VirtualService', 'podinfo-canary'))).not.toHaveProperty('awsName');
+  });
+
   it("prints the App Mesh objects for Flagger's appmesh:v1beta2 Canary, exit 0", async () => {
     const file = join(import.meta.dirname, '../../../test/fixtures/flagger/appmesh-v1beta2.yaml');
     const r = await runCommand([generateCommand], ['generate', '-f', file, '-o', 'json']);
