@@ -18,6 +18,7 @@ import { templateProblem } from '../analysis/template.js';
 import { ignored, invalid, notYet, type CapabilityIssue } from './capability-issue.js';
 import type { RoutingProviderId } from '../routing/providers/ids.js';
 import { featureIssues, providerById, ROUTING_PROVIDERS } from '../routing/providers/registry.js';
+import { appMeshV1beta1Refusal } from '../routing/providers/appmesh-v1beta2.js';
 
 /** Flagger's `spec.provider` enum (artifacts/flagger/crd.yaml). */
 export const FLAGGER_PROVIDERS = [
@@ -128,6 +129,7 @@ function providerIssues(raw: Json, spec: Json, options: CapabilityOptions): Capa
   }
   // A value outside Flagger's enum is the schema's to reject (canary.ts), as Flagger's CRD does.
   if (typeof provider !== 'string' || !known.includes(provider)) return [];
+  if (provider === 'appmesh') return [appMeshV1beta1Refusal()];
   if (routingProviderOf(provider, options.defaultProvider) === undefined) {
     return [notYet('spec.provider', `provider ${provider}`, Object.keys(SUPPORTED_PROVIDERS))];
   }
@@ -209,8 +211,8 @@ const PROVIDER_ONLY_FIELDS: readonly [path: string, providers: readonly string[]
   ['spec.ingressRef', ['nginx', 'skipper']],
   ['spec.routeRef', ['apisix']],
   ['spec.upstreamRef', ['gloo']],
-  ['spec.service.meshName', ['appmesh']],
-  ['spec.service.backends', ['appmesh']],
+  ['spec.service.meshName', ['appmesh-v1beta2']],
+  ['spec.service.backends', ['appmesh-v1beta2']],
   ['spec.service.mirror', ['gateway-api']],
 ];
 

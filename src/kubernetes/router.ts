@@ -145,7 +145,8 @@ export class KubernetesRouter implements RouterPort {
   async setRoutes(canary: Canary, routes: Routes): Promise<void> {
     const provider = this.generic(canary);
     if (provider) {
-      const live = await this.fetch(canary, provider.inputs(canary));
+      // Its own live objects too: a provider keeps what the mesh's webhook set on them (App Mesh).
+      const live = await this.fetch(canary, [...provider.watched(canary), ...provider.inputs(canary)]);
       // Not exactSpec: the API server defaults fields Serin leaves out (an HTTPRoute's `/` path
       // match, `group`, `kind`, `weight: 1`), so only what Serin sets is compared (apply-diff.ts).
       for (const object of provider.render(canary, routes, live))

@@ -8,6 +8,7 @@ import type { JsonObject } from './json.js';
 import { kedaScaledObjectCrd } from './keda-crd.js';
 import { crdSchemaFromModel } from './model-crd-schemas.js';
 import { smiCrds } from './smi-crd.js';
+import { appMeshCrds } from './appmesh-crd.js';
 import { contourCrds } from './contour-crd.js';
 import { glooCrds } from './gloo-crd.js';
 import { traefikCrds } from './traefik-crd.js';
@@ -150,6 +151,7 @@ export function routingCrds(): JsonObject[] {
     ...traefikCrds(),
     ...apisixCrds(),
     ...kumaCrds(),
+    ...appMeshCrds(),
   ];
 }
 

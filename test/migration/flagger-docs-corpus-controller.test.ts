@@ -6,7 +6,7 @@
  * user's objects of its `.inputs.yaml`, and a controller whose `--provider` is the Canary's
  * `-mesh-provider`. The Canary must reach `Initialized` with every object `generate` prints for it
  * live on the server, which validates each against its CRD's schema (Gateway API, Istio, KEDA,
- * Traefik from the published models; Contour, Gloo, APISIX, Kuma, SMI from the schema facts in
+ * Traefik from the published models; Contour, Gloo, APISIX, Kuma, SMI, App Mesh from the schema facts in
  * test/apiserver) as it is written. A Canary `generate` refuses must name the field.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

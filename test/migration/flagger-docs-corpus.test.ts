@@ -79,6 +79,7 @@ const EXPECTED: Record<string, Expectation> = {
   'e2e-skipper-test-canary': renders('Ingress'),
   'e2e-traefik-test-canary': renders('TraefikService'),
   'tutorial-apisix-progressive-delivery': renders('ApisixRoute'),
+  'tutorial-appmesh-progressive-delivery': renders('VirtualRouter'),
   'tutorial-contour-progressive-delivery': renders('HTTPProxy'),
   'tutorial-gatewayapi-progressive-delivery-1': gatewayFromMesh,
   'tutorial-gatewayapi-progressive-delivery-2': gatewayFromMesh,

@@ -103,7 +103,14 @@ function generateForCanary(opts: GenerateOptions): void {
     (m) => m.kind === canary.spec.targetRef.kind && m.name === canary.spec.targetRef.name && sameNs(m),
   );
   const apex = serviceNames(canary).apex;
-  const userVs = set.manifests.find((m) => m.kind === 'VirtualService' && m.name === apex && sameNs(m));
+  // Istio's only: App Mesh has a VirtualService kind too.
+  const userVs = set.manifests.find(
+    (m) =>
+      m.kind === 'VirtualService' &&
+      m.apiVersion.startsWith('networking.istio.io/') &&
+      m.name === apex &&
+      sameNs(m),
+  );
   const objects = renderCanaryObjects(canary, {
     plan: planFor(canary, opts),
     // As the controller: `spec.provider` wins, the flag is the default (Flagger's -mesh-provider).

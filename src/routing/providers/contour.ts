@@ -60,7 +60,7 @@ const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const records = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isRecord) : []);
 
 /** `.*<literal>`, the regex a Flagger `suffix` header match becomes: the literal, or undefined. */
-function suffixLiteral(regex: string): string | undefined {
+export function suffixLiteral(regex: string): string | undefined {
   if (!regex.startsWith('.*')) return undefined;
   const literal = regex.slice(2).replace(/\\(.)/g, '$1');
   return escapeRe2(literal) === regex.slice(2) ? literal : undefined;

@@ -21,6 +21,7 @@ export const ROUTING_PROVIDER_IDS = [
   'kubernetes',
   'nginx',
   'skipper',
+  'appmesh-v1beta2',
 ] as const;
 
 export type RoutingProviderId = (typeof ROUTING_PROVIDER_IDS)[number];

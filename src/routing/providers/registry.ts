@@ -4,6 +4,7 @@
  * `--provider`, `istio` otherwise).
  */
 import { unsupportedBy, type CapabilityIssue } from '../../api/capability-issue.js';
+import { appMeshProvider } from './appmesh-v1beta2.js';
 import { contourProvider } from './contour.js';
 import { apisixProvider } from './apisix.js';
 import { gatewayApiProvider } from './gateway-api.js';
@@ -39,6 +40,7 @@ export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
   traefikProvider,
   apisixProvider,
   kumaProvider,
+  appMeshProvider,
 ];
 
 const byName = new Map<string, RoutingProvider>(

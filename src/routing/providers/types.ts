@@ -60,7 +60,8 @@ export interface RoutingProvider {
   /**
    * The objects that carry `plan`, in the order to apply them. Applied with server-side apply
    * under Serin's field manager, only when they differ: an object that is the user's (a Knative
-   * Service) is rendered as the fields Serin manages only.
+   * Service) is rendered as the fields Serin manages only. `live` holds the inputs and, on a
+   * cluster, the provider's own objects (`watched`) as they are now.
    */
   render(canary: Canary, plan: TrafficPlan, live: Lookup): KubeObject[];
   /** The objects `read` needs: the rendered ones and the inputs. */
