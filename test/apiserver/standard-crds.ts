@@ -13,6 +13,7 @@ import { glooCrds } from './gloo-crd.js';
 import { traefikCrds } from './traefik-crd.js';
 import { apisixCrds } from './apisix-crd.js';
 import { kumaCrds } from './kuma-crd.js';
+import { knativeCrds } from './knative-crd.js';
 
 interface CrdSpec {
   group: string;
@@ -150,6 +151,7 @@ export function routingCrds(): JsonObject[] {
     ...traefikCrds(),
     ...apisixCrds(),
     ...kumaCrds(),
+    ...knativeCrds(),
   ];
 }
 
