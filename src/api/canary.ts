@@ -512,12 +512,37 @@ export const CanaryStatus = z.looseObject({
 });
 export type CanaryStatus = z.output<typeof CanaryStatus>;
 
-export const CanaryDocument = z.strictObject({
+const CanaryObject = z.strictObject({
   apiVersion: z.string(),
   kind: z.literal('Canary'),
   metadata: ObjectMeta,
   spec: CanarySpec,
   status: CanaryStatus.optional(),
 });
-export type Canary = z.output<typeof CanaryDocument>;
-export type CanaryInput = z.input<typeof CanaryDocument>;
+
+/** Knative's route serves a Knative Service on port 80. */
+const KNATIVE_ROUTE_PORT = 80;
+
+/**
+ * Flagger's CRD does not require `spec.service`, and a knative Canary has none: Knative serves the
+ * Service through its own routes and Serin renders no Services for it. Such a Canary reads as one
+ * with Knative's port, so every other part of Serin reads one shape; nothing renders it.
+ */
+function withKnativeService(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const spec = (raw as { spec?: unknown }).spec;
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return raw;
+  const { provider, targetRef, service } = spec as Record<string, unknown>;
+  const ref = (typeof targetRef === 'object' && targetRef !== null ? targetRef : {}) as Record<
+    string,
+    unknown
+  >;
+  const knative =
+    provider === 'knative' && ref.kind === 'Service' && ref.apiVersion === 'serving.knative.dev/v1';
+  if (!knative || service !== undefined) return raw;
+  return { ...raw, spec: { ...spec, service: { port: KNATIVE_ROUTE_PORT } } };
+}
+
+export const CanaryDocument = z.preprocess(withKnativeService, CanaryObject);
+export type Canary = z.output<typeof CanaryObject>;
+export type CanaryInput = z.input<typeof CanaryObject>;

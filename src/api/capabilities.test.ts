@@ -96,11 +96,28 @@ describe('target kinds and autoscalers', () => {
     }
   });
 
-  it('refuses a Knative Service target and a Service target routed under another name', () => {
-    const knative = canaryCapabilities(
-      targeting({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' }),
+  it('runs a Knative Service target with the knative provider only, as Flagger does', () => {
+    const ksvc = { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'web' };
+    expect(blocking(canaryCapabilities(targeting(ksvc)))).toMatchObject([
+      { path: 'spec.provider', reason: 'Invalid' },
+    ]);
+    expect(blocking(canaryCapabilities(targeting(ksvc, { provider: 'knative' })))).toEqual([]);
+    const beta = { ...ksvc, apiVersion: 'serving.knative.dev/v1beta1' };
+    const betaPaths = blocking(canaryCapabilities(targeting(beta, { provider: 'knative' }))).map(
+      (i) => i.path,
     );
-    expect(blocking(knative)[0]?.path).toBe('spec.targetRef.apiVersion');
+    expect(betaPaths).toEqual(['spec.targetRef.apiVersion', 'spec.targetRef']);
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' };
+    expect(blocking(canaryCapabilities(targeting(deployment, { provider: 'knative' })))).toMatchObject([
+      { path: 'spec.targetRef' },
+    ]);
+    // Local mode has no Knative: refused at the target, not run as something else.
+    expect(
+      blocking(canaryCapabilities(targeting(ksvc, { provider: 'knative' }), { platform: 'local' })),
+    ).toMatchObject([{ path: 'spec.targetRef.kind' }]);
+  });
+
+  it('refuses a Service target routed under another name', () => {
     const renamed = targeting(
       { apiVersion: 'v1', kind: 'Service', name: 'web' },
       { service: { port: 80, name: 'shop' } },

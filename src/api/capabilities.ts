@@ -19,6 +19,7 @@ import { ignored, invalid, notYet, type CapabilityIssue } from './capability-iss
 import type { RoutingProviderId } from '../routing/providers/ids.js';
 import { featureIssues, providerById, ROUTING_PROVIDERS } from '../routing/providers/registry.js';
 import { appMeshV1beta1Refusal } from '../routing/providers/appmesh-v1beta2.js';
+import { KNATIVE_API_VERSION } from '../routing/providers/knative.js';
 
 /** Flagger's `spec.provider` enum (artifacts/flagger/crd.yaml). */
 export const FLAGGER_PROVIDERS = [
@@ -136,7 +137,12 @@ function providerIssues(raw: Json, spec: Json, options: CapabilityOptions): Capa
   return [];
 }
 
-function targetIssues(raw: Json, spec: Json, platform: Platform): CapabilityIssue[] {
+function targetIssues(
+  raw: Json,
+  spec: Json,
+  platform: Platform,
+  routing: RoutingProviderId | undefined,
+): CapabilityIssue[] {
   const issues: CapabilityIssue[] = [];
   const kind = record(spec.targetRef).kind ?? 'Deployment';
   const supported = SUPPORTED_TARGET_KINDS[platform];
@@ -156,7 +162,7 @@ function targetIssues(raw: Json, spec: Json, platform: Platform): CapabilityIssu
     const where = platform === 'any' ? '' : ` on ${platform === 'local' ? 'local mode' : 'Kubernetes'}`;
     issues.push(notYet('spec.targetRef.kind', `target kind ${kind}${where}`, supported));
   }
-  issues.push(...autoscalerIssues(spec, platform), ...serviceTargetIssues(spec, kind));
+  issues.push(...autoscalerIssues(spec, platform), ...serviceTargetIssues(spec, kind, routing));
   return issues;
 }
 
@@ -181,16 +187,34 @@ function autoscalerIssues(spec: Json, platform: Platform): CapabilityIssue[] {
   return [];
 }
 
-/** A `kind: Service` target, as Flagger's ServiceController runs it. */
-function serviceTargetIssues(spec: Json, kind: unknown): CapabilityIssue[] {
+/**
+ * A `kind: Service` target: a core Service as Flagger's ServiceController runs it, or a Knative
+ * Service, which only the knative provider runs (Flagger's verifyKnativeCanary).
+ */
+function serviceTargetIssues(
+  spec: Json,
+  kind: unknown,
+  routing: RoutingProviderId | undefined,
+): CapabilityIssue[] {
   if (kind !== 'Service') return [];
   const ref = record(spec.targetRef);
-  if (typeof ref.apiVersion === 'string' && ref.apiVersion.startsWith('serving.knative.dev/'))
-    return [
-      notYet('spec.targetRef.apiVersion', 'a Knative Service target (serving.knative.dev)', [
-        'v1 (a core Service)',
-      ]),
-    ];
+  if (typeof ref.apiVersion === 'string' && ref.apiVersion.startsWith('serving.knative.dev/')) {
+    if (ref.apiVersion !== KNATIVE_API_VERSION)
+      return [
+        invalid(
+          'spec.targetRef.apiVersion',
+          `expected ${KNATIVE_API_VERSION} for a Knative Service, got ${ref.apiVersion}`,
+        ),
+      ];
+    if (routing !== undefined && routing !== 'knative')
+      return [
+        invalid(
+          'spec.provider',
+          `a Knative Service target runs only with the knative provider, got ${typeof spec.provider === 'string' ? spec.provider : routing}`,
+        ),
+      ];
+    return [];
+  }
   const service = record(spec.service);
   // The mesh routes the apex host to `<apex>-primary`/`-canary`, and those copies are named after the target.
   if (typeof service.name === 'string' && service.name !== ref.name)
@@ -362,7 +386,7 @@ export function canaryCapabilities(raw: unknown, options: CapabilityOptions = {}
   const routing = routingProviderOf(spec.provider, options.defaultProvider);
   return [
     ...providerIssues(raw, spec, options),
-    ...targetIssues(raw, spec, options.platform ?? 'any'),
+    ...targetIssues(raw, spec, options.platform ?? 'any', routing),
     ...providerFieldIssues(spec, routing, options),
     ...metricIssues(raw, spec, options),
     ...webhookTaskIssues(spec),

@@ -18,6 +18,7 @@ import { Resources, type ResourceType } from './resources.js';
 import { KubernetesRouter, type Provider } from './router.js';
 import { KubernetesStatus } from './status.js';
 import { DeploymentWorkloads } from './workloads.js';
+import { KNATIVE_SERVICE, latestCreatedRevisionOf } from '../routing/providers/knative.js';
 
 const inBothGroups = (plural: string, kind: string): ResourceType[] =>
   ['serin.dev', 'flagger.app'].map((group) => ({
@@ -118,6 +119,9 @@ export function clusterPorts(options: ClusterPortsOptions): PortsFactory {
       metricsServer: options.metricsServer,
       // Flagger's -mesh-provider: the built-in queries of Canaries without spec.provider.
       defaultProvider: options.provider,
+      // Flagger's `{{ route }}` for knative Canaries: the revision Knative created last.
+      knativeRevision: async (namespace, service) =>
+        latestCreatedRevisionOf(await client.get(KNATIVE_SERVICE, namespace, service)),
     });
   const notifier = createNotifier({
     providers: documentLookup<AlertProvider>(client, providerTypes, AlertProviderDocument),

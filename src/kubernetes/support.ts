@@ -13,7 +13,7 @@ import type { ControllerMetrics } from './metrics.js';
 import type { ResourceType } from './resources.js';
 import type { RoutingProviderId } from '../routing/providers/ids.js';
 import { namespacedRbacProblem } from './rbac-scope.js';
-import { providerOf } from './router.js';
+import { providerOf } from '../routing/render/index.js';
 
 export const SUPPORTED_CONDITION = 'Supported';
 

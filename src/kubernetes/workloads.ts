@@ -2,7 +2,8 @@
  * WorkloadPort on Deployment and DaemonSet targets: the `<target>-primary` clone, stopping the
  * target (the canary) between runs, config tracking, the primary autoscaler, readiness and
  * promotion. What differs per kind is in pod-workload-kinds.ts; `kind: Service` targets, which
- * have no workload of their own, are service-target.ts's and are handed over to it.
+ * have no workload of their own, are service-target.ts's and are handed over to it, as Knative
+ * Service targets are handed to knative-target.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Canary } from '../api/canary.js';
@@ -42,6 +43,8 @@ import {
 import { podSelector, podsHealth } from './readiness.js';
 import { Resources } from './resources.js';
 import { ServiceTargetWorkloads } from './service-target.js';
+import { KnativeTargetWorkloads } from './knative-target.js';
+import { isKnativeTarget } from '../routing/providers/knative.js';
 import {
   applyApexService,
   applyCanaryAndPrimaryServices,
@@ -99,6 +102,7 @@ export class DeploymentWorkloads implements WorkloadPort {
   private readonly selectorLabels: string[];
   private readonly now: () => Date;
   private readonly services: ServiceTargetWorkloads;
+  private readonly knative: KnativeTargetWorkloads;
 
   constructor(
     private readonly client: KubeClient,
@@ -107,6 +111,7 @@ export class DeploymentWorkloads implements WorkloadPort {
     this.selectorLabels = options.selectorLabels ?? DEFAULT_SELECTOR_LABELS;
     this.now = options.now ?? (() => new Date());
     this.services = new ServiceTargetWorkloads(client);
+    this.knative = new KnativeTargetWorkloads(client);
   }
 
   /** The kind's behaviour; a kind with no pods of its own (a Service) has none. */
@@ -120,7 +125,12 @@ export class DeploymentWorkloads implements WorkloadPort {
   }
 
   private isServiceTarget(canary: Canary): boolean {
-    return canary.spec.targetRef.kind === 'Service';
+    return canary.spec.targetRef.kind === 'Service' && !this.isKnative(canary);
+  }
+
+  /** A Knative Service target: Knative runs its revisions (knative-target.ts). */
+  private isKnative(canary: Canary): boolean {
+    return isKnativeTarget(canary.spec.targetRef);
   }
 
   get kubeClient(): KubeClient {
@@ -215,6 +225,7 @@ export class DeploymentWorkloads implements WorkloadPort {
   }
 
   async initialize(canary: Canary, options: { waitForPrimary: boolean }): Promise<Readiness> {
+    if (this.isKnative(canary)) return this.knative.initialize(canary, options);
     if (this.isServiceTarget(canary)) return this.services.initialize(canary);
     const target = await this.target(canary);
     const sel = this.selectorOf(target);
@@ -231,6 +242,7 @@ export class DeploymentWorkloads implements WorkloadPort {
   }
 
   async targetRevision(canary: Canary): Promise<Revision> {
+    if (this.isKnative(canary)) return this.knative.targetRevision(canary);
     if (this.isServiceTarget(canary)) return this.services.targetRevision(canary);
     const target = await this.target(canary);
     const tracked = await readTrackedConfigs(this.client, canaryNamespace(canary), podSpecOf(target));
@@ -239,6 +251,7 @@ export class DeploymentWorkloads implements WorkloadPort {
   }
 
   async isPrimaryReady(canary: Canary): Promise<Readiness> {
+    if (this.isKnative(canary)) return this.knative.isPrimaryReady(canary);
     if (this.isServiceTarget(canary)) return this.services.isPrimaryReady();
     const kind = this.kindOf(canary);
     const primary = await this.primary(canary);
@@ -252,6 +265,7 @@ export class DeploymentWorkloads implements WorkloadPort {
   }
 
   async isCanaryReady(canary: Canary): Promise<Readiness> {
+    if (this.isKnative(canary)) return this.knative.isCanaryReady(canary);
     if (this.isServiceTarget(canary)) return this.services.isCanaryReady();
     const kind = this.kindOf(canary);
     const target = await this.target(canary);
@@ -305,20 +319,22 @@ export class DeploymentWorkloads implements WorkloadPort {
   }
 
   async scaleCanaryUp(canary: Canary): Promise<void> {
-    if (this.isServiceTarget(canary)) return; // a Service has nothing to scale (Flagger's no-op)
+    // A Service has nothing to scale, and Knative scales revisions itself (Flagger's no-ops).
+    if (this.isServiceTarget(canary) || this.isKnative(canary)) return;
     await resumeTargetScaler(this.client, canary);
     const target = await this.target(canary);
     await this.parkTarget(canary, false, await this.replicasForTarget(canary, target));
   }
 
   async scaleCanaryDown(canary: Canary): Promise<void> {
-    if (this.isServiceTarget(canary)) return;
+    if (this.isServiceTarget(canary) || this.isKnative(canary)) return;
     // The autoscaler first, so it does not scale the canary straight back up.
     await pauseTargetScaler(this.client, canary);
     await this.parkTarget(canary, true);
   }
 
   async promote(canary: Canary): Promise<void> {
+    if (this.isKnative(canary)) return this.knative.promote(canary);
     if (this.isServiceTarget(canary)) return this.services.promote(canary);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -356,6 +372,7 @@ export class DeploymentWorkloads implements WorkloadPort {
 
   /** Gives the target its replicas back (from the primary) and reports whether it can serve. */
   async revert(canary: Canary): Promise<Readiness> {
+    if (this.isKnative(canary)) return this.knative.revert();
     if (this.isServiceTarget(canary)) return this.services.revert();
     const kind = this.kindOf(canary);
     const target = await this.target(canary);

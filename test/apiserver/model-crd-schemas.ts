@@ -74,6 +74,20 @@ function isIntOrString(alternatives: JsonValue | undefined): boolean {
   return types.includes('integer') && types.includes('string');
 }
 
+/**
+ * `oneOf: [X, {type: null}]` is how some generators (the Knative models') render a field that is X
+ * or absent, the way others write `nullable: true` beside X: the structural reading is X itself.
+ */
+function nullableAlternative(alternatives: JsonValue | undefined): JsonValue | undefined {
+  if (!Array.isArray(alternatives) || alternatives.length !== 2) return undefined;
+  const [first, second] = alternatives;
+  const isNull = (v: JsonValue | undefined) =>
+    isObject(v) && Object.keys(v).length === 1 && v.type === 'null';
+  if (isNull(second) && isObject(first)) return first;
+  if (isNull(first) && isObject(second)) return second;
+  return undefined;
+}
+
 function convertMap(value: JsonValue, path: string): JsonObject {
   if (!isObject(value)) throw new Error(`${path}: expected an object of schemas`);
   return Object.fromEntries(
@@ -122,7 +136,10 @@ function convertNode(value: JsonValue | undefined, path: string): JsonObject {
   for (const combinator of COMBINATORS) {
     const alternatives = value[combinator];
     if (alternatives === undefined) continue;
-    if (isIntOrString(alternatives)) {
+    const nullableOf = nullableAlternative(alternatives);
+    if (nullableOf !== undefined) {
+      Object.assign(out, convertNode(nullableOf, `${path}.${combinator}[0]`));
+    } else if (isIntOrString(alternatives)) {
       out['x-kubernetes-int-or-string'] = true;
       out.anyOf = [{ type: 'integer' }, { type: 'string' }];
     } else {

@@ -17,6 +17,7 @@ import { builtinListTypes, schemaListTypes } from './list-types.js';
 import { annotationCauses, labelCauses } from './metadata-validation.js';
 import { ingressCauses } from './ingress-validation.js';
 import { servicePortCauses } from './service-validation.js';
+import { knativeServiceCauses } from './knative-crd.js';
 import { recordUpdate, serverSideApply, type FieldScope } from './managed-fields.js';
 import {
   apiVersionOf,
@@ -88,6 +89,11 @@ const BUILTIN_VALIDATION: Record<
 > = {
   '/services': servicePortCauses,
   'networking.k8s.io/ingresses': ingressCauses,
+};
+
+/** Validating webhooks of projects whose custom kinds Serin writes (Knative's, on its Services). */
+const WEBHOOK_VALIDATION: typeof BUILTIN_VALIDATION = {
+  'serving.knative.dev/services': knativeServiceCauses,
 };
 
 export class ResourceService {
@@ -279,8 +285,8 @@ export class ResourceService {
 
   /** Validation kube-apiserver does on built-in kinds that Serin's writes can trip (Service ports). */
   private checkBuiltin(ref: ResourceRef, object: JsonObject): void {
-    if (ref.type.custom) return;
-    const check = BUILTIN_VALIDATION[typeKey(ref.type.group, ref.type.plural)];
+    const key = typeKey(ref.type.group, ref.type.plural);
+    const check = ref.type.custom ? WEBHOOK_VALIDATION[key] : BUILTIN_VALIDATION[key];
     if (!check) return;
     const causes = check(object);
     if (causes.length > 0) {

@@ -1,3 +1,4 @@
+import { KnativeSimulator } from './knative-simulator.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { existsSync } from 'node:fs';
@@ -161,6 +162,8 @@ export class TestApiServer {
   readonly service: ResourceService;
   readonly faults = new FaultInjector();
   readonly deployments: DeploymentSimulator;
+  /** Knative Serving's controllers for serving.knative.dev Services (knative-simulator.ts). */
+  readonly knative: KnativeSimulator;
   /** `external.metrics.k8s.io`, served when enabled or once a test sets a metric. */
   readonly externalMetrics: ExternalMetricsApi;
   /** Every request received, in order (watch requests included, with watch: true). */
@@ -180,8 +183,10 @@ export class TestApiServer {
     });
     this.deployments = new DeploymentSimulator(this.service, options.deployments);
     this.externalMetrics = new ExternalMetricsApi(options.externalMetrics === true);
+    this.knative = new KnativeSimulator(this.service);
     this.service.onChange = (key, object) => {
       this.deployments.observe(key, object);
+      this.knative.observe(key, object);
     };
     // kube-apiserver tears down a removed CRD's storage, which ends every watch on it.
     this.service.onTypeRemoved = (key) => {
@@ -322,6 +327,7 @@ export class TestApiServer {
 
   async stop(): Promise<void> {
     this.deployments.stop();
+    this.knative.stop();
     await this.goDown();
   }
 

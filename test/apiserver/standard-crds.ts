@@ -14,6 +14,7 @@ import { glooCrds } from './gloo-crd.js';
 import { traefikCrds } from './traefik-crd.js';
 import { apisixCrds } from './apisix-crd.js';
 import { kumaCrds } from './kuma-crd.js';
+import { knativeCrds } from './knative-crd.js';
 
 interface CrdSpec {
   group: string;
@@ -152,6 +153,7 @@ export function routingCrds(): JsonObject[] {
     ...apisixCrds(),
     ...kumaCrds(),
     ...appMeshCrds(),
+    ...knativeCrds(),
   ];
 }
 

@@ -44,7 +44,7 @@ export interface RolloutTrace {
 }
 
 /** A webhook server whose answer each test flips: 200 while `failing` is false, 500 after. */
-async function startGate(): Promise<{ url: string; fail(on: boolean): void; close(): void }> {
+export async function startGate(): Promise<{ url: string; fail(on: boolean): void; close(): void }> {
   let failing = false;
   const server = http.createServer((req, res) => {
     req.resume();

@@ -11,6 +11,7 @@ export const ROUTING_PROVIDER_IDS = [
   'traefik',
   'apisix',
   'kuma',
+  'knative',
   'linkerd',
   'osm',
   'smi-v1alpha1',

@@ -20,6 +20,7 @@ import { smiV1alpha1Provider } from './smi-v1alpha1.js';
 import { smiV1alpha2Provider } from './smi-v1alpha2.js';
 import { smiV1alpha3Provider } from './smi-v1alpha3.js';
 import { kumaProvider } from './kuma.js';
+import { knativeProvider } from './knative.js';
 import { traefikProvider } from './traefik.js';
 import type { RoutingProvider } from './types.js';
 
@@ -41,6 +42,7 @@ export const ROUTING_PROVIDERS: readonly RoutingProvider[] = [
   apisixProvider,
   kumaProvider,
   appMeshProvider,
+  knativeProvider,
 ];
 
 const byName = new Map<string, RoutingProvider>(

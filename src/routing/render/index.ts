@@ -4,6 +4,7 @@ import { routingProviderOf } from '../../api/capabilities.js';
 import type { VirtualService } from '../istio/types.js';
 import type { RoutingProviderId } from '../providers/ids.js';
 import { providerById } from '../providers/registry.js';
+import { isKnativeTarget } from '../providers/knative.js';
 import type { Lookup } from '../providers/types.js';
 import {
   renderPrimaryWorkload,
@@ -69,6 +70,9 @@ function lookupIn(options: RenderOptions, rendered: readonly KubeObject[]): Look
  */
 export function renderCanaryObjects(canary: Canary, options: RenderOptions): KubeObject[] {
   const provider = providerById(options.provider ?? providerOf(canary));
+  // A Knative Service target is served by Knative's own routes: no Services, no primary copy.
+  if (isKnativeTarget(canary.spec.targetRef))
+    return provider.render(canary, options.plan, lookupIn(options, []));
   const serviceTarget = canary.spec.targetRef.kind === 'Service';
   const objects: KubeObject[] = serviceTarget
     ? renderServiceTargetCopies(canary, options.target)
