@@ -94,7 +94,10 @@ describe('ticksToSettle', () => {
   });
 });
 
-describe('engine invariants', () => {
+// Hundreds of generated runs: a fixed amount of work, whose wall-clock time grows with the
+// machine's load (54 s alone for one property on a loaded two-core machine, past the 60 s default
+// in a full run). The bound only catches a hang, as in pacing.property.test.ts.
+describe('engine invariants', { timeout: 600_000 }, () => {
   it('weights stay whole numbers in [0, 100] summing to 100, whatever happens', async () => {
     await fc.assert(
       fc.asyncProperty(analysis, verdicts, commandPlan, async (a, outcomes, plan) => {
