@@ -35,7 +35,6 @@ export type Provider = RoutingProviderId;
 export const ORIGINAL_CONFIGURATION_ANNOTATION = 'serin.dev/original-configuration';
 const DEFAULT_ROUTES: Routes = { primaryWeight: 100, canaryWeight: 0, mirrored: false };
 
-
 const records = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isRecord) : []);
 
 function hostOf(dest: Json): string | undefined {
