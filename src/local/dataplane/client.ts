@@ -138,6 +138,11 @@ export class DataplaneRouter implements Router {
     return this.call('GET', '/metrics');
   }
 
+  /** Reads the data plane's telemetry now rather than at the next poll. */
+  async flush(): Promise<void> {
+    this.lastSnapshot = JSON.parse(await this.call('GET', '/snapshot')) as TelemetrySnapshot;
+  }
+
   snapshot(): TelemetrySnapshot {
     return this.lastSnapshot;
   }

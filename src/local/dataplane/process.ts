@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nodeEntry } from '../node-entry.js';
 import { isSameProcess } from '../workloads/process-identity.js';
 import { signalGroup } from '../workloads/replica.js';
 import { DATAPLANE_TOKEN_ENV, readDataplaneRecord, type DataplaneRecord } from './files.js';
@@ -28,7 +28,8 @@ export async function spawnDataplane(options: {
   const args = ['--state-dir', options.stateDir, '--port', String(options.port), '--host', options.host];
   let child;
   try {
-    child = spawn(process.execPath, [...loaderArgs(), entryPoint(), ...args], {
+    const entry = nodeEntry(import.meta.url, 'main');
+    child = spawn(process.execPath, [...entry.execArgv, entry.file, ...args], {
       detached: true,
       stdio: ['ignore', log, log],
       // The token goes in the environment, which only its owner can read, never in argv.
@@ -74,17 +75,6 @@ export async function waitGone(target: DataplaneRecord, graceMs: number): Promis
     if (Date.now() > deadline) signalGroup(target.pid, 'SIGKILL');
     await sleep(50);
   }
-}
-
-/** The data plane's entry point, beside this module (TypeScript source or built JavaScript). */
-function entryPoint(): string {
-  const self = fileURLToPath(import.meta.url);
-  return join(self, '..', self.endsWith('.ts') ? 'main.ts' : 'main.js');
-}
-
-/** Running from TypeScript source: the child needs the loader (tsx) this process uses. */
-function loaderArgs(): string[] {
-  return import.meta.url.endsWith('.ts') ? ['--import', import.meta.resolve('tsx/esm')] : [];
 }
 
 function lastLines(file: string): string {

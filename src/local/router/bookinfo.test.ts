@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationRuleSpec, VirtualServiceSpec } from '../../routing/istio/types.js';
-import { createRouter, type Router } from './router.js';
+import type { Router } from './router.js';
+import { apply, testRouter } from './testing/router.js';
 import {
   binomialBounds,
   routerClient,
@@ -65,7 +66,7 @@ describe('Bookinfo samples through the router', () => {
   beforeAll(async () => {
     for (const v of versions) reviews.push(await startUpstream(`reviews-${v}`));
     ratings = await startUpstream('ratings-v1');
-    router = createRouter(baseConfig([]), { identity: { namespace: NS } });
+    router = testRouter(baseConfig([]), { identity: { namespace: NS } });
     const { port } = await router.listen(0, '127.0.0.1');
     client = routerClient(port, 'reviews');
   });
@@ -90,7 +91,7 @@ describe('Bookinfo samples through the router', () => {
     [90, 10],
     [80, 20],
   ])('virtual-service-reviews-%i-%i splits within binomial tolerance', async (w1, w2) => {
-    router.update(baseConfig([vs('reviews', reviewsSplit(w1, w2))]));
+    await apply(router, baseConfig([vs('reviews', reviewsSplit(w1, w2))]));
     const n = 2000;
     const counts = await countServedBy(n);
     const bounds = binomialBounds(n, w2 / 100);
@@ -102,7 +103,8 @@ describe('Bookinfo samples through the router', () => {
   });
 
   it('virtual-service-reviews-test-v2: end-user jason goes to v2, everyone else to v1', async () => {
-    router.update(
+    await apply(
+      router,
       baseConfig([
         vs('reviews', {
           hosts: ['reviews'],
@@ -125,7 +127,8 @@ describe('Bookinfo samples through the router', () => {
 
   it('virtual-service-ratings-test-delay: jason waits for the fixed delay, others do not', async () => {
     const delayMs = 700;
-    router.update(
+    await apply(
+      router,
       baseConfig([
         vs('ratings', {
           hosts: ['ratings'],
@@ -146,6 +149,7 @@ describe('Bookinfo samples through the router', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(delayMs - 5);
     expect(delayed.status).toBe(200);
     expect(delayed.body).toBe('ratings-v1');
+    await router.flush();
     const stats = router
       .snapshot()
       .workloads.find((w) => w.reporter === 'source' && w.workload === 'ratings-v1');
@@ -157,7 +161,8 @@ describe('Bookinfo samples through the router', () => {
   });
 
   it('virtual-service-ratings-test-abort: jason gets HTTP 500 from the fault, the upstream never sees it', async () => {
-    router.update(
+    await apply(
+      router,
       baseConfig([
         vs('ratings', {
           hosts: ['ratings'],
@@ -183,7 +188,8 @@ describe('Bookinfo samples through the router', () => {
   });
 
   it('aborts only the configured percentage of requests (fault-injection-details style, 503 at 30 %)', async () => {
-    router.update(
+    await apply(
+      router,
       baseConfig([
         vs('ratings', {
           hosts: ['ratings'],
@@ -207,7 +213,8 @@ describe('Bookinfo samples through the router', () => {
   });
 
   it('answers the non-standard 555 abort of fault-injection-details-v1', async () => {
-    router.update(
+    await apply(
+      router,
       baseConfig([
         vs('ratings', {
           hosts: ['ratings'],

@@ -4,7 +4,8 @@ import { PassThrough } from 'node:stream';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HTTPRoute } from '../../routing/istio/types.js';
-import { createRouter, type Router } from './router.js';
+import type { Router } from './router.js';
+import { apply, testRouter } from './testing/router.js';
 import {
   binomialBounds,
   routerClient,
@@ -117,7 +118,7 @@ describe('router data plane', () => {
         slowClosed[index] = true;
       });
     });
-    router = createRouter(config(split(100, 0)), { identity: { namespace: NS } });
+    router = testRouter(config(split(100, 0)), { identity: { namespace: NS } });
     const { port } = await router.listen();
     client = routerClient(port, 'app');
   });
@@ -131,7 +132,8 @@ describe('router data plane', () => {
   });
 
   it('mirrors to the shadow host without waiting for it, with -shadow on the Host', async () => {
-    router.update(
+    await apply(
+      router,
       config([
         {
           route: [{ destination: { host: 'app-primary' } }],
@@ -161,7 +163,8 @@ describe('router data plane', () => {
   });
 
   it('mirrors only mirrorPercentage of requests', async () => {
-    router.update(
+    await apply(
+      router,
       config([
         {
           route: [{ destination: { host: 'app-primary' } }],
@@ -184,7 +187,7 @@ describe('router data plane', () => {
   });
 
   it('streams a response: the client reads the first chunk before the upstream has finished', async () => {
-    router.update(config([{ route: [{ destination: { host: 'streamer' } }] }]));
+    await apply(router, config([{ route: [{ destination: { host: 'streamer' } }] }]));
     const pool = new Pool(`http://127.0.0.1:${router.address?.port ?? 0}`);
     try {
       const res = await pool.request({ path: '/big', method: 'GET', headers: { host: 'streamer' } });
@@ -200,7 +203,7 @@ describe('router data plane', () => {
   });
 
   it('streams a request body: the upstream reads the first chunk before the client has sent the rest', async () => {
-    router.update(config(split(100, 0)));
+    await apply(router, config(split(100, 0)));
     let firstSeenByUpstream = false;
     // A dedicated upstream that reports the first body chunk as soon as it arrives.
     const { createServer } = await import('node:http');
@@ -216,7 +219,7 @@ describe('router data plane', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
-    router.update({
+    await apply(router, {
       ...config(split(100, 0)),
       services: [
         { name: 'upload', namespace: NS, endpoints: [{ address: '127.0.0.1', port, workload: 'upload' }] },
@@ -240,7 +243,7 @@ describe('router data plane', () => {
   });
 
   it('drops no request across 100 weight changes under load', async () => {
-    router.update(config(split(90, 10)));
+    await apply(router, config(split(90, 10)));
     const total = 4000;
     let done = 0;
     const load = runConcurrently(total, 16, async () => {
@@ -250,7 +253,7 @@ describe('router data plane', () => {
     });
     for (let i = 0; i < 100; i++) {
       const canary = (i * 7) % 101;
-      router.update(config(split(100 - canary, canary)));
+      await apply(router, config(split(100 - canary, canary)));
       const target = Math.min(total, Math.floor(((i + 1) * total) / 110));
       await until(() => done >= target, 'load to progress');
     }
@@ -265,7 +268,7 @@ describe('router data plane', () => {
   });
 
   it('aborts the upstream request when the client goes away, and records it as DC', async () => {
-    router.update({ ...config([]), virtualServices: [] });
+    await apply(router, { ...config([]), virtualServices: [] });
     const before = slowClosed.length;
     const socket = connect(router.address?.port ?? 0, '127.0.0.1', () => {
       socket.write('GET /hang HTTP/1.1\r\nhost: slow\r\n\r\n');
@@ -280,7 +283,7 @@ describe('router data plane', () => {
   });
 
   it('overflows with 503 UO beyond the DestinationRule connection pool limits', async () => {
-    router.update({
+    await apply(router, {
       ...config([{ route: [{ destination: { host: 'slow' } }] }]),
       destinationRules: [
         {
@@ -317,7 +320,7 @@ describe('router data plane', () => {
       setTimeout(() => res.socket?.destroy(), 50).unref();
     });
     try {
-      router.update({
+      await apply(router, {
         ...config([]),
         virtualServices: [],
         services: [{ name: 'dying', namespace: NS, endpoints: [dying.endpoint()] }],
@@ -339,7 +342,7 @@ describe('router data plane', () => {
 
   it('answers malformed and oversized requests with 4xx and keeps serving', async () => {
     const port = router.address?.port ?? 0;
-    router.update(config(split(100, 0)));
+    await apply(router, config(split(100, 0)));
     const garbage = await rawExchange(port, 'THIS IS NOT HTTP\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
     const huge = await rawExchange(

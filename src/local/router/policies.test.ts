@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HTTPRoute, VirtualServiceSpec } from '../../routing/istio/types.js';
-import { createRouter, type Router } from './router.js';
+import type { Router } from './router.js';
+import { apply, testRouter } from './testing/router.js';
 import {
   routerClient,
   runConcurrently,
@@ -78,7 +79,7 @@ describe('router route policies', () => {
       res.writeHead(200);
       res.end('flaky-ok');
     });
-    router = createRouter(config([{ route: [toPrimary] }]), { identity: { namespace: NS } });
+    router = testRouter(config([{ route: [toPrimary] }]), { identity: { namespace: NS } });
     const { port } = await router.listen();
     client = routerClient(port, 'podinfo');
   });
@@ -94,7 +95,8 @@ describe('router route policies', () => {
   });
 
   it('sets, adds and removes request and response headers at route and destination level', async () => {
-    router.update(
+    await apply(
+      router,
       config([
         {
           headers: {
@@ -129,7 +131,7 @@ describe('router route policies', () => {
   });
 
   it('drops hop-by-hop headers, including those named in Connection', async () => {
-    router.update(config([{ route: [toPrimary] }]));
+    await apply(router, config([{ route: [toPrimary] }]));
     // A raw request: HTTP clients refuse to send a Connection header that lists other headers.
     const raw = await rawRequest(
       router.address?.port ?? 0,
@@ -144,7 +146,8 @@ describe('router route policies', () => {
   });
 
   it('rewrites a matched uri prefix and the authority', async () => {
-    router.update(
+    await apply(
+      router,
       config([
         {
           match: [{ uri: { prefix: '/api/v1/' } }],
@@ -166,7 +169,8 @@ describe('router route policies', () => {
   });
 
   it('redirects with scheme, authority, port, uri and code', async () => {
-    router.update(
+    await apply(
+      router,
       config([
         {
           match: [{ uri: { exact: '/moved' } }],
@@ -184,7 +188,8 @@ describe('router route policies', () => {
   });
 
   it('answers CORS preflights for allowed origins and decorates responses', async () => {
-    router.update(
+    await apply(
+      router,
       config([
         {
           corsPolicy: {
@@ -220,7 +225,8 @@ describe('router route policies', () => {
 
   it('keeps a session on the canary with a cookie set by the destination and matched by regex', async () => {
     // Flagger's session affinity: the canary destination sets a cookie; later requests carrying it match first.
-    router.update(
+    await apply(
+      router,
       config([
         {
           match: [{ headers: { cookie: { regex: '.*canary-session=[a-z0-9]+.*' } } }],
@@ -259,7 +265,7 @@ describe('router route policies', () => {
       retries: { attempts, retryOn: '5xx' },
       route: [{ destination: { host: 'flaky' } }],
     });
-    router.update(config([route(3)]));
+    await apply(router, config([route(3)]));
     flakyFailures = 2;
     const before = flaky.seen.length;
     const recovered = await client.get('/');
@@ -268,7 +274,7 @@ describe('router route policies', () => {
     expect(flaky.seen.length - before).toBe(3);
     expect(flaky.seen.at(-1)?.headers['x-envoy-attempt-count']).toBe('3');
 
-    router.update(config([route(1)]));
+    await apply(router, config([route(1)]));
     flakyFailures = 5;
     const exhausted = await client.get('/');
     expect(exhausted.status).toBe(503);
@@ -279,7 +285,8 @@ describe('router route policies', () => {
   });
 
   it('does not retry a request whose body cannot be replayed', async () => {
-    router.update(
+    await apply(
+      router,
       config([{ retries: { attempts: 3, retryOn: '5xx' }, route: [{ destination: { host: 'flaky' } }] }]),
     );
     flakyFailures = 1;
@@ -291,7 +298,8 @@ describe('router route policies', () => {
   });
 
   it('answers 503 UF when the upstream refuses connections, UF,URX after default retries', async () => {
-    router.update(
+    await apply(
+      router,
       config([
         {
           match: [{ uri: { prefix: '/none' } }],
@@ -313,7 +321,8 @@ describe('router route policies', () => {
   });
 
   it('answers 503 UH without endpoints, 503 NC for an unknown subset and 404 NR without a route', async () => {
-    router.update(
+    await apply(
+      router,
       config([
         { match: [{ uri: { prefix: '/empty' } }], route: [{ destination: { host: 'empty' } }] },
         {
@@ -333,7 +342,7 @@ describe('router route policies', () => {
   });
 
   it('routes a Host naming a known service straight to it when no VirtualService claims it', async () => {
-    router.update(config([{ route: [toPrimary] }]));
+    await apply(router, config([{ route: [toPrimary] }]));
     for (const host of [
       'podinfo-canary',
       'podinfo-canary.test',
@@ -359,7 +368,7 @@ describe('router route policies', () => {
         ...config([]).services,
         { name: 'slow', namespace: NS, endpoints: [slow.endpoint()] },
       ];
-      router.update({
+      await apply(router, {
         ...config([
           {
             match: [{ uri: { exact: '/fast-after-first' } }],
@@ -384,7 +393,7 @@ describe('router route policies', () => {
   });
 
   it('rejects an invalid configuration with the field path and keeps the old one', async () => {
-    router.update(config([{ route: [toPrimary] }]));
+    await apply(router, config([{ route: [toPrimary] }]));
     const version = router.configVersion;
     expect(() => {
       router.update(config([{ timeout: 'soon', route: [toPrimary] }]));

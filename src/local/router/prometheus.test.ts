@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, waitForQuery, type TestPrometheus } from '../../../test/support/prometheus.js';
-import { createRouter, type Router } from './router.js';
+import type { Router } from './router.js';
+import { testRouter } from './testing/router.js';
 import { routerClient, startUpstream, type RouterClient, type TestUpstream } from './testing/upstream.js';
 
 const NAMESPACE = 'test';
@@ -39,7 +40,7 @@ describe('router telemetry scraped by a real Prometheus', () => {
         res.end(TARGET);
       }, CANARY_DELAY_MS);
     });
-    router = createRouter(
+    router = testRouter(
       {
         services: [
           {

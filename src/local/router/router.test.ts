@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRouter, type Router } from './router.js';
+import type { Router } from './router.js';
+import { testRouter } from './testing/router.js';
 import {
   routerClient,
   runConcurrently,
@@ -43,7 +44,7 @@ describe('createRouter', () => {
   beforeAll(async () => {
     v1 = await startUpstream('web-primary');
     v2 = await startUpstream('web');
-    router = createRouter(config(90, 10), {
+    router = testRouter(config(90, 10), {
       weightedChoice: 'smooth-round-robin',
       identity: { namespace: 'prod' },
     });

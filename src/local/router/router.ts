@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { adminHandler } from './admin.js';
 import { CompiledConfig } from './config.js';
 import { createRequestHandler } from './handler.js';
 import { RouterTelemetry, type TelemetrySnapshot } from './telemetry.js';
@@ -19,6 +20,13 @@ export interface Router {
    * swapped. Requests already in flight finish on the configuration they started with.
    */
   update(config: RouterConfig): void;
+  /**
+   * Resolves once every configuration given so far is in force wherever requests are served
+   * (at once for a router in this process; once every worker confirmed it for `createRouterWorkers`).
+   */
+  settled(): Promise<void>;
+  /** Resolves once `snapshot()` includes every request recorded before the call (at once in this process). */
+  flush(): Promise<void>;
   /** Version of the configuration in force (1 for the initial one). */
   readonly configVersion: number;
   readonly config: RouterConfig;
@@ -31,7 +39,7 @@ export interface Router {
 
 const DEFAULT_IDENTITY: RouterIdentity = { namespace: 'default', workload: 'unknown' };
 
-function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+export function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => {
       reject(error);
@@ -44,7 +52,7 @@ function listenOn(server: Server, port: number, host: string): Promise<AddressIn
   });
 }
 
-function closeServer(server: Server | undefined): Promise<void> {
+export function closeServer(server: Server | undefined): Promise<void> {
   if (server?.listening !== true) return Promise.resolve();
   return new Promise((resolve) => {
     server.close(() => {
@@ -58,11 +66,23 @@ function closeServer(server: Server | undefined): Promise<void> {
   });
 }
 
-export function createRouter(initial: RouterConfig, options: RouterOptions = {}): Router {
-  const identity: RouterIdentity = { ...DEFAULT_IDENTITY, ...options.identity };
+/** The router's identity: the options' fields over the defaults. */
+export function routerIdentity(options: RouterOptions): RouterIdentity {
+  return { ...DEFAULT_IDENTITY, ...options.identity };
+}
+
+/**
+ * A router serving in this process. `telemetry` is where it records requests (a router worker
+ * passes its own, to send its primary the series).
+ */
+export function createRouter(
+  initial: RouterConfig,
+  options: RouterOptions = {},
+  telemetry: RouterTelemetry = new RouterTelemetry(routerIdentity(options)),
+): Router {
+  const identity = routerIdentity(options);
   const random = options.random ?? Math.random;
   const pools = new UpstreamPools({ maxConnections: options.maxConnectionsPerEndpoint ?? 256 });
-  const telemetry = new RouterTelemetry(identity);
   const compile = (config: RouterConfig, version: number) =>
     new CompiledConfig(version, config, {
       pools,
@@ -72,7 +92,7 @@ export function createRouter(initial: RouterConfig, options: RouterOptions = {})
     });
   let current = compile(initial, 1);
   let server: Server | undefined;
-  let admin: Server | undefined;
+  let adminServer: Server | undefined;
 
   const handler = createRequestHandler({
     current: () => current,
@@ -81,9 +101,12 @@ export function createRouter(initial: RouterConfig, options: RouterOptions = {})
     defaultTimeoutMs: options.upstreamTimeoutMs ?? 0,
   });
 
-  const adminHandler = (req: IncomingMessage, res: ServerResponse) => {
-    void serveAdmin(req, res, { telemetry, current: () => current });
-  };
+  const admin = adminHandler({
+    metrics: () => telemetry.metricsText(),
+    contentType: telemetry.contentType,
+    stats: () => Promise.resolve(telemetry.snapshot()),
+    config: () => ({ version: current.version, config: current.config }),
+  });
 
   return {
     async listen(port = 0, host = '127.0.0.1') {
@@ -113,20 +136,22 @@ export function createRouter(initial: RouterConfig, options: RouterOptions = {})
       return listenOn(server, port, host);
     },
     async listenAdmin(port = 0, host = '127.0.0.1') {
-      admin = createServer(adminHandler);
-      return listenOn(admin, port, host);
+      adminServer = createServer(admin);
+      return listenOn(adminServer, port, host);
     },
     get address() {
       return server?.address() as AddressInfo | undefined;
     },
     get adminAddress() {
-      return admin?.address() as AddressInfo | undefined;
+      return adminServer?.address() as AddressInfo | undefined;
     },
     update(config) {
       const next = compile(config, current.version + 1);
       current = next;
       pools.retain(next.liveEndpoints);
     },
+    settled: () => Promise.resolve(),
+    flush: () => Promise.resolve(),
     get configVersion() {
       return current.version;
     },
@@ -136,39 +161,8 @@ export function createRouter(initial: RouterConfig, options: RouterOptions = {})
     metrics: () => telemetry.metricsText(),
     snapshot: () => telemetry.snapshot(),
     async close() {
-      await Promise.all([closeServer(server), closeServer(admin)]);
+      await Promise.all([closeServer(server), closeServer(adminServer)]);
       await pools.close();
     },
   };
-}
-
-async function serveAdmin(
-  req: IncomingMessage,
-  res: ServerResponse,
-  deps: { telemetry: RouterTelemetry; current: () => CompiledConfig },
-): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
-  try {
-    if (req.method === 'GET' && path === '/metrics') {
-      const body = await deps.telemetry.metricsText();
-      res.writeHead(200, { 'content-type': deps.telemetry.contentType });
-      res.end(body);
-    } else if (req.method === 'GET' && (path === '/healthz' || path === '/ready')) {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ok\n');
-    } else if (req.method === 'GET' && path === '/config') {
-      const c = deps.current();
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ version: c.version, config: c.config }));
-    } else if (req.method === 'GET' && path === '/stats') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(deps.telemetry.snapshot()));
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found: try /metrics, /stats, /config or /healthz\n');
-    }
-  } catch (error) {
-    res.writeHead(500, { 'content-type': 'text/plain' });
-    res.end(`${error instanceof Error ? error.message : String(error)}\n`);
-  }
 }

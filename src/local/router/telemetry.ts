@@ -145,6 +145,18 @@ export interface TelemetrySnapshot {
   workloads: WorkloadStats[];
 }
 
+/**
+ * One series' cumulative numbers, plain data so it can cross a process boundary: what router
+ * workers send their primary, which adds them up (`absorb`) into the one exposition it serves.
+ */
+export interface SeriesState {
+  labels: Readonly<Record<(typeof ISTIO_LABELS)[number], string>>;
+  count: number;
+  /** Non-cumulative counts per `ISTIO_DURATION_BUCKETS_MS` slot, the last one for +Inf. */
+  buckets: readonly number[];
+  sumMs: number;
+}
+
 const REQUESTS_HELP = 'Requests handled by the Serin router, in Istio standard metric form.';
 const DURATION_HELP = 'Request duration in milliseconds, in Istio standard metric form.';
 
@@ -226,6 +238,35 @@ export class RouterTelemetry {
 
   metricsText(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** Every series' cumulative numbers, in the order the series appeared (stable: series are never dropped). */
+  exportSeries(): SeriesState[] {
+    return this.series.map((s) => ({
+      labels: s.labels,
+      count: s.count,
+      buckets: [...s.buckets],
+      sumMs: s.sumMs,
+    }));
+  }
+
+  /**
+   * Adds another recorder's numbers to the series with the same labels (created if new). A
+   * primary absorbs each worker's cumulative state once per read into a fresh instance, so the
+   * sums it serves are exact and each series appears once.
+   */
+  absorb(state: SeriesState): void {
+    const key = ISTIO_LABELS.map((name) => state.labels[name]).join('\u0001');
+    let series = this.byLabels.get(key);
+    if (series === undefined) {
+      series = seriesFromLabels(state.labels);
+      this.byLabels.set(key, series);
+      this.series.push(series);
+    }
+    series.count += state.count;
+    series.sumMs += state.sumMs;
+    for (let i = 0; i < series.buckets.length; i++)
+      series.buckets[i] = (series.buckets[i] ?? 0) + (state.buckets[i] ?? 0);
   }
 
   get contentType(): string {
@@ -346,6 +387,27 @@ export class RouterTelemetry {
     }
     return { name, help: DURATION_HELP, type: 'histogram', values, aggregator: 'sum' };
   }
+}
+
+/** A series rebuilt from its labels alone: what `snapshot` needs of the destination is in them. */
+function seriesFromLabels(labels: SeriesState['labels']): Series {
+  return {
+    reporter: labels.reporter === 'destination' ? 'destination' : 'source',
+    destination: {
+      workload: labels.destination_workload,
+      workloadNamespace: labels.destination_workload_namespace,
+      serviceName: labels.destination_service_name,
+      serviceNamespace: labels.destination_service_namespace,
+      version: labels.destination_version,
+      canonicalService: labels.destination_canonical_service,
+    },
+    responseCode: Number(labels.response_code),
+    responseFlags: labels.response_flags,
+    labels: { ...labels },
+    count: 0,
+    buckets: [...ISTIO_DURATION_BUCKETS_MS, 0].map(() => 0),
+    sumMs: 0,
+  };
 }
 
 function labelsOf(entry: RequestRecord, src: SourceIdentity): Series['labels'] {
