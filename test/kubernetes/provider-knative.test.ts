@@ -10,6 +10,7 @@ import type { KubeObject } from '../../src/kubernetes/client.js';
 import { Resources } from '../../src/kubernetes/resources.js';
 import { KNATIVE_REVISION, KNATIVE_SERVICE } from '../../src/routing/providers/knative.js';
 import { startGate } from './provider-rollout.js';
+import { deniedByShippedRoles, requestsMade } from './rbac-coverage.js';
 import { recordObjects, startControllerSuite, waitFor, type ControllerSuite } from './support.js';
 
 let suite: ControllerSuite;
@@ -141,4 +142,18 @@ describe('provider knative', { timeout: 300_000 }, () => {
       gate.close();
     }
   });
+});
+
+describe('RBAC', () => {
+  it.skipIf(process.env.KUBECONFIG)(
+    "the shipped roles allow every request the controller made, with no create or delete on the user's Knative objects",
+    () => {
+      const server = suite.cluster.server;
+      if (!server) throw new Error('no test API server');
+      const made = requestsMade(server.requests, suite.controller.client.userAgent);
+      for (const needed of ['serving.knative.dev/services:patch', 'serving.knative.dev/revisions:get'])
+        expect(made).toContain(needed);
+      expect(deniedByShippedRoles(made)).toEqual({ cluster: [], namespaced: [] });
+    },
+  );
 });

@@ -60,3 +60,39 @@ export function allows(rules: readonly Rule[], a: Attributes): boolean {
       (rule.verbs ?? []).includes(a.verb),
   );
 }
+
+/** The shipped ClusterRole and namespaced Role, each with the leader-election Role beside it. */
+export function shippedRoles(): Record<'cluster' | 'namespaced', Rule[]> {
+  const deploy = new URL('../../deploy/', import.meta.url);
+  const leader = rulesOf(new URL('rbac/leader-election.yaml', deploy).pathname);
+  return {
+    cluster: [...rulesOf(new URL('rbac/cluster-role.yaml', deploy).pathname), ...leader],
+    namespaced: [...rulesOf(new URL('namespaced/role.yaml', deploy).pathname), ...leader],
+  };
+}
+
+/** `group/resource:verb` of every request made with `userAgent`, as the server recorded them. */
+export function requestsMade(
+  requests: readonly Pick<RequestRecord, 'method' | 'path' | 'watch' | 'userAgent'>[],
+  userAgent: string | undefined,
+): Set<string> {
+  return new Set(
+    requests
+      .filter((r) => r.userAgent === userAgent)
+      .map((r) => attributesOf(r))
+      .filter((a) => a !== undefined)
+      .map((a) => `${a.group}/${a.resource}:${a.verb}`),
+  );
+}
+
+/** Of `made`, what each shipped role would deny (a 403 on a real cluster). */
+export function deniedByShippedRoles(made: ReadonlySet<string>): Record<'cluster' | 'namespaced', string[]> {
+  const roles = shippedRoles();
+  const denied = (rules: readonly Rule[]) =>
+    [...made].filter((key) => {
+      const [resource, verb] = key.split(':') as [string, string];
+      const slash = resource.indexOf('/');
+      return !allows(rules, { group: resource.slice(0, slash), resource: resource.slice(slash + 1), verb });
+    });
+  return { cluster: denied(roles.cluster), namespaced: denied(roles.namespaced) };
+}

@@ -157,6 +157,10 @@ export const knativeProvider: RoutingProvider = {
   names: ['knative'],
   features: { weights: true, headers: false, cookies: false, mirror: false, sessionAffinity: false },
   resources: [KNATIVE_SERVICE, KNATIVE_REVISION],
+  userOwned: [
+    { resource: KNATIVE_SERVICE, verbs: ['get', 'patch'] },
+    { resource: KNATIVE_REVISION, verbs: ['get'] },
+  ],
   issues,
   inputs: (canary) => [{ resource: KNATIVE_SERVICE, name: canary.spec.targetRef.name }],
   render: (canary, plan, live) => [renderKnativeTraffic(canary, plan, live)],

@@ -53,6 +53,12 @@ export interface RoutingProvider {
    * an object's REST coordinates from here, RBAC must grant them, and a cluster must serve them.
    */
   readonly resources: readonly ResourceType[];
+  /**
+   * Of `resources`, the user's own objects, which Serin never creates or deletes, so RBAC grants
+   * no more than `verbs` (a Knative Service is patched, its Revisions only read). Others get
+   * get, create, patch and delete.
+   */
+  readonly userOwned?: readonly { resource: ResourceType; verbs: readonly ('get' | 'patch')[] }[];
   /** Provider-specific findings (required references, fields it cannot render), naming the field. */
   issues(spec: Readonly<Record<string, unknown>>): CapabilityIssue[];
   /** The user's objects render reads (an Ingress named by `spec.ingressRef`, …). */
