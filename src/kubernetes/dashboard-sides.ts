@@ -1,6 +1,6 @@
 /**
- * The cluster dashboard's view of each side: the images the Deployment (`<target>` for the
- * canary, `<target>-primary` for the primary) runs, and the last lines of one of its pods through
+ * The cluster dashboard's view of each side: the images the Deployment or DaemonSet (`<target>`
+ * for the canary, `<target>-primary` for the primary) runs, or what a Service target's copy selects, and the last lines of one of its pods through
  * the pod log API, the failing pod's when one fails, the previous instance's when its container
  * restarted (what it died with). Secrets in the lines are redacted; a log the controller may not
  * read (RBAC, a container still starting) is reported, never fatal.
@@ -9,8 +9,9 @@ import { redactLogLine } from '../analysis/redact.js';
 import type { Canary } from '../api/canary.js';
 import type { Side, SideView } from '../dashboard/backend.js';
 import type { KubeClient, KubeObject } from './client.js';
+import { isKnativeTarget } from '../routing/providers/knative.js';
 import { podSelector } from './readiness.js';
-import { Resources } from './resources.js';
+import { Resources, TARGET_TYPES, type ResourceType } from './resources.js';
 
 export const SIDE_LOG_LINES = 20;
 
@@ -67,11 +68,29 @@ async function readLog(client: KubeClient, namespace: string, target: LogTarget)
   }
 }
 
-async function sideOf(client: KubeClient, namespace: string, deploymentName: string): Promise<SideView> {
-  const deployment = await client.get(Resources.deployment, namespace, deploymentName);
-  if (!deployment) return { logTail: [] };
-  const version = imagesOf(deployment);
-  const labelSelector = podSelector(deployment);
+/** A Service target's side is the Service copy: what it selects is its version, its pods are those. */
+function serviceSelector(service: KubeObject): string | undefined {
+  const spec = isRecord(service.spec) ? service.spec : {};
+  const selector = isRecord(spec.selector) ? spec.selector : {};
+  const pairs = Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`);
+  return pairs.length > 0 ? pairs.join(',') : undefined;
+}
+
+async function sideOf(
+  client: KubeClient,
+  namespace: string,
+  type: ResourceType,
+  name: string,
+): Promise<SideView> {
+  const workload = await client.get(type, namespace, name);
+  if (!workload) return { logTail: [] };
+  const isService = type.kind === 'Service';
+  const labelSelector = isService ? serviceSelector(workload) : podSelector(workload);
+  const version = isService
+    ? labelSelector === undefined
+      ? undefined
+      : `Service ${name} selecting ${labelSelector}`
+    : imagesOf(workload);
   const pods = labelSelector
     ? (await client.list(Resources.pod, namespace, { labelSelector })).items.filter(
         (pod) => pod.metadata.deletionTimestamp === undefined,
@@ -82,14 +101,19 @@ async function sideOf(client: KubeClient, namespace: string, deploymentName: str
   return { ...(version !== undefined ? { version } : {}), ...logs };
 }
 
-/** Each side of a Canary whose target is a Deployment; other kinds show no version or log. */
+/**
+ * Each side of a Canary on a cluster: `<target>-primary` and `<target>` of its kind (a Deployment,
+ * a DaemonSet, or a Service target's copies). A Knative Service's sides are revisions of one
+ * Service, which this view does not read: they show no version or log.
+ */
 export async function kubernetesSides(client: KubeClient, canary: Canary): Promise<Record<Side, SideView>> {
   const namespace = canary.metadata.namespace ?? 'default';
   const target = canary.spec.targetRef;
-  if (target.kind !== 'Deployment') return { primary: { logTail: [] }, canary: { logTail: [] } };
+  const type = isKnativeTarget(target) ? undefined : TARGET_TYPES[target.kind];
+  if (type === undefined) return { primary: { logTail: [] }, canary: { logTail: [] } };
   const [primary, canarySide] = await Promise.all([
-    sideOf(client, namespace, `${target.name}-primary`),
-    sideOf(client, namespace, target.name),
+    sideOf(client, namespace, type, `${target.name}-primary`),
+    sideOf(client, namespace, type, target.name),
   ]);
   return { primary, canary: canarySide };
 }
