@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CanaryDocument, type Canary, type CanaryInput } from '../api/canary.js';
+import type { MetricTemplate } from '../api/metric-template.js';
 import {
   FIXTURE_EVAL_TIME,
   FIXTURE_START_SECONDS,
@@ -89,6 +90,34 @@ describe("a built-in's plan", () => {
       sources({ knativeRevision: () => Promise.reject(new Error('forbidden')) }),
     );
     expect(failing.plan.error).toBe('cannot read Knative Service test/podinfo: forbidden');
+  });
+
+  it("knative: a MetricTemplate's {{ route }} is the latest created revision too, as in Flagger", async () => {
+    const knative = canary({
+      provider: 'knative',
+      targetRef: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'podinfo' },
+    });
+    const template: MetricTemplate = {
+      apiVersion: 'flagger.app/v1beta1',
+      kind: 'MetricTemplate',
+      metadata: { name: 'errors', namespace: 'test' },
+      spec: {
+        provider: { type: 'prometheus', address: 'http://prometheus.invalid:9090' },
+        query:
+          'sum(rate(revision_request_count{revision_name="{{ route }}", response_code_class="5xx"}[{{ interval }}]))',
+      },
+    };
+    const metric = { name: 'errors', templateRef: { name: 'errors' }, interval: '1m' };
+    const withTemplate = (extra: Partial<MetricSources>) =>
+      sources({ templates: () => Promise.resolve(template), ...extra });
+    const known = await planMetric(
+      knative,
+      metric,
+      withTemplate({ knativeRevision: () => Promise.resolve('podinfo-00003') }),
+    );
+    expect(known.plan.query).toContain('revision_name="podinfo-00003"');
+    const missing = await planMetric(knative, metric, withTemplate({}));
+    expect(missing.plan.error).toMatch(/Knative Service test\/podinfo.*status\.latestCreatedRevisionName/);
   });
 });
 

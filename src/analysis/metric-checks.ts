@@ -28,6 +28,7 @@ import { providerFactory } from './providers/registry.js';
 import { NoDataError, type MetricProvider } from './providers/types.js';
 import { resolveSecret, type SecretLookup } from './secrets.js';
 import { renderTemplate, templateScope } from './template.js';
+import { isKnativeTarget } from '../routing/providers/knative.js';
 
 export type TemplateLookup = (namespace: string, name: string) => Promise<MetricTemplate | undefined>;
 
@@ -121,9 +122,15 @@ async function prepareTemplate(
     source: provider.type,
     ...(provider.address !== undefined ? { address: provider.address } : {}),
   };
+  const scope = templateScope(canary, metric);
+  if (isKnativeTarget(canary.spec.targetRef)) {
+    const revision = await knativeRoute(canary, sources, metric.name);
+    if ('error' in revision) return { plan: { ...withSource, error: revision.error }, template };
+    scope.values.route = revision.route;
+  }
   try {
     return {
-      plan: { ...withSource, query: renderTemplate(template.spec.query, templateScope(canary, metric)) },
+      plan: { ...withSource, query: renderTemplate(template.spec.query, scope) },
       template,
     };
   } catch (error) {
@@ -143,6 +150,30 @@ function observerFor(canary: Canary, sources: MetricSources): Observer {
   return sources.routerMetrics === true ? 'istio' : builtinObserver(canary, sources.defaultProvider);
 }
 
+/**
+ * Flagger's `{{ route }}` for a Knative Service target: the revision Knative created last (its
+ * scheduler sets it for built-ins and MetricTemplates alike).
+ */
+async function knativeRoute(
+  canary: Canary,
+  sources: MetricSources,
+  what: string,
+): Promise<{ route: string } | { error: string }> {
+  const service = canary.spec.targetRef.name;
+  const namespace = namespaceOf(canary);
+  let revision: string | undefined;
+  try {
+    revision = await sources.knativeRevision?.(namespace, service);
+  } catch (error) {
+    return { error: `cannot read Knative Service ${namespace}/${service}: ${(error as Error).message}` };
+  }
+  if (revision === undefined)
+    return {
+      error: `${what} with provider knative: the latest created revision of Knative Service ${namespace}/${service} is not known (status.latestCreatedRevisionName)`,
+    };
+  return { route: revision };
+}
+
 /** A built-in rendered with its provider's query (Knative's needs the Service's latest revision). */
 async function planBuiltin(
   canary: Canary,
@@ -154,23 +185,9 @@ async function planBuiltin(
   const plan: MetricPlan = { ...base, observer };
   const scope = templateScope(canary, { interval: base.interval });
   if (BUILTIN_QUERIES[observer].needsKnativeRevision === true) {
-    const service = canary.spec.targetRef.name;
-    const namespace = namespaceOf(canary);
-    let revision: string | undefined;
-    try {
-      revision = await sources.knativeRevision?.(namespace, service);
-    } catch (error) {
-      return {
-        ...plan,
-        error: `cannot read Knative Service ${namespace}/${service}: ${(error as Error).message}`,
-      };
-    }
-    if (revision === undefined)
-      return {
-        ...plan,
-        error: `${name} with provider knative: the latest created revision of Knative Service ${namespace}/${service} is not known (status.latestCreatedRevisionName)`,
-      };
-    scope.values.route = revision;
+    const revision = await knativeRoute(canary, sources, name);
+    if ('error' in revision) return { ...plan, error: revision.error };
+    scope.values.route = revision.route;
   }
   try {
     return { ...plan, query: renderTemplate(builtinTemplate(name, observer), builtinScope(observer, scope)) };
