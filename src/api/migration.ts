@@ -4,6 +4,7 @@
  * schema (validity, as Flagger's CRD) and src/api/capabilities.ts (support): no rule of its own
  * decides whether something runs.
  */
+import { isKnativeTarget } from '../routing/providers/knative.js';
 import { canaryCapabilities, type CapabilityOptions } from './capabilities.js';
 import { validateDocument } from './documents.js';
 
@@ -78,8 +79,9 @@ function differencesOf(raw: Json, options: CapabilityOptions): Finding[] {
   if (spec.revertOnDeletion !== true) {
     out.push({
       path: 'spec.revertOnDeletion',
-      message:
-        'not set: on deletion Serin still gives the target its replicas back before the primary goes (Flagger leaves it at 0)',
+      message: isKnativeTarget(record(spec.targetRef))
+        ? "not set: on deletion Serin gives the Knative Service's traffic back (all to its latest revision; Flagger leaves it pinned to the primary revision)"
+        : 'not set: on deletion Serin still gives the target its replicas back before the primary goes (Flagger leaves it at 0)',
     });
   }
   return out;

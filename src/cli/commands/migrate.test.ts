@@ -83,6 +83,15 @@ describe('serin migrate check', () => {
     }
   });
 
+  it("says what deletion does to a Knative Service's traffic, not to replicas it does not have", async () => {
+    const r = await runCommand([migrateCommand], ['migrate', 'check', '-f', join(corpus, 'knative.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      "spec.revertOnDeletion: not set: on deletion Serin gives the Knative Service's traffic back",
+    );
+    expect(r.stdout).not.toContain('replicas back');
+  });
+
   it('exits 2 for usage errors', async () => {
     expect((await runCommand([migrateCommand], ['migrate', 'check', '-f', corpus, '-o', 'xml'])).code).toBe(
       2,
@@ -116,7 +125,6 @@ describe('serin validate on Flagger documents', () => {
       'spec.service.trafficPolicy.tls.mode: expected one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL, got "STRICT"',
     ],
     ['appmesh-v1beta1', 'spec.provider: provider appmesh is not supported by Serin: '],
-    ['knative', 'spec.provider: provider knative is not supported by Serin yet'],
     ['no-provider-gateway-refs', 'spec.provider: not set, but spec.service.gatewayRefs is'],
   ])('%s exits 1 naming the field', async (name, message) => {
     const r = await runCommand([validateCommand], ['validate', '-f', join(corpus, `${name}.yaml`)]);
@@ -133,6 +141,7 @@ describe('serin validate on Flagger documents', () => {
       'datadog',
       'daemonset',
       'keda-scaled-object',
+      'knative',
     ]) {
       const r = await runCommand([validateCommand], ['validate', '-f', join(corpus, `${name}.yaml`)]);
       expect(r.code, `${name}: ${r.stdout}`).toBe(0);
