@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { checkStateDirForSocket } from './dataplane/files.js';
 import { join, resolve } from 'node:path';
 import { startLocalApi, type LocalApi } from './api.js';
 import { LocalRuntime, type RuntimeEvent, type RuntimeOptions } from './runtime.js';
@@ -37,6 +38,7 @@ export const RUN_FILE = 'run.json';
 /** Starts the runtime, the API and the dashboard together; `stop()` undoes all of it. */
 export async function startSession(options: SessionOptions): Promise<Session> {
   const stateDir = resolve(options.stateDir);
+  checkStateDirForSocket(stateDir);
   const token = loadOrCreateToken({ tokenFile: options.tokenFile, defaultFile: join(stateDir, 'token') });
   const runtime = new LocalRuntime({ ...options, stateDir });
   if (options.onEvent) runtime.subscribe(options.onEvent);

@@ -63,11 +63,11 @@ const EXPECTED: Record<string, Expectation> = {
   // Valid; generate needs the live Knative Service (its revisions), which a fixture does not carry.
   'e2e-knative-test-canary-1': {
     validate: [],
-    generate: { needsLive: 'Knative Service podinfo (spec.targetRef) not found' },
+    generate: { needsLive: 'spec.targetRef: Knative Service podinfo not found' },
   },
   'e2e-knative-test-canary-2': {
     validate: [],
-    generate: { needsLive: 'Knative Service podinfo (spec.targetRef) not found' },
+    generate: { needsLive: 'spec.targetRef: Knative Service podinfo not found' },
   },
   'e2e-kubernetes-test-daemonset-1': renders('Service'),
   'e2e-kubernetes-test-daemonset-2': renders('Service'),
@@ -99,7 +99,7 @@ const EXPECTED: Record<string, Expectation> = {
   'tutorial-keda-scaledobject': renders('Service'),
   'tutorial-knative-progressive-delivery': {
     validate: [],
-    generate: { needsLive: 'Knative Service podinfo (spec.targetRef) not found' },
+    generate: { needsLive: 'spec.targetRef: Knative Service podinfo not found' },
   },
   'tutorial-kubernetes-blue-green': renders('Service'),
   'tutorial-kuma-progressive-delivery': renders('TrafficRoute'),

@@ -70,11 +70,17 @@ export function leftovers(dir: string): string[] {
 
 export default function setup(): () => void {
   if (distIsStale()) buildDist();
+  // vitest runs the global setup for the root and again for each project: one run, one directory.
+  // Nesting them made paths too long for a Unix socket (Chromium's profile lock).
+  const existing = process.env.SERIN_TEST_RUN_TEMP;
+  if (existing !== undefined && existsSync(existing)) return () => undefined;
   const systemTemp = tmpdir();
   const runTemp = mkdtempSync(join(systemTemp, 'serin-test-run-'));
   process.env.TMPDIR = runTemp;
+  process.env.SERIN_TEST_RUN_TEMP = runTemp;
   return () => {
     process.env.TMPDIR = systemTemp;
+    delete process.env.SERIN_TEST_RUN_TEMP;
     const left = leftovers(runTemp);
     rmSync(runTemp, { recursive: true, force: true });
     if (left.length > 0) {

@@ -20,6 +20,22 @@ export const dataplaneFile = (stateDir: string) => join(stateDir, DATAPLANE_FILE
 export const dataplaneTokenFile = (stateDir: string) => join(stateDir, DATAPLANE_TOKEN_FILE);
 export const dataplaneSocket = (stateDir: string) => join(stateDir, DATAPLANE_SOCKET);
 
+/** The longest Unix socket path Linux takes (sun_path is 108 bytes with its NUL); libuv truncates longer ones silently. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * Refuses a state directory too long to hold the data plane's control socket: listen would fail in
+ * the detached data plane, far from the user, and the run would wait for it in vain.
+ */
+export function checkStateDirForSocket(stateDir: string): void {
+  const socket = dataplaneSocket(stateDir);
+  const bytes = Buffer.byteLength(socket);
+  if (bytes > MAX_SOCKET_PATH_BYTES)
+    throw new Error(
+      `--state-dir: ${stateDir} is too long for the data plane's control socket (${socket} is ${String(bytes)} bytes; a Unix socket path holds at most ${String(MAX_SOCKET_PATH_BYTES)}): choose a shorter state directory`,
+    );
+}
+
 export function readDataplaneRecord(stateDir: string): DataplaneRecord | undefined {
   try {
     const record = JSON.parse(readFileSync(dataplaneFile(stateDir), 'utf8')) as DataplaneRecord;

@@ -66,7 +66,9 @@ describe('knative: the Knative Service traffic Flagger writes', () => {
   });
 
   it('says what is missing when the Service or its revision is not there', () => {
-    expect(() => renderKnativeTraffic(canary, plan(0), lookupOf([]))).toThrow(/spec\.targetRef\) not found/);
+    expect(() => renderKnativeTraffic(canary, plan(0), lookupOf([]))).toThrow(
+      /^spec\.targetRef: Knative Service podinfo not found/,
+    );
     const fresh = { ...userService(), status: {} };
     expect(() => renderKnativeTraffic(canary, plan(0), lookupOf([fresh]))).toThrow(
       /status\.latestCreatedRevisionName/,

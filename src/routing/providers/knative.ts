@@ -89,7 +89,10 @@ export function renderKnativeTraffic(canary: Canary, plan: TrafficPlan, live: Lo
   validatePlan(plan);
   const name = canary.spec.targetRef.name;
   const service = live(KNATIVE_SERVICE, name);
-  if (!service) throw new KnativeServiceError(`Knative Service ${name} (spec.targetRef) not found`);
+  if (!service)
+    throw new KnativeServiceError(
+      `spec.targetRef: Knative Service ${name} not found: its split names its revisions, so give the live Service (kubectl get ksvc ${name} -o yaml) with -f`,
+    );
   // Without a recorded primary, the one initialisation records: the revision Knative created last
   // (Flagger's router Reconcile does the same).
   const primary = primaryRevisionOf(service) ?? latestCreatedRevisionOf(service);
