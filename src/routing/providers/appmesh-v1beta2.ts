@@ -37,7 +37,7 @@ import { selectorOf } from '../render/kubernetes.js';
 import { validatePlan } from '../render/plan.js';
 import { suffixLiteral } from './contour.js';
 import { ownedMetadata } from './owned-metadata.js';
-import { unrenderedServiceFields } from './service-fields.js';
+import { prefixOnlyMatch, unrenderedServiceFields } from './service-fields.js';
 import {
   ALL_ON_PRIMARY,
   type KubeObject,
@@ -383,17 +383,8 @@ function rewriteIssues(service: Json, prefix: string): CapabilityIssue[] {
 function serviceIssues(spec: Readonly<Json>): CapabilityIssue[] {
   const service = isRecord(spec.service) ? spec.service : {};
   const found = unrenderedServiceFields(spec, PROVIDER, ['timeout', 'retries', 'match', 'rewrite']);
-  const matches = records(service.match);
-  const uri = matches[0]?.uri;
-  const onlyPrefix =
-    matches.length === 0 ||
-    (matches.length === 1 &&
-      Object.keys(matches[0] ?? {}).every((k) => k === 'uri') &&
-      isRecord(uri) &&
-      Object.keys(uri).every((k) => k === 'prefix'));
-  if (!onlyPrefix)
-    found.push(unsupportedBy('spec.service.match', PROVIDER, 'a service match other than one uri.prefix'));
-  const prefix = isRecord(uri) && typeof uri.prefix === 'string' && uri.prefix !== '' ? uri.prefix : '/';
+  const { issues, prefix } = prefixOnlyMatch(service, PROVIDER);
+  found.push(...issues);
   found.push(...rewriteIssues(service, prefix));
   found.push(...durationIssue('spec.service.timeout', service.timeout));
   found.push(...retryIssues(isRecord(service.retries) ? service.retries : {}));

@@ -23,7 +23,7 @@ import { routingAnnotations } from '../render/flux.js';
 import { escapeRe2 } from '../render/istio.js';
 import { ownerReferences } from '../render/kubernetes.js';
 import { validatePlan, type TrafficPlan } from '../render/plan.js';
-import { unrenderedServiceFields } from './service-fields.js';
+import { prefixOnlyMatch, unrenderedServiceFields } from './service-fields.js';
 import { ALL_ON_PRIMARY, type KubeObject, type Lookup, type RoutingProvider } from './types.js';
 
 export const HTTP_PROXY: ResourceType = {
@@ -235,16 +235,7 @@ function retryIssues(retries: Json): CapabilityIssue[] {
 function serviceIssues(spec: Readonly<Json>): CapabilityIssue[] {
   const service = isRecord(spec.service) ? spec.service : {};
   const found = unrenderedServiceFields(spec, 'contour', ['timeout', 'retries', 'match']);
-  const matches = records(service.match);
-  const uri = matches[0]?.uri;
-  const onlyPrefix =
-    matches.length === 0 ||
-    (matches.length === 1 &&
-      Object.keys(matches[0] ?? {}).every((k) => k === 'uri') &&
-      isRecord(uri) &&
-      Object.keys(uri).every((k) => k === 'prefix'));
-  if (!onlyPrefix)
-    found.push(unsupportedBy('spec.service.match', 'contour', 'a service match other than one uri.prefix'));
+  found.push(...prefixOnlyMatch(service, 'contour').issues);
   if (typeof service.timeout === 'string' && !CONTOUR_DURATION.test(service.timeout))
     found.push(invalid('spec.service.timeout', `"${service.timeout}" is not a Contour duration`));
   found.push(...retryIssues(isRecord(service.retries) ? service.retries : {}));

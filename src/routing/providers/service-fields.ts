@@ -41,3 +41,29 @@ export function unrenderedServiceFields(
     );
   return issues;
 }
+
+/**
+ * `spec.service.match` for providers whose route is one path prefix (Flagger's Contour and App
+ * Mesh routers read `match[0].uri.prefix` only): a finding naming the field for anything else,
+ * and the prefix (`/` when unset).
+ */
+export function prefixOnlyMatch(
+  service: Readonly<Json>,
+  provider: string,
+): { issues: CapabilityIssue[]; prefix: string } {
+  const matches = Array.isArray(service.match) ? service.match.filter(isRecord) : [];
+  const uri = matches[0]?.uri;
+  const onlyPrefix =
+    matches.length === 0 ||
+    (matches.length === 1 &&
+      Object.keys(matches[0] ?? {}).every((k) => k === 'uri') &&
+      isRecord(uri) &&
+      Object.keys(uri).every((k) => k === 'prefix'));
+  const prefix = isRecord(uri) && typeof uri.prefix === 'string' && uri.prefix !== '' ? uri.prefix : '/';
+  return {
+    issues: onlyPrefix
+      ? []
+      : [unsupportedBy('spec.service.match', provider, 'a service match other than one uri.prefix')],
+    prefix,
+  };
+}
