@@ -37,6 +37,7 @@ import { selectorOf } from '../render/kubernetes.js';
 import { validatePlan } from '../render/plan.js';
 import { suffixLiteral } from './contour.js';
 import { ownedMetadata } from './owned-metadata.js';
+import { matchEntries } from './analysis-match.js';
 import { prefixOnlyMatch, unrenderedServiceFields } from './service-fields.js';
 import {
   ALL_ON_PRIMARY,
@@ -419,16 +420,9 @@ function serviceIssues(spec: Readonly<Json>): CapabilityIssue[] {
 }
 
 function headerIssues(spec: Readonly<Json>): CapabilityIssue[] {
-  const key = spec.analysis !== undefined ? 'analysis' : 'canaryAnalysis';
-  const analysis = isRecord(spec[key]) ? spec[key] : {};
   const found: CapabilityIssue[] = [];
-  records(analysis.match).forEach((match, i) => {
-    const where = `spec.${key}.match[${i}]`;
-    for (const field of Object.keys(match).filter((k) => k !== 'headers' && k !== 'name'))
-      found.push(
-        unsupportedBy(`${where}.${field}`, PROVIDER, 'matching a canary route on anything but headers'),
-      );
-    const headers = Object.entries(isRecord(match.headers) ? match.headers : {});
+  for (const { where, headers, issues } of matchEntries(spec, PROVIDER, ['headers'])) {
+    found.push(...issues);
     if (headers.length > HEADERS_PER_ROUTE)
       found.push(
         invalid(`${where}.headers`, `App Mesh matches at most ${HEADERS_PER_ROUTE} headers per route`),
@@ -442,7 +436,7 @@ function headerIssues(spec: Readonly<Json>): CapabilityIssue[] {
         if (typeof value === 'string' && (value.length === 0 || value.length > HEADER_VALUE_MAX))
           found.push(invalid(`${path}.${op}`, `App Mesh matches 1 to ${HEADER_VALUE_MAX} characters`));
     }
-  });
+  }
   return found;
 }
 

@@ -23,6 +23,7 @@ import { routingAnnotations } from '../render/flux.js';
 import { escapeRe2 } from '../render/istio.js';
 import { ownerReferences } from '../render/kubernetes.js';
 import { validatePlan, type TrafficPlan } from '../render/plan.js';
+import { matchEntries } from './analysis-match.js';
 import { prefixOnlyMatch, unrenderedServiceFields } from './service-fields.js';
 import { ALL_ON_PRIMARY, type KubeObject, type Lookup, type RoutingProvider } from './types.js';
 
@@ -193,16 +194,10 @@ function read(canary: Canary, live: Lookup) {
 }
 
 function headerIssues(spec: Readonly<Json>): CapabilityIssue[] {
-  const key = spec.analysis !== undefined ? 'analysis' : 'canaryAnalysis';
-  const analysis = isRecord(spec[key]) ? spec[key] : {};
   const found: CapabilityIssue[] = [];
-  records(analysis.match).forEach((match, i) => {
-    const where = `spec.${key}.match[${i}]`;
-    for (const field of Object.keys(match).filter((k) => k !== 'headers' && k !== 'name'))
-      found.push(
-        unsupportedBy(`${where}.${field}`, 'contour', 'matching a canary route on anything but headers'),
-      );
-    for (const [name, m] of Object.entries(isRecord(match.headers) ? match.headers : {})) {
+  for (const { where, headers, issues } of matchEntries(spec, 'contour', ['headers'])) {
+    found.push(...issues);
+    for (const [name, m] of headers) {
       const path = `${where}.headers.${name}`;
       if (!isRecord(m)) continue;
       if (m.regex !== undefined) found.push(unsupportedBy(path, 'contour', 'a regex header match'));
@@ -215,7 +210,7 @@ function headerIssues(spec: Readonly<Json>): CapabilityIssue[] {
             ),
           );
     }
-  });
+  }
   return found;
 }
 

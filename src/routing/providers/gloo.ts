@@ -24,6 +24,7 @@ import { routingAnnotations } from '../render/flux.js';
 import { escapeRe2 } from '../render/istio.js';
 import { ownerReferences } from '../render/kubernetes.js';
 import { validatePlan, type TrafficPlan } from '../render/plan.js';
+import { matchEntries } from './analysis-match.js';
 import { unrenderedServiceFields } from './service-fields.js';
 import {
   ALL_ON_PRIMARY,
@@ -221,19 +222,11 @@ function read(canary: Canary, live: Lookup) {
 }
 
 function matchIssues(spec: Readonly<Json>): CapabilityIssue[] {
-  const key = spec.analysis !== undefined ? 'analysis' : 'canaryAnalysis';
-  const analysis = isRecord(spec[key]) ? spec[key] : {};
-  return records(analysis.match).flatMap((match, i) => {
-    const where = `spec.${key}.match[${i}]`;
-    const found = Object.keys(match)
-      .filter((k) => !MATCH_FIELDS.has(k))
-      .map((k) =>
-        unsupportedBy(`${where}.${k}`, 'gloo', 'matching a canary route on anything but headers and method'),
-      );
-    if (isRecord(match.method) && match.method.exact === undefined)
-      found.push(unsupportedBy(`${where}.method`, 'gloo', 'a method match other than exact'));
-    return found;
-  });
+  return matchEntries(spec, 'gloo', ['headers', 'method']).flatMap(({ where, match, issues }) =>
+    isRecord(match.method) && match.method.exact === undefined
+      ? [...issues, unsupportedBy(`${where}.method`, 'gloo', 'a method match other than exact')]
+      : issues,
+  );
 }
 
 function issues(spec: Readonly<Json>): CapabilityIssue[] {
