@@ -1,21 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { blocking, canaryCapabilities } from './capabilities.js';
 
-const canaryWith = (metadata: Record<string, string>) => ({
+/** A Flagger Canary for `web` with `analysis` added to the usual schedule. */
+const canaryWithAnalysis = (analysis: Record<string, unknown>) => ({
   apiVersion: 'flagger.app/v1beta1',
   kind: 'Canary',
   metadata: { name: 'web', namespace: 'shop' },
   spec: {
     targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
     service: { port: 80 },
-    analysis: {
-      interval: '1m',
-      threshold: 5,
-      stepWeight: 10,
-      webhooks: [{ name: 'hook', url: 'http://t/', metadata }],
-    },
+    analysis: { interval: '1m', threshold: 5, stepWeight: 10, ...analysis },
   },
 });
+
+const canaryWith = (metadata: Record<string, string>) =>
+  canaryWithAnalysis({ webhooks: [{ name: 'hook', url: 'http://t/', metadata }] });
 
 describe('load tester task types', () => {
   it('names the field and what to use instead for a task Serin will not run through a shell', () => {
@@ -130,16 +129,7 @@ describe('target kinds and autoscalers', () => {
 });
 
 describe("a metric's interval", () => {
-  const canary = (metric: Record<string, unknown>) => ({
-    apiVersion: 'flagger.app/v1beta1',
-    kind: 'Canary',
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: {
-      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-      service: { port: 80 },
-      analysis: { interval: '1m', threshold: 5, stepWeight: 10, metrics: [metric] },
-    },
-  });
+  const canary = (metric: Record<string, unknown>) => canaryWithAnalysis({ metrics: [metric] });
   const template = (type: string, query: string) => ({
     template: () => ({ spec: { provider: { type }, query } }),
   });
