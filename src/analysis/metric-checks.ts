@@ -5,7 +5,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Canary, CanaryMetric } from '../api/canary.js';
-import { DURATION_PATTERN, parseDuration, VERBATIM_INTERVAL_PROVIDERS } from '../api/common.js';
+import { intervalReadableBy, parseDuration } from '../api/common.js';
 import type { MetricTemplate } from '../api/metric-template.js';
 import type { CheckOutcome } from '../engine/ports.js';
 import { noiseGuardOf } from '../engine/analysis-config.js';
@@ -198,8 +198,7 @@ async function planBuiltin(
 
 /** A window only Graphite's own syntax has (`1min`) is an error for every other source. */
 function withIntervalCheck(plan: MetricPlan): MetricPlan {
-  if (plan.error !== undefined || DURATION_PATTERN.test(plan.interval)) return plan;
-  if (VERBATIM_INTERVAL_PROVIDERS.includes(plan.source)) return plan;
+  if (plan.error !== undefined || intervalReadableBy(plan.interval, plan.source)) return plan;
   return {
     ...plan,
     error: `interval: expected a duration such as 30s or 1m for ${plan.source === 'prometheus' ? 'a PromQL range' : `metric provider ${plan.source}`}, got "${plan.interval}"`,
@@ -218,7 +217,7 @@ export async function planMetric(
     const prepared = await prepareTemplate(canary, metric, base, sources);
     return { ...prepared, plan: withIntervalCheck(prepared.plan) };
   }
-  if (!DURATION_PATTERN.test(interval)) return { plan: withIntervalCheck(base) };
+  if (!intervalReadableBy(interval, undefined)) return { plan: withIntervalCheck(base) };
   const server = metricsServerFor(canary, sources);
   const prometheus = server === undefined ? base : { ...base, address: server };
   const scope = templateScope(canary, metric);

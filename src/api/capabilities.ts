@@ -11,7 +11,8 @@ import {
   DURATION_PATTERN,
   FLAGGER_GROUP,
   FLAGGER_INTERVAL_PATTERN,
-  VERBATIM_INTERVAL_PROVIDERS,
+  intervalReadableBy,
+  readsIntervalVerbatim,
 } from './common.js';
 import { METRIC_PROVIDER_TYPES } from './metric-template.js';
 import { templateProblem } from '../analysis/template.js';
@@ -296,18 +297,17 @@ function intervalIssues(
   template?: TemplateLike,
 ): CapabilityIssue[] {
   if (typeof interval !== 'string' || !FLAGGER_INTERVAL_PATTERN.test(interval)) return [];
-  const verbatim = type !== undefined && VERBATIM_INTERVAL_PROVIDERS.includes(type);
-  if (!DURATION_PATTERN.test(interval)) {
-    if (verbatim) return [];
+  if (!intervalReadableBy(interval, type))
     return [
       invalid(
         at,
         `expected a duration such as 30s or 1m, got ${JSON.stringify(interval)}: ${type === undefined ? 'the query is PromQL' : `metric provider ${type}`} reads it as a duration (Flagger's CRD lets it through; only Graphite has units such as min)`,
       ),
     ];
-  }
   const usesInterval = typeof template?.spec?.query === 'string' && template.spec.query.includes('interval');
-  if (verbatim && usesInterval && /\dm(?!s)/.test(interval))
+  // A Go duration with minutes (`1m`, `1h30m`): Graphite refuses its `m`.
+  const goMinutes = DURATION_PATTERN.test(interval) && /\dm(?!s)/.test(interval);
+  if (readsIntervalVerbatim(type) && usesInterval && goMinutes)
     return [
       {
         path: at,

@@ -11,7 +11,8 @@ export const FLAGGER_API_VERSION = `${FLAGGER_GROUP}/${API_VERSION}`;
 export {
   DURATION_PATTERN,
   FLAGGER_INTERVAL_PATTERN,
-  VERBATIM_INTERVAL_PROVIDERS,
+  intervalReadableBy,
+  readsIntervalVerbatim,
   formatDuration,
   parseDuration,
 } from './duration.js';

@@ -13,7 +13,20 @@ export const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 export const FLAGGER_INTERVAL_PATTERN = /^[0-9]+(m|s)/;
 
 /** Metric providers whose queries take `{{ interval }}` in their own time syntax, not a duration. */
-export const VERBATIM_INTERVAL_PROVIDERS: readonly string[] = ['graphite'];
+const VERBATIM_INTERVAL_PROVIDERS: readonly string[] = ['graphite'];
+
+/** Whether a metric provider reads `{{ interval }}` in its own syntax (Graphite's `1min`). */
+export function readsIntervalVerbatim(provider: string | undefined): boolean {
+  return provider !== undefined && VERBATIM_INTERVAL_PROVIDERS.includes(provider);
+}
+
+/**
+ * Whether `provider` (undefined: PromQL, a built-in or inline query) can run a metric with this
+ * interval: a duration anywhere, another syntax only where the provider reads it verbatim.
+ */
+export function intervalReadableBy(interval: string, provider: string | undefined): boolean {
+  return DURATION_PATTERN.test(interval) || readsIntervalVerbatim(provider);
+}
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
