@@ -1,16 +1,17 @@
 /**
  * The cluster dashboard's view of each side: the images the Deployment or DaemonSet (`<target>`
- * for the canary, `<target>-primary` for the primary) runs, or what a Service target's copy selects, and the last lines of one of its pods through
- * the pod log API, the failing pod's when one fails, the previous instance's when its container
- * restarted (what it died with). Secrets in the lines are redacted; a log the controller may not
- * read (RBAC, a container still starting) is reported, never fatal.
+ * for the canary, `<target>-primary` for the primary) runs, or what a Service target's copy
+ * selects, and the last lines of one of its pods through the pod log API: the failing pod's when
+ * one fails, the previous instance's when its container restarted (what it died with). Secrets in
+ * the lines are redacted; a log the controller may not read (RBAC, a container still starting) is
+ * reported, never fatal.
  */
 import { redactLogLine } from '../analysis/redact.js';
 import type { Canary } from '../api/canary.js';
 import type { Side, SideView } from '../dashboard/backend.js';
 import type { KubeClient, KubeObject } from './client.js';
 import { isKnativeTarget } from '../routing/providers/knative.js';
-import { podSelector } from './readiness.js';
+import { labelSelectorOf, podSelector } from './readiness.js';
 import { Resources, TARGET_TYPES, type ResourceType } from './resources.js';
 
 export const SIDE_LOG_LINES = 20;
@@ -71,9 +72,7 @@ async function readLog(client: KubeClient, namespace: string, target: LogTarget)
 /** A Service target's side is the Service copy: what it selects is its version, its pods are those. */
 function serviceSelector(service: KubeObject): string | undefined {
   const spec = isRecord(service.spec) ? service.spec : {};
-  const selector = isRecord(spec.selector) ? spec.selector : {};
-  const pairs = Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`);
-  return pairs.length > 0 ? pairs.join(',') : undefined;
+  return labelSelectorOf(isRecord(spec.selector) ? spec.selector : {});
 }
 
 async function sideOf(

@@ -225,8 +225,13 @@ export function podsHealth(
 /** The label selector of a Deployment's pods, as a `labelSelector` query. */
 export function podSelector(deployment: Json): string | undefined {
   const spec = isRecord(deployment.spec) ? deployment.spec : {};
-  const selector =
-    isRecord(spec.selector) && isRecord(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
-  const pairs = Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`);
+  return labelSelectorOf(
+    isRecord(spec.selector) && isRecord(spec.selector.matchLabels) ? spec.selector.matchLabels : {},
+  );
+}
+
+/** A label map as a `labelSelector` query (`app=web,track=next`); undefined for an empty map. */
+export function labelSelectorOf(labels: Readonly<Record<string, unknown>>): string | undefined {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${String(v)}`);
   return pairs.length > 0 ? pairs.join(',') : undefined;
 }
