@@ -122,8 +122,12 @@ export class KubernetesRouter implements RouterPort {
   /** Reads `refs` live, for a provider's `read`, `render` and `finalize`. */
   private async fetch(canary: Canary, refs: readonly ObjectRef[]): Promise<Lookup> {
     const ns = canaryNamespace(canary);
+    // watched and inputs overlap (a Knative Service is both): one GET each.
+    const key = (ref: ObjectRef) =>
+      `${ref.resource.group}/${ref.resource.plural}/${ref.namespace ?? ns}/${ref.name}`;
+    const unique = [...new Map(refs.map((ref) => [key(ref), ref])).values()];
     const found = await Promise.all(
-      refs.map(async (ref) => ({
+      unique.map(async (ref) => ({
         ref,
         object: await this.client.get(ref.resource, ref.namespace ?? ns, ref.name),
       })),
@@ -144,8 +148,12 @@ export class KubernetesRouter implements RouterPort {
   async setRoutes(canary: Canary, routes: Routes): Promise<void> {
     const provider = this.generic(canary);
     if (provider) {
-      // Its own live objects too: a provider keeps what the mesh's webhook set on them (App Mesh).
-      const live = await this.fetch(canary, [...provider.watched(canary), ...provider.inputs(canary)]);
+      // Its own live objects only where it keeps what the mesh's webhook set on them (App Mesh).
+      const refs = provider.inputs(canary);
+      const live = await this.fetch(
+        canary,
+        provider.rendersFromLive === true ? [...provider.watched(canary), ...refs] : refs,
+      );
       // Not exactSpec: the API server defaults fields Serin leaves out (an HTTPRoute's `/` path
       // match, `group`, `kind`, `weight: 1`), so only what Serin sets is compared (apply-diff.ts).
       for (const object of provider.render(canary, routes, live))

@@ -309,7 +309,7 @@ function own(canary: Canary): ObjectRef[] {
   ];
 }
 
-/** What render reads: the Services whose pods the nodes select (render also gets its own live objects). */
+/** What render reads: the Services whose pods the nodes select (with rendersFromLive, render gets its own live objects too). */
 function inputs(canary: Canary): ObjectRef[] {
   const names = serviceNames(canary);
   return [
@@ -462,6 +462,7 @@ export const appMeshProvider: RoutingProvider = {
   resources: [APPMESH_VIRTUAL_NODE, APPMESH_VIRTUAL_ROUTER, APPMESH_VIRTUAL_SERVICE, Resources.service],
   issues: (spec) => [...serviceIssues(spec), ...headerIssues(spec)],
   inputs,
+  rendersFromLive: true,
   render: (canary, plan, live) => renderAppMesh(canary, plan, live),
   watched: own,
   read,

@@ -64,10 +64,16 @@ export interface RoutingProvider {
   /** The user's objects render reads (an Ingress named by `spec.ingressRef`, …). */
   inputs(canary: Canary): ObjectRef[];
   /**
+   * Whether render also reads its own objects as they are live (`watched`): App Mesh's webhook sets
+   * fields on them that an update must keep. Others are rendered from the inputs alone, and the
+   * router does not read their objects before applying them.
+   */
+  readonly rendersFromLive?: true;
+  /**
    * The objects that carry `plan`, in the order to apply them. Applied with server-side apply
    * under Serin's field manager, only when they differ: an object that is the user's (a Knative
-   * Service) is rendered as the fields Serin manages only. `live` holds the inputs and, on a
-   * cluster, the provider's own objects (`watched`) as they are now.
+   * Service) is rendered as the fields Serin manages only. `live` holds the inputs and, with
+   * `rendersFromLive` on a cluster, the provider's own objects (`watched`) as they are now.
    */
   render(canary: Canary, plan: TrafficPlan, live: Lookup): KubeObject[];
   /** The objects `read` needs: the rendered ones and the inputs. */
